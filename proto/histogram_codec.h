@@ -1,0 +1,99 @@
+// The one codec for histogram counts on the wire, used by the client to encode and by the
+// server to decode (storage has its own block format, see server/series_block.h).
+//
+// Count encoding (Frame.counts):
+//   counts := varint{bins}           one per bin, in bin order
+//   varint := zigzag(count - base) as LEB128 (7 bits per byte, low first, high bit = more)
+// where base is 0 for an absolute frame and, for a delta frame (Frame.delta), the same bin of
+// the previous frame of the same (layer, kind, rank) in the same FrameBatch. Counts of
+// consecutive steps are close, so deltas are small and compress well.
+//
+// Batch compression (PushRequest.zstd_batch): a serialized FrameBatch compressed by zstd,
+// with the content size in the zstd frame header.
+//
+// Thread-safety: all functions are pure; FrameBatchBuilder is not thread-safe.
+#ifndef ACTISCOPE_PROTO_HISTOGRAM_CODEC_H_
+#define ACTISCOPE_PROTO_HISTOGRAM_CODEC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "actiscope/v1/histogram.pb.h"
+
+namespace actiscope::codec {
+
+// Appends the encoding of `counts` to `out`. `base` is empty (absolute) or has counts.size()
+// entries (delta).
+void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> base,
+                  std::string* out);
+
+// Decodes exactly `bins` counts from `data` into `out` (resized to `bins`). `base` is empty or
+// has `bins` entries. INVALID_ARGUMENT when data is truncated, has trailing bytes, a varint is
+// over 10 bytes, or a count would fall below zero.
+[[nodiscard]] absl::Status DecodeCounts(absl::string_view data, absl::Span<const uint64_t> base,
+                                        size_t bins, std::vector<uint64_t>* out);
+
+// LEB128 varints, for other compact formats built on this encoding.
+void PutVarint(uint64_t value, std::string* out);
+// Reads one varint at *pos, advancing it. False when truncated or over 10 bytes.
+bool GetVarint(absl::string_view data, size_t* pos, uint64_t* value);
+inline uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+// Decodes every frame's counts in `batch`, resolving delta frames, and validates each frame's
+// layout (bin_layout.h) and its counts against its stats: sum(counts) + below + above +
+// nonfinite must equal elements. Returns one vector of counts per frame, in frame order.
+// INVALID_ARGUMENT naming the frame (index, layer, step) otherwise.
+[[nodiscard]] absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
+    const v1::FrameBatch& batch);
+
+// zstd level used by CompressBatch.
+inline constexpr int kBatchZstdLevel = 3;
+
+// Serializes and compresses `batch` for PushRequest.zstd_batch.
+std::string CompressBatch(const v1::FrameBatch& batch);
+
+// Inverse of CompressBatch. RESOURCE_EXHAUSTED when the decompressed size would exceed
+// `max_bytes`; INVALID_ARGUMENT when the data is not a zstd frame of a FrameBatch.
+[[nodiscard]] absl::StatusOr<v1::FrameBatch> DecompressBatch(absl::string_view data,
+                                                             size_t max_bytes);
+
+// Builds a FrameBatch, delta-encoding each frame against the previous frame of the same
+// (layer, kind, rank) with the same layout in this batch.
+//
+// Example:
+//   FrameBatchBuilder builder;
+//   builder.AddFrame(std::move(frame), counts);  // frame.counts/delta are filled in.
+//   v1::FrameBatch batch = builder.Take();
+class FrameBatchBuilder {
+ public:
+  void AddFrame(v1::Frame frame, absl::Span<const uint64_t> counts);
+  void AddScalar(v1::Scalar scalar);
+  size_t frame_count() const { return static_cast<size_t>(batch_.frames_size()); }
+  // Returns the batch and starts a new, empty one.
+  v1::FrameBatch Take();
+
+ private:
+  using SeriesKey = std::tuple<std::string, int, uint32_t>;  // layer, kind, rank
+  struct Previous {
+    v1::BinLayout layout;
+    std::vector<uint64_t> counts;
+  };
+  v1::FrameBatch batch_;
+  std::map<SeriesKey, Previous> previous_;
+};
+
+}  // namespace actiscope::codec
+
+#endif  // ACTISCOPE_PROTO_HISTOGRAM_CODEC_H_

@@ -1,0 +1,131 @@
+#include "proto/histogram_codec.h"
+
+#include <random>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace actiscope::codec {
+namespace {
+
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+
+v1::Frame MakeFrame(const std::string& layer, int64_t step, const std::vector<uint64_t>& counts) {
+  v1::Frame frame;
+  frame.set_layer(layer);
+  frame.set_kind(v1::KIND_ACTIVATION);
+  frame.set_step(step);
+  frame.mutable_layout()->set_scale(v1::BIN_SCALE_LINEAR);
+  frame.mutable_layout()->set_bins(static_cast<uint32_t>(counts.size()));
+  frame.mutable_layout()->set_lo(0);
+  frame.mutable_layout()->set_hi(10);
+  uint64_t total = 0;
+  for (uint64_t c : counts) total += c;
+  frame.mutable_stats()->set_elements(total + 3);
+  frame.mutable_stats()->set_below(1);
+  frame.mutable_stats()->set_above(2);
+  return frame;
+}
+
+TEST(HistogramCodecTest, AbsoluteCountsRoundTrip) {
+  const std::vector<uint64_t> counts = {0, 1, 127, 128, 16384, UINT64_MAX / 2, 7};
+  std::string encoded;
+  EncodeCounts(counts, {}, &encoded);
+  std::vector<uint64_t> decoded;
+  ASSERT_TRUE(DecodeCounts(encoded, {}, counts.size(), &decoded).ok());
+  EXPECT_THAT(decoded, ElementsAreArray(counts));
+}
+
+TEST(HistogramCodecTest, DeltaCountsRoundTripAndAreSmall) {
+  const std::vector<uint64_t> base = {1000000, 2000000, 5, 0};
+  const std::vector<uint64_t> counts = {1000003, 1999990, 0, 1};
+  std::string encoded;
+  EncodeCounts(counts, base, &encoded);
+  EXPECT_EQ(encoded.size(), 4u);
+  std::vector<uint64_t> decoded;
+  ASSERT_TRUE(DecodeCounts(encoded, base, counts.size(), &decoded).ok());
+  EXPECT_THAT(decoded, ElementsAreArray(counts));
+}
+
+TEST(HistogramCodecTest, RejectsTruncatedTrailingAndNegative) {
+  std::string encoded;
+  EncodeCounts(std::vector<uint64_t>{300, 5}, {}, &encoded);
+  std::vector<uint64_t> out;
+  EXPECT_THAT(DecodeCounts(encoded.substr(0, 1), {}, 2, &out).message(), HasSubstr("truncated"));
+  EXPECT_THAT(DecodeCounts(encoded + "x", {}, 2, &out).message(), HasSubstr("trailing"));
+  std::string negative;
+  PutVarint(ZigZag(-6), &negative);
+  EXPECT_THAT(DecodeCounts(negative, std::vector<uint64_t>{5}, 1, &out).message(),
+              HasSubstr("negative"));
+  EXPECT_EQ(DecodeCounts(std::string(11, '\xff'), {}, 1, &out).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(HistogramCodecTest, BuilderDeltaEncodesSeriesAndBatchDecodes) {
+  std::mt19937 rng(42);
+  FrameBatchBuilder builder;
+  std::vector<std::vector<uint64_t>> expected;
+  for (int step = 0; step < 20; ++step) {
+    for (const char* layer : {"conv1", "conv2_x"}) {
+      std::vector<uint64_t> counts(40);
+      for (auto& c : counts) c = 1000 + rng() % 50;
+      builder.AddFrame(MakeFrame(layer, step, counts), counts);
+      expected.push_back(counts);
+    }
+  }
+  v1::FrameBatch batch = builder.Take();
+  EXPECT_FALSE(batch.frames(0).delta());
+  EXPECT_FALSE(batch.frames(1).delta());
+  EXPECT_TRUE(batch.frames(2).delta());
+  auto decoded = DecodeBatchCounts(batch);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_EQ(decoded->size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_THAT((*decoded)[i], ElementsAreArray(expected[i])) << "frame " << i;
+  }
+  EXPECT_EQ(builder.Take().frames_size(), 0);
+}
+
+TEST(HistogramCodecTest, BatchDecodeRejectsMismatchedElements) {
+  FrameBatchBuilder builder;
+  std::vector<uint64_t> counts = {1, 2, 3};
+  v1::Frame frame = MakeFrame("fc", 1, counts);
+  frame.mutable_stats()->set_elements(99);
+  builder.AddFrame(frame, counts);
+  auto decoded = DecodeBatchCounts(builder.Take());
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(decoded.status().message(), HasSubstr("elements = 99"));
+}
+
+TEST(HistogramCodecTest, BatchDecodeRejectsOrphanDelta) {
+  std::vector<uint64_t> counts = {1, 2};
+  v1::FrameBatch batch;
+  v1::Frame frame = MakeFrame("fc", 1, counts);
+  EncodeCounts(counts, {}, frame.mutable_counts());
+  frame.set_delta(true);
+  *batch.add_frames() = frame;
+  EXPECT_THAT(DecodeBatchCounts(batch).status().message(), HasSubstr("without an earlier"));
+}
+
+TEST(HistogramCodecTest, CompressedBatchRoundTripsAndEnforcesLimit) {
+  FrameBatchBuilder builder;
+  std::vector<uint64_t> counts(40, 7);
+  for (int step = 0; step < 100; ++step) builder.AddFrame(MakeFrame("l", step, counts), counts);
+  v1::Scalar scalar;
+  scalar.set_name("loss");
+  scalar.set_value(0.5);
+  builder.AddScalar(scalar);
+  v1::FrameBatch batch = builder.Take();
+  std::string compressed = CompressBatch(batch);
+  EXPECT_LT(compressed.size(), batch.ByteSizeLong());
+  auto back = DecompressBatch(compressed, 1 << 20);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->SerializeAsString(), batch.SerializeAsString());
+  EXPECT_EQ(DecompressBatch(compressed, 10).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(DecompressBatch("not zstd", 1 << 20).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace actiscope::codec
