@@ -1,0 +1,68 @@
+// SqliteStore: actiscope's storage of runs, histograms and scalars in one SQLite file (WAL).
+// The gRPC services and the HTTP API both read and write through it; it is the only code that
+// includes <sqlite3.h> or writes SQL. The schema and its version history are documented in
+// server/schema.cc.
+//
+// Thread-safety: all methods are safe to call concurrently. Writes are serialized; reads use
+// their own connections and see committed data only.
+#ifndef ACTISCOPE_SERVER_SQLITE_STORE_H_
+#define ACTISCOPE_SERVER_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/store_types.h"
+
+namespace actiscope::server {
+
+struct StoreOptions {
+  std::string path;  // The database file; created when missing.
+  // A live run with no data for this long reads as RunStatus::kStalled.
+  absl::Duration stall_after = absl::Minutes(2);
+};
+
+class SqliteStore {
+ public:
+  // Opens (creating and migrating as needed) the database at options.path.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // Creates the run, or leaves an existing one as it is (returns false). With
+  // `resume_from_step` set, what is stored for steps >= it is deleted first, so the resumed
+  // trainer's frames replace it.
+  absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
+
+  // Stores the batch atomically and durably (committed when this returns OK). Histograms for a
+  // (run, layer, kind, rank, step) already stored are ignored. NOT_FOUND for an unknown run;
+  // INVALID_ARGUMENT when a histogram's layout differs from its series' stored layout.
+  absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
+
+  absl::Status FinishRun(absl::string_view run_id, RunStatus status,
+                         absl::string_view message);
+
+  // Newest start first; `limit` zero means 1000.
+  absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains, uint32_t limit);
+  absl::StatusOr<RunInfo> GetRun(absl::string_view run_id);
+  absl::StatusOr<std::vector<LayerInfo>> ListLayers(absl::string_view run_id);
+  absl::StatusOr<std::vector<std::string>> ListScalarNames(absl::string_view run_id);
+
+  // NOT_FOUND for an unknown run or a layer/kind the run lacks.
+  absl::StatusOr<Heatmap> ReadHeatmap(const HeatmapQuery& query);
+  absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
+
+ private:
+  class Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace actiscope::server
+
+#endif  // ACTISCOPE_SERVER_SQLITE_STORE_H_
