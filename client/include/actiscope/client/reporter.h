@@ -1,0 +1,130 @@
+// The client library's entry point: a Reporter streams histograms and scalars of one training
+// process (one rank of a run) to the actiscope collector.
+//
+// Flow: Record() histograms a tensor (histogram.h; on CUDA asynchronously on the device) and
+// copies the small result into a bounded in-memory queue; a background thread batches queued
+// frames by time and size, delta-codes and compresses them (proto/histogram_codec.h) and
+// streams them with Collector.Push, keeping each batch until it is acknowledged. While the
+// collector is unreachable the thread reconnects with exponential backoff and jitter; once the
+// memory bound is reached, batches spill to an append-only, checksummed disk spool that is
+// replayed in order when the collector is back, or by the next Reporter with the same
+// spool_dir, or by SyncSpool (`actiscope sync DIR`). When the spool bound is also reached,
+// frames are dropped, counted, logged and reported to the collector.
+//
+// Training never waits on I/O and never sees an exception from this library: errors are
+// logged to stderr (rate-limited) and counted.
+//
+// Example:
+//   actiscope::client::ReporterOptions options;
+//   options.run.name = "resnet18-lr0.1";
+//   options.spool_dir = "/tmp/actiscope-spool";
+//   auto reporter = actiscope::client::Reporter::Start(std::move(options));
+//   if (!reporter.ok()) { ... }
+//   (*reporter)->Record(step, actiscope::client::Kind::kActivation, "layer1", output, {});
+//   (*reporter)->RecordScalar(step, "loss", loss.item<double>());
+//   (*reporter)->Finish(/*succeeded=*/true, absl::Seconds(10));
+//
+// Thread-safety: Record, RecordScalar and Finish may be called from any thread.
+#ifndef ACTISCOPE_CLIENT_REPORTER_H_
+#define ACTISCOPE_CLIENT_REPORTER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "actiscope/client/histogram.h"
+
+namespace actiscope::client {
+
+// What a histogram summarizes (the values match actiscope.v1.Kind).
+enum class Kind { kActivation = 1, kGradient = 2, kWeight = 3 };
+
+// The run this process reports into (actiscope.v1.RunSpec).
+struct RunOptions {
+  // 1-64 chars of [A-Za-z0-9._-]. Empty: a random, unique id is generated. All ranks of a
+  // multi-process run must use the same id (StartRun is idempotent on the server).
+  std::string run_id;
+  std::string name;
+  std::map<std::string, std::string> config;
+  std::string host;    // Empty: gethostname().
+  std::string device;  // Free text, e.g. "cuda:0" or "cpu".
+  uint32_t world_size = 1;
+  uint32_t rank = 0;   // Stamped on every frame and scalar.
+  // Set when resuming from a checkpoint: stored data for steps >= this step is replaced.
+  std::optional<int64_t> resume_from_step;
+};
+
+struct ReporterOptions {
+  std::string server_address = "127.0.0.1:50051";  // host:port of the collector (gRPC).
+  RunOptions run;
+  // Directory of the disk spool; created if missing. Empty: no spool (frames beyond the
+  // memory bound are dropped and counted). A spool left there by an earlier process is
+  // resent first.
+  std::string spool_dir;
+  bool offline = false;  // Never connect; everything goes to the spool (requires spool_dir).
+  size_t memory_bound_bytes = size_t{64} << 20;  // Queued and unacknowledged batches.
+  size_t spool_bound_bytes = size_t{1} << 30;    // Total size of the spool's segment files.
+  absl::Duration flush_interval = absl::Milliseconds(250);  // Max age of a queued frame.
+};
+
+// What Finish achieved.
+struct FinishReport {
+  uint64_t frames_acked = 0;     // Acknowledged by the collector (stored or duplicates).
+  uint64_t frames_in_spool = 0;  // Left in the spool for a later Reporter or `actiscope sync`.
+  uint64_t frames_dropped = 0;   // Lost to full memory and disk bounds (or invalid input).
+  bool all_delivered = false;    // Every recorded frame was acknowledged.
+};
+
+class Reporter {
+ public:
+  // Validates `options` (INVALID_ARGUMENT naming the field), opens the spool and starts the
+  // background thread. Does not wait for the collector: StartRun is retried in the background.
+  static absl::StatusOr<std::unique_ptr<Reporter>> Start(ReporterOptions options);
+
+  Reporter(const Reporter&) = delete;
+  Reporter& operator=(const Reporter&) = delete;
+  // Finish(true, 5 s) unless Finish was called.
+  ~Reporter();
+
+  const std::string& run_id() const;
+
+  // Histograms `values` (float32/float16/bfloat16, any device, any strides) with `bins` and
+  // queues the frame for (step, kind, layer). Never throws and never blocks on I/O; on a CPU
+  // tensor it returns microseconds after the histogram is computed; on CUDA it only enqueues
+  // device work and an asynchronous copy of the small result. Invalid input (empty layer,
+  // negative step, bad bins, other dtype) is logged and counted as dropped.
+  void Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
+              const BinSpec& bins);
+  // Queues an already computed histogram (e.g. from ComputeHistogram on float data).
+  void RecordHistogram(int64_t step, Kind kind, std::string_view layer,
+                       const HistogramResult& result, const BinSpec& bins);
+  void RecordScalar(int64_t step, std::string_view name, double value);
+
+  // Flushes everything queued, waiting at most `timeout` for acknowledgements, then reports
+  // the run finished (or failed) to the collector. What is not acknowledged by then stays in
+  // the spool (when there is one). Idempotent: later calls return the first report.
+  FinishReport Finish(bool succeeded, absl::Duration timeout);
+
+ private:
+  class Impl;
+  explicit Reporter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Resends every batch of a spool left in `spool_dir` by an earlier Reporter to the collector
+// at `server_address`, deleting each segment once all its batches are acknowledged. Returns
+// the number of frames acknowledged. UNAVAILABLE / DEADLINE_EXCEEDED when the collector could
+// not take everything within `timeout` (what was not acknowledged stays in the spool);
+// NOT_FOUND when the directory does not exist.
+absl::StatusOr<uint64_t> SyncSpool(const std::string& spool_dir,
+                                   const std::string& server_address, absl::Duration timeout);
+
+}  // namespace actiscope::client
+
+#endif  // ACTISCOPE_CLIENT_REPORTER_H_
