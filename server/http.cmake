@@ -1,4 +1,5 @@
-# The HTTP side of actiscope-server: JSON API, Server-Sent Events and the web page's files.
+# The HTTP side of actiscope-server: JSON API, Server-Sent Events and the web page's files
+# (web/, documented in web/README.md).
 find_library(HTTPLIB_LIBRARY cpp-httplib REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
@@ -11,8 +12,22 @@ target_link_libraries(actiscope_httplib INTERFACE
   ${HTTPLIB_LIBRARY} OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB Threads::Threads)
 
 actiscope_cc_library(NAME actiscope_http
-  HDRS http_server.h
-  SRCS http_server.cc
+  HDRS http_server.h http_api.h http_events.h http_json.h http_request.h static_files.h
+       web_root.h
+  SRCS http_server.cc http_api.cc http_events.cc http_json.cc http_request.cc static_files.cc
+       web_root.cc
   DEPS actiscope_store actiscope_run_notifier actiscope_httplib
        absl::status absl::statusor absl::strings absl::synchronization absl::time
-       Threads::Threads)
+       absl::flat_hash_map Threads::Threads)
+# The source tree's web/ is the last place FindWebRoot looks (see web_root.h).
+target_compile_definitions(actiscope_http PRIVATE
+  ACTISCOPE_SOURCE_WEB_DIR="${PROJECT_SOURCE_DIR}/web")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/web/ DESTINATION ${CMAKE_INSTALL_DATADIR}/actiscope/web
+  PATTERN "README.md" EXCLUDE PATTERN "screenshots" EXCLUDE)
+
+foreach(test http_json_test http_request_test static_files_test web_root_test http_api_test
+             http_events_test http_server_test)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${test}.cc)
+    actiscope_cc_test(NAME ${test} SRCS ${test}.cc DEPS actiscope_http TIMEOUT 60)
+  endif()
+endforeach()
