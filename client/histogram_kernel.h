@@ -1,0 +1,78 @@
+// The CPU histogram kernel behind ComputeHistogram: a plan (edges and scale factors derived
+// once from a BinSpec) and an accumulator that takes float blocks one pass at a time, so that
+// float16/bfloat16 and strided tensors can be fed in converted blocks and large tensors split
+// over threads (one accumulator each, merged at the end).
+//
+// Slots: the kernel counts into bins + 3 slots: 0 = below, 1..bins = the bins, bins + 1 =
+// above, bins + 2 = nonfinite. Slot s holds the finite v with edge[s] <= v < edge[s + 1],
+// where edge = {-inf, e_0, ..., e_bins, +inf}, e_i the float rounding up of BinEdges()[i],
+// and v = x (linear) or |x| (log-magnitude). Comparing a float against the rounded-up edge is
+// exactly comparing it against the double edge, so binning is exact on edges.
+//
+// Thread-safety: a HistogramPlan is immutable and shareable; an accumulator is single-threaded.
+#ifndef ACTISCOPE_CLIENT_HISTOGRAM_KERNEL_H_
+#define ACTISCOPE_CLIENT_HISTOGRAM_KERNEL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "actiscope/client/histogram.h"
+
+namespace actiscope::client {
+
+struct HistogramPlan {
+  explicit HistogramPlan(const BinSpec& spec);
+  BinSpec spec;
+  bool log_scale;
+  uint32_t bins;
+  // The slot estimate is floor((t(v) - origin) * scale) + 1, with t(v) = v (linear) or
+  // log2(v) (log-magnitude), then corrected against `edges` near a bin edge.
+  float origin;
+  float scale;
+  // A slot estimate whose t is within `near_edge` of an integer may be off by one and is
+  // corrected exactly. When the estimate cannot be trusted at all (extreme specs) `exact_only`
+  // makes every kernel use ExactSlot.
+  float near_edge;
+  bool exact_only;
+  std::vector<float> edges;  // bins + 3 entries: -inf, e_0 .. e_bins, +inf.
+};
+
+// Running counts of one pass. Counts are 64-bit; the kernels count into 32-bit scratch in
+// blocks small enough not to overflow.
+struct HistogramAccumulator {
+  explicit HistogramAccumulator(const HistogramPlan& plan);
+  void Add(const float* values, size_t n);
+  void Merge(const HistogramAccumulator& other);
+  HistogramResult Result() const;
+
+  const HistogramPlan* plan;
+  std::vector<uint64_t> slots;  // bins + 3, see the file comment.
+  uint64_t zeros = 0;
+  float min;  // +inf until a finite value is seen.
+  float max;  // -inf until a finite value is seen.
+  double sum = 0;
+  double sum_squares = 0;
+};
+
+// The kernels: add `n` values to `acc`.
+void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);
+void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc);
+
+// Exact slot of the finite `x` by comparison with plan.edges, starting from slot `guess`.
+uint32_t ExactSlot(const HistogramPlan& plan, float x, int32_t guess);
+
+// log2(x) for a normal, positive float to within LogApproxMaxError(), branch-free; the
+// polynomial is fitted once per process.
+struct Log2Poly {
+  float c[6];  // log2(m) ~ sum c[i] (m - 1)^i for the mantissa m in [1, 2).
+  double max_error;
+};
+const Log2Poly& Log2Approximation();
+
+// True when this process may run AccumulateAvx2.
+bool CpuHasAvx2();
+
+}  // namespace actiscope::client
+
+#endif  // ACTISCOPE_CLIENT_HISTOGRAM_KERNEL_H_

@@ -1,0 +1,135 @@
+// ComputeHistogram for tensors: CPU tensors go through the one-pass kernel (float32 read in
+// place, float16/bfloat16 and strided tensors converted in small blocks, large tensors split
+// over threads); other devices use the op path of device_histogram.h.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "client/device_histogram.h"
+#include "client/histogram_kernel.h"
+
+namespace actiscope::client {
+namespace {
+
+// Elements per converted block, and the least work worth a thread.
+constexpr int64_t kBlock = 4096;
+constexpr int64_t kMinPerThread = int64_t{1} << 20;
+
+inline float ToFloat(float v) { return v; }
+inline float ToFloat(c10::Half v) { return static_cast<float>(v); }
+inline float ToFloat(c10::BFloat16 v) { return static_cast<float>(v); }
+
+// Feeds the elements of a CPU tensor of any strides to `acc`, in blocks of floats. `t` has
+// its dimensions ordered by decreasing stride, so its last dimension is the densest.
+template <typename T>
+void AddStrided(const at::Tensor& t, HistogramAccumulator* acc) {
+  if (t.numel() == 0) return;
+  const int64_t dims = t.dim();
+  if (dims == 0) {
+    const float v = ToFloat(*t.data_ptr<T>());
+    acc->Add(&v, 1);
+    return;
+  }
+  const T* base = t.data_ptr<T>();
+  const auto sizes = t.sizes();
+  const auto strides = t.strides();
+  const int64_t row_len = sizes[dims - 1];
+  const int64_t row_stride = strides[dims - 1];
+  std::vector<int64_t> index(dims - 1, 0);
+  float buffer[kBlock];
+  int64_t filled = 0;
+  const int64_t rows = t.numel() / row_len;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d + 1 < dims; ++d) offset += index[d] * strides[d];
+    const T* row = base + offset;
+    for (int64_t j = 0; j < row_len; ++j) {
+      buffer[filled++] = ToFloat(row[j * row_stride]);
+      if (filled == kBlock) {
+        acc->Add(buffer, kBlock);
+        filled = 0;
+      }
+    }
+    for (int64_t d = dims - 2; d >= 0; --d) {  // Next row index, last dimension fastest.
+      if (++index[d] < sizes[d]) break;
+      index[d] = 0;
+    }
+  }
+  acc->Add(buffer, static_cast<size_t>(filled));
+}
+
+void AddAny(const at::Tensor& t, HistogramAccumulator* acc) {
+  if (t.scalar_type() == at::kFloat && t.is_contiguous()) {
+    acc->Add(t.data_ptr<float>(), static_cast<size_t>(t.numel()));
+  } else if (t.scalar_type() == at::kFloat) {
+    AddStrided<float>(t, acc);
+  } else if (t.scalar_type() == at::kHalf) {
+    AddStrided<c10::Half>(t, acc);
+  } else {
+    AddStrided<c10::BFloat16>(t, acc);
+  }
+}
+
+// `values` with its dimensions permuted by decreasing stride (a histogram ignores order), so
+// transposed and channels-last tensors read as contiguous.
+at::Tensor DenseOrder(const at::Tensor& values) {
+  std::vector<int64_t> order(values.dim());
+  std::iota(order.begin(), order.end(), 0);
+  const auto strides = values.strides();
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return strides[a] > strides[b]; });
+  return values.permute(order);
+}
+
+HistogramResult ComputeCpu(const at::Tensor& values, const HistogramPlan& plan, int max_threads) {
+  at::Tensor t = DenseOrder(values);
+  if (t.is_contiguous()) t = t.reshape({-1});
+  const int64_t n = t.numel();
+  const int threads = max_threads > 0 ? max_threads : at::get_num_threads();
+  const int64_t parts = std::min<int64_t>(threads, std::max<int64_t>(n / kMinPerThread, 1));
+  const int64_t dim0 = t.dim() == 0 ? 1 : t.size(0);
+  if (parts <= 1 || t.dim() == 0 || dim0 < parts) {
+    HistogramAccumulator acc(plan);
+    AddAny(t, &acc);
+    return acc.Result();
+  }
+  std::vector<HistogramAccumulator> partial(parts, HistogramAccumulator(plan));
+  const int64_t per_part = (dim0 + parts - 1) / parts;
+  at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t start = p * per_part;
+      const int64_t length = std::min(per_part, dim0 - start);
+      if (length > 0) AddAny(t.narrow(0, start, length), &partial[p]);
+    }
+  });
+  for (int64_t p = 1; p < parts; ++p) partial[0].Merge(partial[p]);
+  return partial[0].Result();
+}
+
+}  // namespace
+
+absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinSpec& spec,
+                                                 int max_threads) {
+  if (absl::Status s = ValidateBinSpec(spec); !s.ok()) return s;
+  try {
+    if (!values.defined()) return absl::InvalidArgumentError("histogram: undefined tensor");
+    const at::ScalarType dtype = values.scalar_type();
+    if (dtype != at::kFloat && dtype != at::kHalf && dtype != at::kBFloat16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("histogram: unsupported dtype ", c10::toString(dtype)));
+    }
+    if (!values.device().is_cpu() || values.is_sparse() || values.is_mkldnn()) {
+      return ComputeHistogramWithOps(values, spec);
+    }
+    const HistogramPlan plan(spec);
+    return ComputeCpu(values, plan, max_threads);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("histogram: ", e.what_without_backtrace()));
+  }
+}
+
+}  // namespace actiscope::client
