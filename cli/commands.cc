@@ -1,0 +1,183 @@
+#include "cli/commands.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/json_output.h"
+#include "cli/terminal_heatmap.h"
+#include "cli/text_output.h"
+#include "cli/wire_names.h"
+#include "proto/status_macros.h"
+
+namespace actiscope::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: actiscope [--server=HOST:PORT] [--json] COMMAND\n"
+    "  runs\n"
+    "  show RUN\n"
+    "  heatmap RUN LAYER [--kind=activation|gradient|weight] [--columns=N] [--from=S] [--to=S] "
+    "[--rank=R]\n"
+    "  scalars RUN [--names=a,b]\n"
+    "  watch RUN";
+
+bool Ended(v1::RunStatus status) {
+  return status == v1::RUN_STATUS_FINISHED || status == v1::RUN_STATUS_FAILED;
+}
+
+}  // namespace
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what,
+                      absl::string_view server) {
+  if (status.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  if (code == absl::StatusCode::kUnavailable) {
+    return absl::UnavailableError(absl::StrCat("cannot reach server at ", server, ": ",
+                                               status.error_message(),
+                                               "; is actiscope-server running?"));
+  }
+  if (code == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(absl::StrCat(what, ": server at ", server,
+                                                    " did not answer in time: ",
+                                                    status.error_message()));
+  }
+  return absl::Status(code, absl::StrCat(what, ": ", status.error_message()));
+}
+
+Commands::Commands(v1::Query::StubInterface* query, CommandOptions options, std::ostream* out)
+    : query_(query), options_(std::move(options)), out_(out) {}
+
+void Commands::SetDeadline(grpc::ClientContext* context, absl::Duration timeout) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+absl::Status Commands::Runs() {
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.timeout);
+  v1::ListRunsResponse response;
+  ACTISCOPE_RETURN_IF_ERROR(FromGrpc(query_->ListRuns(&context, v1::ListRunsRequest(), &response),
+                                     "runs", options_.server));
+  *out_ << (options_.json ? RunsJson(response) + "\n" : RunsText(response));
+  return absl::OkStatus();
+}
+
+absl::Status Commands::Show(const std::string& run_id) {
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.timeout);
+  v1::GetRunRequest request;
+  request.set_run_id(run_id);
+  v1::RunDetail detail;
+  ACTISCOPE_RETURN_IF_ERROR(FromGrpc(query_->GetRun(&context, request, &detail),
+                                     absl::StrCat("show ", run_id), options_.server));
+  *out_ << (options_.json ? RunDetailJson(detail) + "\n" : RunDetailText(detail));
+  return absl::OkStatus();
+}
+
+absl::Status Commands::Heatmap(const HeatmapArgs& args) {
+  ACTISCOPE_ASSIGN_OR_RETURN(const v1::Kind kind, ParseKind(args.kind));
+  if (args.columns < 0 || args.from_step < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--columns and --from must not be negative (got ", args.columns, ", ", args.from_step, ")"));
+  }
+  v1::GetHeatmapRequest request;
+  request.set_run_id(args.run_id);
+  request.set_layer(args.layer);
+  request.set_kind(kind);
+  request.set_from_step(args.from_step);
+  request.set_to_step(args.to_step);
+  int columns = args.columns;
+  if (columns == 0 && !options_.json) columns = PlotColumns(options_.terminal_width);
+  request.set_max_columns(static_cast<uint32_t>(columns));
+  if (args.rank >= 0) {
+    request.set_has_rank(true);
+    request.set_rank(static_cast<uint32_t>(args.rank));
+  }
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.timeout);
+  v1::Heatmap heatmap;
+  ACTISCOPE_RETURN_IF_ERROR(
+      FromGrpc(query_->GetHeatmap(&context, request, &heatmap),
+               absl::StrCat("heatmap ", args.run_id, " ", args.layer, " (", args.kind, ")"),
+               options_.server));
+  if (options_.json) {
+    *out_ << HeatmapJson(heatmap) << "\n";
+  } else {
+    TerminalHeatmapOptions render;
+    render.width = options_.terminal_width;
+    render.max_rows = options_.heatmap_rows;
+    *out_ << RenderTerminalHeatmap(heatmap, render);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Commands::Scalars(const std::string& run_id, const std::vector<std::string>& names) {
+  v1::GetScalarsRequest request;
+  request.set_run_id(run_id);
+  for (const std::string& name : names) request.add_names(name);
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.timeout);
+  v1::GetScalarsResponse response;
+  ACTISCOPE_RETURN_IF_ERROR(FromGrpc(query_->GetScalars(&context, request, &response),
+                                     absl::StrCat("scalars ", run_id), options_.server));
+  *out_ << (options_.json ? ScalarsJson(run_id, response) + "\n" : ScalarsText(response));
+  return absl::OkStatus();
+}
+
+absl::Status Commands::Watch(const std::string& run_id) {
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.watch_timeout);
+  v1::WatchRunRequest request;
+  request.set_run_id(run_id);
+  std::unique_ptr<grpc::ClientReaderInterface<v1::RunUpdate>> reader =
+      query_->WatchRun(&context, request);
+  v1::RunUpdate update;
+  bool ended = false;
+  while (!ended && reader->Read(&update)) {
+    *out_ << (options_.json ? RunUpdateJson(update) + "\n" : RunUpdateText(update));
+    out_->flush();
+    ended = Ended(update.run().status());
+  }
+  if (ended) context.TryCancel();
+  const grpc::Status status = reader->Finish();
+  if (ended) return absl::OkStatus();
+  return FromGrpc(status, absl::StrCat("watch ", run_id), options_.server);
+}
+
+absl::Status RunCommand(const std::vector<std::string>& positional, const CommandFlags& flags,
+                        Commands* commands) {
+  auto want = [&](size_t args) -> absl::Status {
+    if (positional.size() == args + 1) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(positional[0], " takes ", args,
+                                                   " argument(s), got ", positional.size() - 1,
+                                                   "\n", kUsage));
+  };
+  if (positional.empty()) return absl::InvalidArgumentError(kUsage);
+  const std::string& command = positional[0];
+  if (command == "runs") {
+    ACTISCOPE_RETURN_IF_ERROR(want(0));
+    return commands->Runs();
+  }
+  if (command == "show") {
+    ACTISCOPE_RETURN_IF_ERROR(want(1));
+    return commands->Show(positional[1]);
+  }
+  if (command == "heatmap") {
+    ACTISCOPE_RETURN_IF_ERROR(want(2));
+    HeatmapArgs args = flags.heatmap;
+    args.run_id = positional[1];
+    args.layer = positional[2];
+    return commands->Heatmap(args);
+  }
+  if (command == "scalars") {
+    ACTISCOPE_RETURN_IF_ERROR(want(1));
+    return commands->Scalars(positional[1], flags.scalar_names);
+  }
+  if (command == "watch") {
+    ACTISCOPE_RETURN_IF_ERROR(want(1));
+    return commands->Watch(positional[1]);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\"\n", kUsage));
+}
+
+}  // namespace actiscope::cli
