@@ -1,0 +1,4 @@
+# Client library benchmarks (not run by ctest): histogram kernel throughput and wire bytes.
+actiscope_cc_benchmark(NAME client_kernel_bench
+  SRCS client_kernel_bench.cc
+  DEPS actiscope_client)
