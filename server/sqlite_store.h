@@ -9,6 +9,7 @@
 #define ACTISCOPE_SERVER_SQLITE_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,14 @@ struct StoreOptions {
   std::string path;  // The database file; created when missing.
   // A live run with no data for this long reads as RunStatus::kStalled.
   absl::Duration stall_after = absl::Minutes(2);
+  // true: PRAGMA synchronous=FULL, a Write that returned OK survives power loss (the WAL is
+  // fsynced at every commit). false: synchronous=NORMAL, it survives a crash of the process
+  // but the last commits may be lost on power loss or an OS crash.
+  bool durable_against_power_loss = true;
+  // Query connections kept open; more are opened while all are busy, and closed after use.
+  int read_connections = 4;
+  // Testing: sum heatmaps from segments only, never from summaries.
+  bool heatmap_from_segments_only = false;
 };
 
 class SqliteStore {

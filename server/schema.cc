@@ -1,0 +1,137 @@
+// Schema of the actiscope database.
+//
+// Version history (PRAGMA user_version):
+//   0: empty file.
+//   1: runs, series, segments, summaries, scalars (below).
+//
+// Tables at version 1:
+//   runs(run_key INTEGER PRIMARY KEY, run_id TEXT UNIQUE, name, config BLOB, host, device,
+//        world_size, start_time_us, last_update_us, status, status_message, first_step,
+//        last_step, dropped_frames)
+//     config: varint-length-prefixed key, value pairs, sorted by key.
+//     status: RunStatus value (live, finished, failed); stalled is computed at read time.
+//     first_step/last_step: -1 while nothing is stored.
+//   series(series_id INTEGER PRIMARY KEY, run_key, layer, kind, rank, scale, bins, lo, hi,
+//          last_step)
+//     One per (run, layer, kind, rank); ids ascend in first-reported order, which is the
+//     layer order ListLayers returns. The layout is the series' first; it never changes.
+//   segments(segment_id INTEGER PRIMARY KEY, series_id, first_step, last_step, count, data)
+//     data: a series block (server/series_block.h) of `count` consecutive stored steps of the
+//     series. Segments of a series never overlap. Rowid order is insertion order, so ingest
+//     appends at the end of the table; index segments_by_series finds a series' step range.
+//   summaries(series_id, level, bucket, first_step, last_step, histograms, data)
+//     PRIMARY KEY (series_id, level, bucket), WITHOUT ROWID. The sum of every stored
+//     histogram of the series with step / width(level) == bucket (server/summary_levels.h
+//     holds the widths and the data format). Only buckets the series has moved past are
+//     stored (sealed); the open one is summed from finer levels and segments at query time.
+//   scalars(run_key, name, rank, step, value) PRIMARY KEY (run_key, name, rank, step),
+//     WITHOUT ROWID.
+#include "server/schema.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace actiscope::server {
+namespace {
+
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE runs(
+  run_key INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  config BLOB NOT NULL,
+  host TEXT NOT NULL,
+  device TEXT NOT NULL,
+  world_size INTEGER NOT NULL,
+  start_time_us INTEGER NOT NULL,
+  last_update_us INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  status_message TEXT NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  dropped_frames INTEGER NOT NULL
+) STRICT;
+CREATE TABLE series(
+  series_id INTEGER PRIMARY KEY,
+  run_key INTEGER NOT NULL REFERENCES runs(run_key),
+  layer TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  scale INTEGER NOT NULL,
+  bins INTEGER NOT NULL,
+  lo REAL NOT NULL,
+  hi REAL NOT NULL,
+  last_step INTEGER NOT NULL,
+  UNIQUE(run_key, layer, kind, rank)
+) STRICT;
+CREATE TABLE segments(
+  segment_id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  data BLOB NOT NULL
+) STRICT;
+CREATE INDEX segments_by_series ON segments(series_id, first_step);
+CREATE TABLE summaries(
+  series_id INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  histograms INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY(series_id, level, bucket)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE scalars(
+  run_key INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY(run_key, name, rank, step)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+// migrations[v] takes a file from version v to v + 1.
+const std::vector<const char*>& Migrations() {
+  static const auto* migrations = new std::vector<const char*>{kVersion1};
+  return *migrations;
+}
+
+absl::StatusOr<int> UserVersion(Connection* conn) {
+  absl::StatusOr<Statement> stmt = conn->Prepare("PRAGMA user_version");
+  if (!stmt.ok()) return stmt.status();
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return *row ? static_cast<int>(stmt->Int(0)) : 0;
+}
+
+}  // namespace
+
+absl::Status MigrateSchema(Connection* conn) {
+  static_assert(kSchemaVersion >= 1, "schema version starts at 1");
+  for (;;) {
+    absl::StatusOr<Transaction> txn = Transaction::Begin(conn, /*immediate=*/true);
+    if (!txn.ok()) return txn.status();
+    absl::StatusOr<int> version = UserVersion(conn);
+    if (!version.ok()) return version.status();
+    if (*version == kSchemaVersion) return txn->Commit();
+    if (*version > kSchemaVersion || *version < 0 ||
+        static_cast<size_t>(*version) >= Migrations().size()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("database schema version ", *version, " is newer than this build's ",
+                       kSchemaVersion, "; upgrade actiscope-server"));
+    }
+    absl::Status status = conn->Exec(Migrations()[*version]);
+    if (!status.ok()) return status;
+    status = conn->Exec(absl::StrCat("PRAGMA user_version=", *version + 1));
+    if (!status.ok()) return status;
+    status = txn->Commit();
+    if (!status.ok()) return status;
+  }
+}
+
+}  // namespace actiscope::server
