@@ -20,7 +20,7 @@ std::optional<Kind> ParseKind(absl::string_view text) {
 }
 
 std::string Rfc3339(absl::Time time) {
-  return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
 }
 
 HttpReply JsonReply(JsonWriter&& json) {

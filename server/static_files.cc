@@ -62,12 +62,15 @@ StaticFiles::StaticFiles(std::string root) : root_(Canonical(root)) {}
 
 absl::StatusOr<StaticFile> StaticFiles::Read(absl::string_view target) const {
   absl::string_view path = target.substr(0, target.find('?'));
-  if (path.empty() || path.front() != '/' || path.find_first_of(std::string("%\\\0", 3)) !=
-                                                absl::string_view::npos) {
+  if (path.empty() || path.front() != '/') {
     return absl::InvalidArgumentError("static path: not allowed");
   }
+  // App routes name no file (the page reads its path itself), so their rest is never used.
   std::string relative = "index.html";
   if (!IsAppRoute(path)) {
+    if (path.find_first_of(std::string("%\\\0", 3)) != absl::string_view::npos) {
+      return absl::InvalidArgumentError("static path: not allowed");
+    }
     std::vector<absl::string_view> segments = absl::StrSplit(path.substr(1), '/');
     for (absl::string_view segment : segments) {
       if (!IsSafeSegment(segment)) return absl::InvalidArgumentError("static path: not allowed");

@@ -1,0 +1,280 @@
+// The run page (/runs/{id}) and the comparison (/compare?runs=a,b): one column per run, one
+// heatmap per probed layer stacked in model order, rows aligned layer by layer and all on one
+// step axis; loss, test error and per-layer statistics under them. Kind and rank switches,
+// drag-to-zoom, PNG export, and live growth from each run's Server-Sent Events.
+
+import { el, clear } from './dom.js';
+import { getRun, getHeatmap, getScalars, eventsUrl } from './api.js';
+import { drawHeatmap, LAYOUT } from './heatmap.js';
+import { attachHeatmapInteractions } from './heatmap_interaction.js';
+import { lineChart, PALETTE } from './line_chart.js';
+import { layerStats } from './layer_stats.js';
+import { scalarsLike } from './scalar_names.js';
+import { formatTime } from './format.js';
+import { rawParam } from './url.js';
+import { downloadCanvas, exportStack, safeFileName } from './export.js';
+
+const MAX_COLUMNS = 10000;
+const ENDED = new Set(['finished', 'failed']);
+
+export class RunPage {
+  constructor(root, runIds, params) {
+    this.root = root;
+    this.runIds = runIds;
+    this.kind = params.get('kind') || '';
+    this.rank = params.get('rank') || 'merged';
+    const from = Number.parseInt(params.get('from'), 10);
+    const to = Number.parseInt(params.get('to'), 10);
+    this.zoom = Number.isFinite(from) && Number.isFinite(to) && to >= from ? { from, to } : null;
+    this.runs = [];
+    this.sources = [];
+    this.abort = new AbortController();
+    this.inFlight = false;
+    this.dirty = false;
+    this.onResize = () => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => this.refresh(), 150);
+    };
+  }
+
+  async start() {
+    this.message = el('p', { class: 'message', text: 'Loading…' });
+    clear(this.root).append(this.message);
+    try {
+      this.runs = await Promise.all(this.runIds.map(async (id) => ({ id, info: await getRun(id, this.abort.signal) })));
+    } catch (e) {
+      if (e.name !== 'AbortError') this.message.textContent = `Could not load the run: ${e.message}`;
+      return;
+    }
+    this.layers = unionLayers(this.runs.map((r) => r.info.layers));
+    const kinds = new Set();
+    const ranks = new Set();
+    for (const layer of this.layers) {
+      layer.kinds.forEach((k) => kinds.add(k));
+      layer.ranks.forEach((r) => ranks.add(r));
+    }
+    this.kinds = ['activation', 'gradient', 'weight'].filter((k) => kinds.has(k));
+    if (!this.kinds.includes(this.kind)) this.kind = this.kinds[0] || 'activation';
+    this.ranks = [...ranks].sort((a, b) => a - b);
+    this.build();
+    window.addEventListener('resize', this.onResize);
+    await this.refresh();
+    for (const run of this.runs) this.listen(run);
+  }
+
+  build() {
+    const kindSelect = el('select', { class: 'kind-select', 'aria-label': 'kind',
+      onchange: (e) => { this.kind = e.target.value; this.updateUrl(); this.refresh(); } },
+      this.kinds.map((k) => el('option', { value: k, selected: k === this.kind, text: k + 's' })));
+    const rankSelect = el('select', { class: 'rank-select', 'aria-label': 'rank',
+      onchange: (e) => { this.rank = e.target.value; this.updateUrl(); this.refresh(); } },
+      el('option', { value: 'merged', text: 'ranks merged' }),
+      this.ranks.map((r) => el('option', { value: String(r), selected: String(r) === this.rank, text: `rank ${r}` })));
+    this.resetButton = el('button', { class: 'reset-zoom', text: 'Reset zoom', disabled: !this.zoom,
+      onclick: () => this.setZoom(null) });
+    const exportButton = el('button', { class: 'export-stack', text: 'Export stack (PNG)',
+      onclick: () => exportStack(this.runs, this.layers, this.kind) });
+    const toolbar = el('div', { class: 'toolbar' },
+      el('a', { href: '/', class: 'back', text: '← runs' }),
+      this.kinds.length > 1 ? kindSelect : el('span', { class: 'kind-label', text: this.kind + 's' }),
+      this.ranks.length > 1 ? rankSelect : null,
+      this.resetButton, exportButton,
+      el('span', { class: 'hint', text: 'drag across a heatmap to zoom' }));
+    const grid = el('div', { class: `columns columns-${this.runs.length}` });
+    for (const run of this.runs) {
+      run.header = el('div', { class: 'run-header' });
+      run.heatmaps = new Map();
+      const stack = el('div', { class: 'stack' });
+      for (const layer of this.layers) {
+        const canvas = el('canvas', { class: 'heatmap', dataset: { run: run.id, layer: layer.name } });
+        attachHeatmapInteractions(canvas, { onZoom: (from, to) => this.setZoom({ from, to }) });
+        const save = el('button', { class: 'png', text: 'PNG', title: 'download this heatmap as PNG',
+          onclick: () => downloadCanvas(canvas, safeFileName(`${run.info.name}-${layer.name}-${this.kind}.png`)) });
+        stack.append(el('div', { class: 'heatmap-row' },
+          el('div', { class: 'layer-label' }, el('span', { class: 'layer-name', text: layer.name }), save),
+          el('div', { class: 'heatmap-wrap' }, canvas)));
+        run.heatmaps.set(layer.name, canvas);
+      }
+      run.charts = el('div', { class: 'charts' });
+      run.column = el('section', { class: 'run-column', dataset: { runId: run.id } }, run.header, stack, run.charts);
+      grid.append(run.column);
+      this.renderHeader(run);
+    }
+    clear(this.root).append(toolbar, grid);
+  }
+
+  renderHeader(run) {
+    const info = run.info;
+    const steps = info.last_step >= 0 ? `steps ${Math.max(0, info.first_step)}–${info.last_step}` : 'no steps yet';
+    const config = Object.entries(info.config).map(([k, v]) => el('span', { class: 'config-item' },
+      el('span', { class: 'config-key', text: k }), el('span', { class: 'config-value', text: v })));
+    clear(run.header).append(
+      el('h1', { class: 'run-name', text: info.name || info.id }),
+      el('div', { class: 'run-meta' },
+        el('span', { class: `status status-${info.status}`, text: info.status }),
+        el('span', { class: 'run-steps', text: steps }),
+        el('span', { text: `started ${formatTime(info.start_time)}` }),
+        info.host ? el('span', { text: info.host }) : null,
+        info.device ? el('span', { text: info.device }) : null,
+        info.world_size > 1 ? el('span', { text: `${info.world_size} ranks` }) : null),
+      el('div', { class: 'config' }, config));
+  }
+
+  // The step range shown: the zoom, or every run's steps together.
+  range() {
+    if (this.zoom) return this.zoom;
+    let from = Infinity;
+    let to = -Infinity;
+    for (const run of this.runs) {
+      if (run.info.last_step < 0) continue;
+      from = Math.min(from, Math.max(0, run.info.first_step));
+      to = Math.max(to, run.info.last_step);
+    }
+    return Number.isFinite(from) ? { from, to } : { from: 0, to: 0 };
+  }
+
+  setZoom(zoom) {
+    this.zoom = zoom;
+    this.resetButton.disabled = !zoom;
+    this.updateUrl();
+    this.refresh();
+  }
+
+  updateUrl() {
+    const q = new URLSearchParams(location.search);
+    const set = (k, v) => (v === null || v === undefined ? q.delete(k) : q.set(k, String(v)));
+    set('kind', this.kind === 'activation' ? null : this.kind);
+    set('rank', this.rank === 'merged' ? null : this.rank);
+    set('from', this.zoom ? this.zoom.from : null);
+    set('to', this.zoom ? this.zoom.to : null);
+    // Keep runs= as it was written (ids percent-encoded, joined by raw commas).
+    const runs = rawParam('runs');
+    q.delete('runs');
+    let search = q.toString();
+    if (runs !== null) search = `runs=${runs}` + (search ? `&${search}` : '');
+    history.replaceState(null, '', location.pathname + (search ? `?${search}` : ''));
+  }
+
+  // Fetches every heatmap and chart for the current range, then draws them all at once.
+  // One refresh at a time; calls meanwhile mark it dirty and it runs again once.
+  async refresh() {
+    if (this.inFlight) {
+      this.dirty = true;
+      return;
+    }
+    this.inFlight = true;
+    try {
+      do {
+        this.dirty = false;
+        await this.fetchAndDraw();
+      } while (this.dirty && !this.abort.signal.aborted);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  async fetchAndDraw() {
+    const { from, to } = this.range();
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.max(200, Math.floor(this.runs[0].column.clientWidth));
+    const columns = Math.max(1, Math.min(MAX_COLUMNS, Math.round((width - LAYOUT.left - LAYOUT.right) * dpr)));
+    const signal = this.abort.signal;
+    let results;
+    try {
+      results = await Promise.all(this.runs.map(async (run) => {
+        const heatmaps = await Promise.all(this.layers.map(async (layer) => {
+          const has = run.info.layers.some((l) => l.name === layer.name && l.kinds.includes(this.kind));
+          if (!has) return null;
+          const params = { layer: layer.name, kind: this.kind, from, to, columns, rank: this.rank === 'merged' ? '' : this.rank };
+          return { params, hm: await getHeatmap(run.id, params, signal) };
+        }));
+        const scalars = await getScalars(run.id, { from, to, points: columns }, signal);
+        return { heatmaps, scalars: scalars.scalars };
+      }));
+    } catch (e) {
+      if (e.name !== 'AbortError') this.showError(e);
+      return;
+    }
+    const t0 = performance.now();
+    this.runs.forEach((run, i) => this.drawRun(run, results[i], from, to, width));
+    const drawMs = performance.now() - t0;
+    window.actiscopeStats = { lastDrawMs: drawMs, draws: ((window.actiscopeStats || {}).draws || 0) + 1, from, to };
+  }
+
+  drawRun(run, result, from, to, width) {
+    this.layers.forEach((layer, li) => {
+      const canvas = run.heatmaps.get(layer.name);
+      const entry = result.heatmaps[li];
+      drawHeatmap(canvas, entry ? entry.hm : null, from, to, width);
+      canvas.dataset.query = entry ? new URLSearchParams(entry.params).toString() : '';
+      canvas.dataset.lastStep = entry && entry.hm.step_to.length ? String(entry.hm.step_to[entry.hm.step_to.length - 1]) : '-1';
+    });
+    const names = result.scalars.map((s) => s.name);
+    const series = (which) => scalarsLike(names, which).map((name, i) => {
+      const s = result.scalars.find((x) => x.name === name);
+      return { label: name, steps: s.steps, values: s.values, colour: PALETTE[i % PALETTE.length] };
+    });
+    const stats = this.layers.map((layer, li) => {
+      const entry = result.heatmaps[li];
+      return entry ? { layer: layer.name, stats: layerStats(entry.hm), colour: PALETTE[li % PALETTE.length] } : null;
+    }).filter(Boolean);
+    const statSeries = (key) => stats.map((s) => ({ label: s.layer, steps: s.stats.steps, values: s.stats[key], colour: s.colour }));
+    const loss = series('loss');
+    const error = series('error');
+    clear(run.charts).append(
+      loss.length ? lineChart('loss', loss, from, to, width) : el('p', { class: 'note', text: 'no loss reported' }),
+      error.length ? lineChart('test error', error, from, to, width) : el('p', { class: 'note', text: 'no test error reported' }),
+      lineChart(`mean (${this.kind}s)`, statSeries('mean'), from, to, width),
+      lineChart(`standard deviation (${this.kind}s)`, statSeries('std'), from, to, width),
+      lineChart('fraction near zero', statSeries('nearZero'), from, to, width));
+  }
+
+  showError(e) {
+    for (const run of this.runs) {
+      const note = run.column.querySelector('.error-note') || el('p', { class: 'error-note' });
+      note.textContent = `Could not load data: ${e.message}`;
+      run.column.prepend(note);
+    }
+  }
+
+  listen(run) {
+    if (ENDED.has(run.info.status)) return;
+    const source = new EventSource(eventsUrl(run.id));
+    this.sources.push(source);
+    source.addEventListener('run', (e) => {
+      const update = JSON.parse(e.data);
+      const grew = update.last_step !== run.info.last_step;
+      Object.assign(run.info, update);
+      this.renderHeader(run);
+      if (ENDED.has(update.status)) source.close();
+      if (grew && !this.zoom) this.refresh();
+    });
+    source.addEventListener('error', (e) => {
+      if (e.data || ENDED.has(run.info.status)) source.close();
+    });
+  }
+
+  destroy() {
+    this.abort.abort();
+    for (const source of this.sources) source.close();
+    window.removeEventListener('resize', this.onResize);
+    clearTimeout(this.resizeTimer);
+  }
+}
+
+// Layers of all runs in model order: the first run's order, then layers only later runs have.
+function unionLayers(lists) {
+  const byName = new Map();
+  for (const list of lists) {
+    for (const layer of list) {
+      const known = byName.get(layer.name);
+      if (!known) {
+        byName.set(layer.name, { name: layer.name, kinds: [...layer.kinds], ranks: [...layer.ranks] });
+      } else {
+        layer.kinds.forEach((k) => known.kinds.includes(k) || known.kinds.push(k));
+        layer.ranks.forEach((r) => known.ranks.includes(r) || known.ranks.push(r));
+      }
+    }
+  }
+  return [...byName.values()];
+}
