@@ -84,7 +84,8 @@ std::string RenderTerminalHeatmap(const v1::Heatmap& heatmap,
       ScaleName(heatmap.layout().scale()), edges.front(), edges.back(), max_count);
 
   for (int r = rows - 1; r >= 0; --r) {
-    const bool labelled = r == rows - 1 || r % 4 == 0;
+    // Every fourth row from the bottom, and the top row unless that crowds the one below.
+    const bool labelled = r % 4 == 0 || (r == rows - 1 && r % 4 >= 2);
     const double centre = (value_at(2 * r) + value_at(std::min(slots, 2 * r + 2))) / 2;
     if (labelled) {
       absl::StrAppend(&out, absl::StrFormat("%*.3g \u2524", kLabelWidth, centre));

@@ -72,11 +72,11 @@ TEST(TerminalHeatmapTest, DrawsOneCharacterPerColumn) {
 }
 
 TEST(TerminalHeatmapTest, LabelsStepsAndBinValues) {
-  const std::string text = RenderTerminalHeatmap(OneBinHeatmap(4, 40, 0), {});
+  const std::string text = RenderTerminalHeatmap(OneBinHeatmap(8, 40, 0), {});
   const std::vector<std::string> lines = Lines(text);
-  // Row centres: bins 0-1 span [-1, 0), bins 2-3 span [0, 1).
-  EXPECT_TRUE(absl::StrContains(text, "-0.5 \u2524")) << text;
-  EXPECT_TRUE(absl::StrContains(text, "0.5 \u2524")) << text;
+  // Four rows of two bins; the bottom row spans [-1, -0.5), the top row [0.5, 1).
+  EXPECT_TRUE(absl::StrContains(lines[1], " 0.75 \u2524")) << text;
+  EXPECT_TRUE(absl::StrContains(lines[4], "-0.75 \u2524")) << text;
   // The x axis, then step labels: the first column's first step, a tick every 16 columns
   // (column 16 starts at step 160) and the last column's last step.
   const std::string& steps = lines[lines.size() - 2];
