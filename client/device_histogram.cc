@@ -147,6 +147,18 @@ absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(
   }
 }
 
+absl::StatusOr<std::unique_ptr<PendingHistogram>> StartHistogram(const at::Tensor& values,
+                                                                 const BinSpec& spec) {
+  try {
+    if (values.defined() && !values.device().is_cpu()) return LaunchDeviceHistogram(values, spec);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("histogram: ", e.what_without_backtrace()));
+  }
+  absl::StatusOr<HistogramResult> result = ComputeHistogram(values, spec);
+  if (!result.ok()) return result.status();
+  return std::make_unique<ReadyHistogram>(*std::move(result));
+}
+
 absl::StatusOr<HistogramResult> ComputeHistogramWithOps(const at::Tensor& values,
                                                         const BinSpec& spec) {
   absl::StatusOr<std::unique_ptr<PendingHistogram>> pending = LaunchDeviceHistogram(values, spec);

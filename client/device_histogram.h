@@ -35,6 +35,11 @@ class PendingHistogram {
 absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(
     const at::Tensor& values, const BinSpec& spec);
 
+// The histogram the reporter records: a CPU tensor is histogrammed now by the kernel
+// (ComputeHistogram, all intra-op threads), any other device through LaunchDeviceHistogram.
+absl::StatusOr<std::unique_ptr<PendingHistogram>> StartHistogram(const at::Tensor& values,
+                                                                 const BinSpec& spec);
+
 // The op path, waited for: LaunchDeviceHistogram then Take.
 absl::StatusOr<HistogramResult> ComputeHistogramWithOps(const at::Tensor& values,
                                                         const BinSpec& spec);

@@ -1,0 +1,54 @@
+// The client's calls to the Collector service (proto/actiscope/v1/collector.proto): the
+// channel, StartRun, FinishRun, and one Push stream with its acknowledgements. The sender
+// (sender.h) decides what to send; this file only speaks the protocol.
+//
+// Thread-safety: a PushStream is used by one thread, except Cancel() which any thread may call.
+#ifndef ACTISCOPE_CLIENT_COLLECTOR_SESSION_H_
+#define ACTISCOPE_CLIENT_COLLECTOR_SESSION_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "actiscope/v1/collector.grpc.pb.h"
+
+namespace actiscope::client {
+
+// A channel that reconnects quickly (100 ms initial backoff, 5 s cap) once the collector is
+// back.
+std::shared_ptr<grpc::Channel> MakeCollectorChannel(const std::string& address);
+
+// The gRPC status as an absl::Status with the same code and "what: message".
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what);
+
+[[nodiscard]] absl::Status StartRun(v1::Collector::Stub* stub, const v1::RunSpec& run,
+                                    absl::Duration timeout);
+[[nodiscard]] absl::Status FinishRun(v1::Collector::Stub* stub, const std::string& run_id,
+                                     bool succeeded, absl::Duration timeout);
+
+class PushStream {
+ public:
+  explicit PushStream(v1::Collector::Stub* stub);
+  ~PushStream();
+  // Each returns false once the stream is broken or cancelled; Close() then says why.
+  bool Write(const v1::PushRequest& request);
+  bool ReadAck(v1::PushAck* ack);
+  // Half-closes and waits for the final status (the server ends the stream after the last ack).
+  [[nodiscard]] absl::Status Close();
+  // Makes blocked and later calls fail. Thread-safe.
+  void Cancel();
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::PushRequest, v1::PushAck>> stream_;
+  bool closed_ = false;
+};
+
+}  // namespace actiscope::client
+
+#endif  // ACTISCOPE_CLIENT_COLLECTOR_SESSION_H_

@@ -1,0 +1,366 @@
+// Reporter: the training-thread side (Record* into a bounded queue) and the batcher thread
+// (queue -> delta-coded, compressed PushRequests -> Sender). See reporter.h for the flow.
+#include "actiscope/client/reporter.h"
+
+#include <deque>
+#include <exception>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "client/device_histogram.h"
+#include "client/rate_limited_log.h"
+#include "client/run_spec.h"
+#include "client/sender.h"
+#include "client/spool.h"
+#include "proto/histogram_codec.h"
+
+namespace actiscope::client {
+namespace {
+
+constexpr size_t kMaxFramesPerBatch = 4096;
+constexpr size_t kBatchBytes = size_t{1} << 20;  // Queued bytes that trigger a flush.
+constexpr size_t kMaxNameBytes = 256;
+constexpr absl::Duration kDevicePoll = absl::Milliseconds(1);
+
+// One Record or RecordScalar call, waiting in the queue.
+struct QueuedItem {
+  bool scalar = false;
+  int64_t step = 0;
+  Kind kind = Kind::kActivation;
+  std::string name;  // Layer or scalar name.
+  BinSpec bins;
+  std::unique_ptr<PendingHistogram> histogram;
+  double value = 0;
+  absl::Time queued_at;
+  size_t bytes = 0;
+};
+
+v1::BinLayout ToLayout(const BinSpec& spec) {
+  v1::BinLayout layout;
+  layout.set_scale(spec.scale == BinSpec::Scale::kLinear ? v1::BIN_SCALE_LINEAR
+                                                         : v1::BIN_SCALE_LOG_MAGNITUDE);
+  layout.set_bins(spec.bins);
+  layout.set_lo(spec.lo);
+  layout.set_hi(spec.hi);
+  return layout;
+}
+
+// This Abseil is built with its own string_view, distinct from std::string_view.
+absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+class ReadyResult : public PendingHistogram {
+ public:
+  explicit ReadyResult(HistogramResult result) : result_(std::move(result)) {}
+  bool Ready() override { return true; }
+  absl::StatusOr<HistogramResult> Take() override { return std::move(result_); }
+
+ private:
+  HistogramResult result_;
+};
+
+}  // namespace
+
+class Reporter::Impl {
+ public:
+  Impl(ReporterOptions options, v1::RunSpec run, std::shared_ptr<Spool> spool)
+      : options_(std::move(options)), run_(std::move(run)) {
+    SenderOptions sender;
+    sender.server_address = options_.server_address;
+    sender.run = run_;
+    sender.offline = options_.offline;
+    sender.outbox_bound_bytes = options_.memory_bound_bytes / 2;
+    sender.seed = std::random_device()();
+    sender_ = std::make_unique<Sender>(std::move(sender), std::move(spool), &log_);
+    batcher_ = std::thread([this] { BatchLoop(); });
+  }
+
+  ~Impl() { Finish(true, absl::Seconds(5)); }
+
+  const std::string& run_id() const { return run_.run_id(); }
+
+  void Enqueue(QueuedItem item) {
+    item.queued_at = absl::Now();
+    item.bytes = sizeof(QueuedItem) + item.name.size() + 8 * (item.scalar ? 0 : item.bins.bins);
+    absl::MutexLock lock(&mu_);
+    if (finishing_) {
+      Drop(absl::StrCat("Record after Finish: ", item.name));
+      return;
+    }
+    if (queue_bytes_ + item.bytes > options_.memory_bound_bytes / 2) {
+      Drop(absl::StrCat("record queue full (", queue_bytes_, " bytes)"));
+      return;
+    }
+    queue_bytes_ += item.bytes;
+    queue_.push_back(std::move(item));
+  }
+
+  // Counts one dropped frame and logs why.
+  void Drop(const std::string& why) {
+    sender_->CountDropped(1);
+    log_.Log("record", absl::StrCat("dropped a frame: ", why));
+  }
+
+  bool ValidName(int64_t step, std::string_view name) {
+    if (step >= 0 && !name.empty() && name.size() <= kMaxNameBytes) return true;
+    Drop(absl::StrCat("invalid step ", step, " or name \"", View(name), "\" (1-256 bytes)"));
+    return false;
+  }
+
+  FinishReport Finish(bool succeeded, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    {
+      absl::MutexLock lock(&mu_);
+      if (report_.has_value()) return *report_;
+      if (finishing_) {  // Another thread is finishing: wait for its report.
+        mu_.Await(absl::Condition(
+            +[](std::optional<FinishReport>* r) { return r->has_value(); }, &report_));
+        return *report_;
+      }
+      finishing_ = true;
+      finish_deadline_ = deadline;
+    }
+    batcher_.join();
+    if (sender_->HasUnreportedDrops()) SubmitBatch(v1::FrameBatch(), 0);
+    const bool delivered = sender_->Drain(deadline);
+    sender_->Stop();
+    if (!options_.offline) {
+      const absl::Duration left = std::max(deadline - absl::Now(), absl::Milliseconds(500));
+      if (absl::Status s = FinishRun(sender_->stub(), run_.run_id(), succeeded, left); !s.ok()) {
+        log_.Log("finish", s.ToString());
+      }
+    }
+    const SenderCounts counts = sender_->counts();
+    FinishReport report;
+    report.frames_acked = counts.frames_acked;
+    report.frames_dropped = counts.frames_dropped;
+    report.frames_in_spool = counts.frames_unacked;
+    report.all_delivered = delivered && counts.frames_dropped == 0 && counts.frames_unacked == 0;
+    if (!report.all_delivered) {
+      log_.Log("finish", absl::StrCat("run ", run_.run_id(), ": ", report.frames_acked,
+                                      " frames delivered, ", report.frames_in_spool,
+                                      " left in the spool, ", report.frames_dropped, " dropped"));
+    }
+    absl::MutexLock lock(&mu_);
+    report_ = report;
+    return report;
+  }
+
+  RateLimitedLog log_;
+
+ private:
+  void BatchLoop() {
+    while (true) {
+      std::deque<QueuedItem> items;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](Impl* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return self->finishing_ || !self->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // Finishing with nothing left.
+        const absl::Time due = queue_.front().queued_at + options_.flush_interval;
+        const auto flush_now = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return finishing_ || queue_bytes_ >= kBatchBytes;
+        };
+        mu_.AwaitWithDeadline(absl::Condition(&flush_now), due);
+        const size_t cut = ReadyPrefix();
+        if (cut == 0) {
+          if (finishing_ && absl::Now() > finish_deadline_) {
+            for (size_t i = 0; i < queue_.size(); ++i) Drop("device histogram not ready by Finish");
+            queue_.clear();
+            return;
+          }
+          mu_.AwaitWithTimeout(absl::Condition(&flush_now), kDevicePoll);
+          continue;
+        }
+        for (size_t i = 0; i < cut; ++i) {
+          queue_bytes_ -= queue_.front().bytes;
+          items.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      BuildAndSubmit(&items);
+    }
+  }
+
+  // How many items at the head of the queue to batch now: those whose histogram is ready,
+  // and, unless the newest step is stale or we are finishing, only of steps before the
+  // newest one (so that all frames of a step travel together).
+  size_t ReadyPrefix() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const QueuedItem& newest = queue_.back();
+    const bool whole = finishing_ || queue_bytes_ >= kBatchBytes ||
+                       absl::Now() >= newest.queued_at + options_.flush_interval;
+    size_t cut = 0;
+    for (QueuedItem& item : queue_) {
+      if (!whole && item.step >= newest.step) break;
+      if (!item.scalar && !item.histogram->Ready()) break;
+      ++cut;
+    }
+    return cut;
+  }
+
+  void BuildAndSubmit(std::deque<QueuedItem>* items) {
+    codec::FrameBatchBuilder builder;
+    uint32_t frames = 0;
+    for (QueuedItem& item : *items) {
+      if (item.scalar) {
+        v1::Scalar scalar;
+        scalar.set_name(item.name);
+        scalar.set_step(item.step);
+        scalar.set_rank(run_rank());
+        scalar.set_value(item.value);
+        builder.AddScalar(std::move(scalar));
+        continue;
+      }
+      absl::StatusOr<HistogramResult> result = item.histogram->Take();
+      if (!result.ok()) {
+        Drop(absl::StrCat(item.name, ": ", result.status().ToString()));
+        continue;
+      }
+      v1::Frame frame;
+      frame.set_layer(item.name);
+      frame.set_kind(static_cast<v1::Kind>(item.kind));
+      frame.set_step(item.step);
+      frame.set_rank(run_rank());
+      *frame.mutable_layout() = ToLayout(item.bins);
+      v1::HistogramStats* stats = frame.mutable_stats();
+      stats->set_elements(result->elements);
+      stats->set_below(result->below);
+      stats->set_above(result->above);
+      stats->set_zeros(result->zeros);
+      stats->set_nonfinite(result->nonfinite);
+      stats->set_min(static_cast<float>(result->min));
+      stats->set_max(static_cast<float>(result->max));
+      stats->set_sum(result->sum);
+      stats->set_sum_squares(result->sum_squares);
+      builder.AddFrame(std::move(frame), result->counts);
+      if (++frames == kMaxFramesPerBatch) {
+        SubmitBatch(builder.Take(), frames);
+        frames = 0;
+      }
+    }
+    SubmitBatch(builder.Take(), frames);
+  }
+
+  void SubmitBatch(v1::FrameBatch batch, uint32_t frames) {
+    if (batch.frames_size() == 0 && batch.scalars_size() == 0 && !sender_->HasUnreportedDrops()) {
+      return;
+    }
+    v1::PushRequest request;
+    request.set_run_id(run_.run_id());
+    request.set_sequence(++sequence_);
+    request.set_zstd_batch(codec::CompressBatch(batch));
+    sender_->Submit(std::move(request), frames);
+  }
+
+  uint32_t run_rank() const { return options_.run.rank; }
+
+  const ReporterOptions options_;
+  const v1::RunSpec run_;
+  std::unique_ptr<Sender> sender_;
+  uint64_t sequence_ = 0;  // Batcher thread (then Finish, after the batcher ended).
+
+  absl::Mutex mu_;
+  std::deque<QueuedItem> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queue_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time finish_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  std::optional<FinishReport> report_ ABSL_GUARDED_BY(mu_);
+  std::thread batcher_;
+};
+
+absl::StatusOr<std::unique_ptr<Reporter>> Reporter::Start(ReporterOptions options) {
+  if (options.offline && options.spool_dir.empty()) {
+    return absl::InvalidArgumentError("offline reporter needs a spool_dir");
+  }
+  if (options.memory_bound_bytes < (size_t{1} << 16)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("memory_bound_bytes below 64 KiB: ", options.memory_bound_bytes));
+  }
+  if (options.flush_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("flush_interval must be positive");
+  }
+  absl::StatusOr<v1::RunSpec> run = MakeRunSpec(options.run, absl::Now());
+  if (!run.ok()) return run.status();
+  std::shared_ptr<Spool> spool;
+  if (!options.spool_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<Spool>> opened =
+        Spool::Open(options.spool_dir, options.spool_bound_bytes);
+    if (!opened.ok()) return opened.status();
+    spool = *std::move(opened);
+  }
+  return std::unique_ptr<Reporter>(
+      new Reporter(std::make_unique<Impl>(std::move(options), *std::move(run), std::move(spool))));
+}
+
+Reporter::Reporter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Reporter::~Reporter() = default;
+
+const std::string& Reporter::run_id() const { return impl_->run_id(); }
+
+void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
+                      const BinSpec& bins) {
+  try {
+    if (!impl_->ValidName(step, layer)) return;
+    absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, bins);
+    if (!histogram.ok()) {
+      impl_->Drop(absl::StrCat(View(layer), ": ", histogram.status().ToString()));
+      return;
+    }
+    QueuedItem item;
+    item.step = step;
+    item.kind = kind;
+    item.name = std::string(layer);
+    item.bins = bins;
+    item.histogram = *std::move(histogram);
+    impl_->Enqueue(std::move(item));
+  } catch (const std::exception& e) {
+    impl_->Drop(absl::StrCat(View(layer), ": ", e.what()));
+  }
+}
+
+void Reporter::RecordHistogram(int64_t step, Kind kind, std::string_view layer,
+                               const HistogramResult& result, const BinSpec& bins) {
+  try {
+    if (!impl_->ValidName(step, layer)) return;
+    if (absl::Status s = ValidateBinSpec(bins); !s.ok() || result.counts.size() != bins.bins) {
+      impl_->Drop(absl::StrCat(View(layer), ": counts do not match the bins: ", s.ToString()));
+      return;
+    }
+    QueuedItem item;
+    item.step = step;
+    item.kind = kind;
+    item.name = std::string(layer);
+    item.bins = bins;
+    item.histogram = std::make_unique<ReadyResult>(result);
+    impl_->Enqueue(std::move(item));
+  } catch (const std::exception& e) {
+    impl_->Drop(absl::StrCat(View(layer), ": ", e.what()));
+  }
+}
+
+void Reporter::RecordScalar(int64_t step, std::string_view name, double value) {
+  try {
+    if (!impl_->ValidName(step, name)) return;
+    QueuedItem item;
+    item.scalar = true;
+    item.step = step;
+    item.name = std::string(name);
+    item.value = value;
+    impl_->Enqueue(std::move(item));
+  } catch (const std::exception& e) {
+    impl_->Drop(absl::StrCat(View(name), ": ", e.what()));
+  }
+}
+
+FinishReport Reporter::Finish(bool succeeded, absl::Duration timeout) {
+  return impl_->Finish(succeeded, timeout);
+}
+
+}  // namespace actiscope::client
