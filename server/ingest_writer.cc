@@ -81,15 +81,22 @@ absl::Status LayoutMismatch(const Histogram& h, const BinLayout& stored) {
       ")); a probe's layout cannot change within a run"));
 }
 
+}  // namespace
+
 // The histograms of one series in a batch.
-struct SeriesGroup {
+struct IngestWriter::SeriesGroup {
+  SeriesKey key;
   const Histogram* first = nullptr;
   std::vector<const Histogram*> histograms;
   bool is_new = false;  // Not in the database yet.
-  SeriesState next;     // The state after this batch; replaces the cached one on commit.
+  SeriesState next;     // The state after this batch.
 };
 
-}  // namespace
+struct IngestWriter::Prepared {
+  const WriteBatch* batch = nullptr;
+  RunState* run = nullptr;
+  std::vector<SeriesGroup> groups;
+};
 
 absl::StatusOr<IngestWriter::RunState*> IngestWriter::LoadRun(Connection* conn,
                                                               const std::string& run_id) {
@@ -105,26 +112,36 @@ absl::StatusOr<IngestWriter::RunState*> IngestWriter::LoadRun(Connection* conn,
   return &state;
 }
 
-absl::StatusOr<WriteResult> IngestWriter::Write(Connection* conn, const WriteBatch& batch) {
+absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
+                                                             const WriteBatch& batch) {
   for (size_t i = 0; i < batch.histograms.size(); ++i) {
     ACTISCOPE_RETURN_IF_ERROR(ValidateHistogram(i, batch.histograms[i]));
   }
   for (size_t i = 0; i < batch.scalars.size(); ++i) {
     ACTISCOPE_RETURN_IF_ERROR(ValidateScalar(i, batch.scalars[i]));
   }
-  ACTISCOPE_ASSIGN_OR_RETURN(RunState * run, LoadRun(conn, batch.run_id));
+  Prepared prepared;
+  prepared.batch = &batch;
+  ACTISCOPE_ASSIGN_OR_RETURN(prepared.run, LoadRun(conn, batch.run_id));
+  RunState* run = prepared.run;
 
   // Group by series in first-reported order, resolving each series' state and layout.
-  std::vector<SeriesGroup> groups;
+  std::vector<SeriesGroup>& groups = prepared.groups;
   absl::flat_hash_map<SeriesKey, size_t> group_of;
+  // Layouts of (layer, kind) probes new in this batch: every rank must use the same one.
+  absl::flat_hash_map<std::pair<std::string, int>, BinLayout> new_probes;
   for (const Histogram& h : batch.histograms) {
     SeriesKey key(h.layer, static_cast<int>(h.kind), h.rank);
     auto [it, inserted] = group_of.try_emplace(key, groups.size());
     if (inserted) {
       SeriesGroup& group = groups.emplace_back();
+      group.key = key;
       group.first = &h;
+      auto pending = pending_.find(std::make_pair(run->run_key, key));
       auto cached = run->series.find(key);
-      if (cached != run->series.end()) {
+      if (pending != pending_.end()) {
+        group.next = pending->second;
+      } else if (cached != run->series.end()) {
         group.next = cached->second;
       } else {
         ACTISCOPE_ASSIGN_OR_RETURN(
@@ -135,9 +152,15 @@ absl::StatusOr<WriteResult> IngestWriter::Write(Connection* conn, const WriteBat
         stmt.Bind(1, run->run_key).BindText(2, h.layer).Bind(3, int64_t{static_cast<int>(h.kind)});
         stmt.Bind(4, int64_t{h.rank});
         ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        group.is_new = !row || stmt.Int(6) != h.rank;
+        group.is_new = !row || static_cast<uint32_t>(stmt.Int(6)) != h.rank;
         // A new rank of a known (layer, kind) must use that probe's layout.
-        group.next.layout = row ? ReadLayout(stmt, 1) : h.layout;
+        if (row) {
+          group.next.layout = ReadLayout(stmt, 1);
+        } else {
+          group.next.layout =
+              new_probes.try_emplace(std::make_pair(h.layer, static_cast<int>(h.kind)), h.layout)
+                  .first->second;
+        }
         if (!group.is_new) {
           group.next.series_id = stmt.Int(0);
           group.next.last_step = stmt.Int(5);
@@ -150,7 +173,12 @@ absl::StatusOr<WriteResult> IngestWriter::Write(Connection* conn, const WriteBat
     if (!(h.layout == group.next.layout)) return LayoutMismatch(h, group.next.layout);
     group.histograms.push_back(&h);
   }
+  return prepared;
+}
 
+absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prepared) {
+  const WriteBatch& batch = *prepared.batch;
+  const int64_t run_key = prepared.run->run_key;
   WriteResult result;
   int64_t min_step = -1;
   int64_t max_step = -1;
@@ -158,50 +186,52 @@ absl::StatusOr<WriteResult> IngestWriter::Write(Connection* conn, const WriteBat
     if (min_step < 0 || step < min_step) min_step = step;
     max_step = std::max(max_step, step);
   };
-
-  ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, /*immediate=*/true));
-  std::vector<StepHistogram> steps;
+  std::vector<int64_t> steps;
+  std::vector<const HistogramSums*> values;
   std::vector<SealedBucket> sealed;
-  for (SeriesGroup& group : groups) {
+  for (SeriesGroup& group : prepared.groups) {
     std::stable_sort(group.histograms.begin(), group.histograms.end(),
                      [](const Histogram* a, const Histogram* b) { return a->step < b->step; });
     steps.clear();
+    values.clear();
     for (const Histogram* h : group.histograms) {
-      const int64_t last = steps.empty() ? group.next.last_step : steps.back().step;
+      const int64_t last = steps.empty() ? group.next.last_step : steps.back();
       if (h->step <= last) {
         ++result.histograms_ignored;
         continue;
       }
-      steps.push_back(StepHistogram{h->step, h->values});
+      steps.push_back(h->step);
+      values.push_back(&h->values);
     }
     if (steps.empty()) continue;
     result.histograms_stored += static_cast<uint32_t>(steps.size());
-    note_step(steps.front().step);
-    note_step(steps.back().step);
+    note_step(steps.front());
+    note_step(steps.back());
     if (group.is_new) {
       ACTISCOPE_ASSIGN_OR_RETURN(
           Statement stmt,
           conn->Prepare("INSERT INTO series(run_key, layer, kind, rank, scale, bins, lo, hi, "
                         "last_step) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, -1)"));
       const Histogram& h = *group.first;
-      stmt.Bind(1, run->run_key).BindText(2, h.layer).Bind(3, int64_t{static_cast<int>(h.kind)});
+      stmt.Bind(1, run_key).BindText(2, h.layer).Bind(3, int64_t{static_cast<int>(h.kind)});
       stmt.Bind(4, int64_t{h.rank}).Bind(5, int64_t{static_cast<int>(h.layout.scale)});
       stmt.Bind(6, int64_t{h.layout.bins}).Bind(7, h.layout.lo).Bind(8, h.layout.hi);
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
       group.next.series_id = sqlite3_last_insert_rowid(conn->raw());
+      group.is_new = false;
     }
-    const std::string block = EncodeSeriesBlock(group.next.layout.bins, steps);
+    const std::string block = EncodeSeriesBlock(group.next.layout.bins, steps, values);
     {
       ACTISCOPE_ASSIGN_OR_RETURN(
           Statement stmt,
           conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
                         "VALUES(?1, ?2, ?3, ?4, ?5)"));
-      stmt.Bind(1, group.next.series_id).Bind(2, steps.front().step).Bind(3, steps.back().step);
+      stmt.Bind(1, group.next.series_id).Bind(2, steps.front()).Bind(3, steps.back());
       stmt.Bind(4, static_cast<int64_t>(steps.size())).BindBlob(5, block);
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     }
     sealed.clear();
-    group.next.Append(steps, &sealed);
+    group.next.Append(steps, values, &sealed);
     for (const SealedBucket& b : sealed) {
       ACTISCOPE_ASSIGN_OR_RETURN(
           Statement stmt,
@@ -217,38 +247,64 @@ absl::StatusOr<WriteResult> IngestWriter::Write(Connection* conn, const WriteBat
         Statement stmt, conn->Prepare("UPDATE series SET last_step = ?2 WHERE series_id = ?1"));
     stmt.Bind(1, group.next.series_id).Bind(2, group.next.last_step);
     ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    pending_[std::make_pair(run_key, group.key)] = std::move(group.next);
   }
   for (const ScalarPoint& s : batch.scalars) {
     ACTISCOPE_ASSIGN_OR_RETURN(
         Statement stmt,
         conn->Prepare("INSERT OR IGNORE INTO scalars(run_key, name, rank, step, value) "
                       "VALUES(?1, ?2, ?3, ?4, ?5)"));
-    stmt.Bind(1, run->run_key).BindText(2, s.name).Bind(3, int64_t{s.rank}).Bind(4, s.step);
+    stmt.Bind(1, run_key).BindText(2, s.name).Bind(3, int64_t{s.rank}).Bind(4, s.step);
     stmt.Bind(5, s.value);
     ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     note_step(s.step);
   }
-  {
-    ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        conn->Prepare("UPDATE runs SET "
-                      "first_step = CASE WHEN ?2 >= 0 AND (first_step < 0 OR ?2 < first_step) "
-                      "THEN ?2 ELSE first_step END, "
-                      "last_step = max(last_step, ?3), last_update_us = ?4, "
-                      "dropped_frames = dropped_frames + ?5 WHERE run_key = ?1"));
-    stmt.Bind(1, run->run_key).Bind(2, min_step).Bind(3, max_step);
-    stmt.Bind(4, absl::ToUnixMicros(absl::Now()));
-    stmt.Bind(5, static_cast<int64_t>(batch.dropped_frames));
-    ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+  ACTISCOPE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn->Prepare("UPDATE runs SET "
+                    "first_step = CASE WHEN ?2 >= 0 AND (first_step < 0 OR ?2 < first_step) "
+                    "THEN ?2 ELSE first_step END, "
+                    "last_step = max(last_step, ?3), last_update_us = ?4, "
+                    "dropped_frames = dropped_frames + ?5 WHERE run_key = ?1"));
+  stmt.Bind(1, run_key).Bind(2, min_step).Bind(3, max_step);
+  stmt.Bind(4, absl::ToUnixMicros(absl::Now()));
+  stmt.Bind(5, static_cast<int64_t>(batch.dropped_frames));
+  ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+  return result;
+}
+
+std::vector<absl::StatusOr<WriteResult>> IngestWriter::WriteGroup(
+    Connection* conn, absl::Span<const WriteBatch* const> batches) {
+  std::vector<absl::StatusOr<WriteResult>> results;
+  auto fail_all = [&](const absl::Status& status) {
+    pending_.clear();
+    results.assign(batches.size(), status);
+    return results;
+  };
+  absl::StatusOr<Transaction> txn = Transaction::Begin(conn, /*immediate=*/true);
+  if (!txn.ok()) return fail_all(txn.status());
+  for (const WriteBatch* batch : batches) {
+    absl::StatusOr<Prepared> prepared = Prepare(conn, *batch);
+    if (!prepared.ok()) {
+      results.push_back(prepared.status());
+      continue;
+    }
+    absl::StatusOr<WriteResult> result = Apply(conn, *prepared);
+    if (!result.ok()) return fail_all(result.status());
+    results.push_back(*result);
   }
-  ACTISCOPE_RETURN_IF_ERROR(txn.Commit());
-  for (SeriesGroup& group : groups) {
-    const Histogram& h = *group.first;
-    if (group.next.series_id != 0) {
-      run->series[SeriesKey(h.layer, static_cast<int>(h.kind), h.rank)] = std::move(group.next);
+  const absl::Status status = txn->Commit();
+  if (!status.ok()) return fail_all(status);
+  for (auto& [key, state] : pending_) {
+    for (auto& [run_id, run] : runs_) {
+      if (run.run_key == key.first) {
+        run.series[key.second] = std::move(state);
+        break;
+      }
     }
   }
-  return result;
+  pending_.clear();
+  return results;
 }
 
 absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int64_t step) {
@@ -287,11 +343,17 @@ absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int
       kept.erase(std::remove_if(kept.begin(), kept.end(),
                                 [&](const StepHistogram& s) { return s.step >= step; }),
                  kept.end());
+      std::vector<int64_t> steps;
+      std::vector<const HistogramSums*> values;
+      for (const StepHistogram& s : kept) {
+        steps.push_back(s.step);
+        values.push_back(&s.values);
+      }
       ACTISCOPE_ASSIGN_OR_RETURN(
           Statement stmt,
           conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
                         "WHERE segment_id = ?1"));
-      const std::string block = EncodeSeriesBlock(bins, kept);
+      const std::string block = EncodeSeriesBlock(bins, steps, values);
       stmt.Bind(1, straddling->first).Bind(2, kept.back().step);
       stmt.Bind(3, static_cast<int64_t>(kept.size())).BindBlob(4, block);
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());

@@ -3,8 +3,9 @@
 // makes ingest free of read-modify-write. Also deletes a run's steps from a step onward, for
 // resumed runs. SqliteStore calls it under its writer mutex with the writer connection.
 //
-// Atomicity: Write validates the whole batch (fields, layouts, run) before writing anything,
-// writes in one transaction, and changes its in-memory state only after the commit.
+// Atomicity: each batch is validated whole (fields, layouts, run) before anything of it is
+// written; a group of batches is written in one transaction (group commit), and the in-memory
+// state changes only after that commit.
 //
 // Thread-safety: not thread-safe; the store serializes all calls.
 #ifndef ACTISCOPE_SERVER_INGEST_WRITER_H_
@@ -13,10 +14,13 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "server/series_state.h"
 #include "server/sqlite_handle.h"
 #include "server/store_types.h"
@@ -25,10 +29,13 @@ namespace actiscope::server {
 
 class IngestWriter {
  public:
-  // Stores `batch` durably in one transaction of `conn` (committed when this returns OK).
-  // NOT_FOUND for an unknown run; INVALID_ARGUMENT for an invalid histogram or scalar, or a
-  // layout that differs from the one stored for its (layer, kind).
-  absl::StatusOr<WriteResult> Write(Connection* conn, const WriteBatch& batch);
+  // Stores `batches` in one transaction of `conn` (committed when this returns). One result
+  // per batch: NOT_FOUND for an unknown run; INVALID_ARGUMENT for an invalid histogram or
+  // scalar, or a layout that differs from the one stored for its (layer, kind); a rejected
+  // batch stores nothing and does not affect the others. When the transaction itself fails,
+  // every batch gets that error and nothing is stored.
+  std::vector<absl::StatusOr<WriteResult>> WriteGroup(Connection* conn,
+                                                      absl::Span<const WriteBatch* const> batches);
 
   // Inside the caller's transaction: deletes the run's histograms and scalars at steps >=
   // `step`, truncating the segment that straddles it and dropping the summary buckets that
@@ -45,9 +52,20 @@ class IngestWriter {
     absl::flat_hash_map<SeriesKey, SeriesState> series;
   };
 
-  absl::StatusOr<RunState*> LoadRun(Connection* conn, const std::string& run_id);
+  struct SeriesGroup;
+  struct Prepared;
 
+  absl::StatusOr<RunState*> LoadRun(Connection* conn, const std::string& run_id);
+  // Validates `batch` and plans its writes against the committed and pending state; writes
+  // nothing.
+  absl::StatusOr<Prepared> Prepare(Connection* conn, const WriteBatch& batch);
+  // Writes a prepared batch inside the open transaction, recording series states in pending_.
+  absl::StatusOr<WriteResult> Apply(Connection* conn, Prepared& prepared);
+
+  // Committed state, per run id.
   absl::flat_hash_map<std::string, RunState> runs_;
+  // States written by the open transaction: (run key, series) -> state.
+  absl::flat_hash_map<std::pair<int64_t, SeriesKey>, SeriesState> pending_;
 };
 
 }  // namespace actiscope::server

@@ -6,11 +6,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "proto/histogram_codec.h"
+#include "server/bit_stream.h"
 
 namespace actiscope::server {
 namespace {
 
-constexpr uint64_t kFormat = 1;
+constexpr uint64_t kFormat = 2;
+constexpr int kPredictorSteps = 4;
 // A block never decompresses to more than this; guards against hostile or corrupt blobs.
 constexpr size_t kMaxBodyBytes = 256u << 20;
 
@@ -26,25 +28,56 @@ float BitsFloat(uint32_t bits) {
   return f;
 }
 
+// Prediction of row i of a count column from up to kPredictorSteps previous rows.
+template <typename Column>
+uint64_t Predict(const Column& column, size_t i) {
+  const size_t m = std::min<size_t>(i, kPredictorSteps);
+  uint64_t total = 0;
+  for (size_t j = 1; j <= m; ++j) total += column(i - j);
+  return total / m;
+}
+
+// The Rice parameter that codes `z` in the fewest bits.
+int BestRiceParameter(const std::vector<uint64_t>& z) {
+  uint64_t total = 0;
+  for (uint64_t v : z) total += v;
+  const uint64_t mean = z.empty() ? 0 : total / z.size();
+  int guess = 0;
+  while (guess < 56 && (uint64_t{1} << (guess + 1)) <= mean) ++guess;
+  int best = guess;
+  uint64_t best_bits = UINT64_MAX;
+  for (int k = std::max(0, guess - 2); k <= std::min(56, guess + 1); ++k) {
+    uint64_t bits = 0;
+    for (uint64_t v : z) {
+      const uint64_t q = v >> k;
+      bits += q >= kRiceEscape ? kRiceEscape + 64 : q + 1 + k;
+    }
+    if (bits < best_bits) {
+      best_bits = bits;
+      best = k;
+    }
+  }
+  return best;
+}
+
 template <typename Get>
-void PutColumn(absl::Span<const StepHistogram> steps, Get get, std::string* out) {
+void PutColumn(size_t n, Get get, std::string* out) {
   uint64_t prev = 0;
-  for (const StepHistogram& s : steps) {
-    const uint64_t v = get(s);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t v = get(i);
     codec::PutVarint(codec::ZigZag(static_cast<int64_t>(v - prev)), out);
     prev = v;
   }
 }
 
 template <typename Get>
-void PutFloatPlanes(absl::Span<const StepHistogram> steps, Get get, std::string* out) {
-  const size_t n = steps.size();
+void PutFloatPlanes(size_t n, Get get, std::string* out) {
   const size_t start = out->size();
   out->resize(start + 4 * n);
   char* planes = &(*out)[start];
   uint32_t prev = 0;
   for (size_t i = 0; i < n; ++i) {
-    const uint32_t bits = FloatBits(get(steps[i]));
+    const uint32_t bits = FloatBits(get(i));
     const uint32_t x = bits ^ prev;
     prev = bits;
     for (int b = 0; b < 4; ++b) planes[b * n + i] = static_cast<char>(x >> (8 * (3 - b)));
@@ -65,9 +98,7 @@ class Reader {
     pos_ += n;
     return true;
   }
-  size_t pos() const { return pos_; }
-  absl::string_view data() const { return data_; }
-  bool done() const { return pos_ == data_.size(); }
+  absl::string_view rest() const { return data_.substr(pos_); }
 
  private:
   absl::string_view data_;
@@ -105,40 +136,47 @@ bool GetFloatPlanes(Reader* r, std::vector<StepHistogram>* steps, Set set) {
 
 }  // namespace
 
-std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const StepHistogram> steps) {
+std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
+                              absl::Span<const HistogramSums* const> values) {
+  const size_t n = steps.size();
   std::string body;
-  body.reserve(steps.size() * (bins + 24));
+  body.reserve(n * (bins + 32));
   codec::PutVarint(kFormat, &body);
-  codec::PutVarint(steps.size(), &body);
+  codec::PutVarint(n, &body);
   codec::PutVarint(bins, &body);
   int64_t prev_step = 0;
-  for (const StepHistogram& s : steps) {
-    codec::PutVarint(static_cast<uint64_t>(s.step - prev_step), &body);
-    prev_step = s.step;
+  for (int64_t step : steps) {
+    codec::PutVarint(static_cast<uint64_t>(step - prev_step), &body);
+    prev_step = step;
   }
-  const std::vector<uint64_t>* base = nullptr;
-  for (const StepHistogram& s : steps) {
-    codec::EncodeCounts(s.values.counts,
-                        base == nullptr ? absl::Span<const uint64_t>() : *base, &body);
-    base = &s.values.counts;
-  }
-  PutColumn(steps, [](const StepHistogram& s) { return s.values.below; }, &body);
-  PutColumn(steps, [](const StepHistogram& s) { return s.values.above; }, &body);
-  PutColumn(steps, [](const StepHistogram& s) { return s.values.zeros; }, &body);
-  PutColumn(steps, [](const StepHistogram& s) { return s.values.nonfinite; }, &body);
-  PutColumn(steps, [](const StepHistogram& s) { return s.values.elements; }, &body);
-  PutFloatPlanes(steps, [](const StepHistogram& s) { return s.values.min; }, &body);
-  PutFloatPlanes(steps, [](const StepHistogram& s) { return s.values.max; }, &body);
-  PutFloatPlanes(steps, [](const StepHistogram& s) { return static_cast<float>(s.values.sum); },
+  for (uint64_t c : values[0]->counts) codec::PutVarint(c, &body);
+  PutColumn(n, [&](size_t i) { return values[i]->below; }, &body);
+  PutColumn(n, [&](size_t i) { return values[i]->above; }, &body);
+  PutColumn(n, [&](size_t i) { return values[i]->zeros; }, &body);
+  PutColumn(n, [&](size_t i) { return values[i]->nonfinite; }, &body);
+  PutColumn(n, [&](size_t i) { return values[i]->elements; }, &body);
+  PutFloatPlanes(n, [&](size_t i) { return values[i]->min; }, &body);
+  PutFloatPlanes(n, [&](size_t i) { return values[i]->max; }, &body);
+  PutFloatPlanes(n, [&](size_t i) { return static_cast<float>(values[i]->sum); }, &body);
+  PutFloatPlanes(n, [&](size_t i) { return static_cast<float>(values[i]->sum_squares); },
                  &body);
-  PutFloatPlanes(
-      steps, [](const StepHistogram& s) { return static_cast<float>(s.values.sum_squares); },
-      &body);
-
+  {
+    BitWriter bits(&body);
+    std::vector<uint64_t> z(n - 1);
+    for (uint32_t b = 0; b < bins; ++b) {
+      auto column = [&](size_t i) { return values[i]->counts[b]; };
+      for (size_t i = 1; i < n; ++i) {
+        z[i - 1] = codec::ZigZag(static_cast<int64_t>(column(i) - Predict(column, i)));
+      }
+      const int k = BestRiceParameter(z);
+      bits.Put(static_cast<uint64_t>(k), 6);
+      for (uint64_t v : z) bits.PutRice(v, k);
+    }
+  }
   std::string block(ZSTD_compressBound(body.size()), '\0');
-  const size_t n =
+  const size_t size =
       ZSTD_compress(block.data(), block.size(), body.data(), body.size(), kBlockZstdLevel);
-  block.resize(ZSTD_isError(n) ? 0 : n);
+  block.resize(ZSTD_isError(size) ? 0 : size);
   return block;
 }
 
@@ -167,21 +205,10 @@ absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view b
     if (!r.Varint(&d)) return Corrupt("truncated steps");
     step += static_cast<int64_t>(d);
     s.step = step;
+    s.values.counts.resize(bins);
   }
-  const std::vector<uint64_t>* base = nullptr;
-  for (StepHistogram& s : steps) {
-    // Each count is one varint; find where this histogram's counts end to hand DecodeCounts
-    // exactly its bytes.
-    const size_t start = r.pos();
-    for (uint32_t b = 0; b < bins; ++b) {
-      uint64_t unused;
-      if (!r.Varint(&unused)) return Corrupt("truncated counts");
-    }
-    const absl::Status status = codec::DecodeCounts(
-        r.data().substr(start, r.pos() - start),
-        base == nullptr ? absl::Span<const uint64_t>() : *base, bins, &s.values.counts);
-    if (!status.ok()) return Corrupt(status.message());
-    base = &s.values.counts;
+  for (uint64_t& c : steps[0].values.counts) {
+    if (!r.Varint(&c)) return Corrupt("truncated counts");
   }
   const bool ok =
       GetColumn(&r, &steps, [](StepHistogram& s, uint64_t v) { s.values.below = v; }) &&
@@ -194,7 +221,18 @@ absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view b
       GetFloatPlanes(&r, &steps, [](StepHistogram& s, float f) { s.values.sum = f; }) &&
       GetFloatPlanes(&r, &steps, [](StepHistogram& s, float f) { s.values.sum_squares = f; });
   if (!ok) return Corrupt("truncated stats");
-  if (!r.done()) return Corrupt("trailing bytes");
+  BitReader bits(r.rest());
+  for (uint32_t b = 0; b < bins; ++b) {
+    uint64_t k;
+    if (!bits.Get(6, &k) || k > 56) return Corrupt("bad rice parameter");
+    auto column = [&](size_t i) { return steps[i].values.counts[b]; };
+    for (size_t i = 1; i < n; ++i) {
+      uint64_t z;
+      if (!bits.GetRice(static_cast<int>(k), &z)) return Corrupt("truncated counts");
+      steps[i].values.counts[b] = Predict(column, i) + static_cast<uint64_t>(codec::UnZigZag(z));
+    }
+  }
+  if (bits.consumed() != r.rest().size()) return Corrupt("trailing bytes");
   return steps;
 }
 

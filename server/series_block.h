@@ -1,22 +1,28 @@
 // The packed storage format of a segment: consecutive steps of one series (run, layer, kind,
 // rank) in one blob, so that SQLite stores and indexes one row per many histograms.
 //
-// Grammar (all varints are LEB128 as in proto/histogram_codec.h; zz() is zigzag):
+// Grammar (varints are LEB128 as in proto/histogram_codec.h; zz() is zigzag):
 //   block   := zstd(body)                      content size in the zstd frame header
-//   body    := varint{1 (format)} varint{n >= 1} varint{bins}
-//              steps counts{n} col(below) col(above) col(zeros) col(nonfinite) col(elements)
+//   body    := varint{2 (format)} varint{n >= 1} varint{bins}
+//              steps varint{counts_0[b]}{bins}
+//              col(below) col(above) col(zeros) col(nonfinite) col(elements)
 //              fplane(min) fplane(max) fplane(sum) fplane(sum_squares)
+//              bits
 //   steps   := varint{step_0} varint{step_i - step_(i-1)}{n-1}    strictly ascending
-//   counts  := EncodeCounts(counts_i, base = counts_(i-1), absolute for i = 0)
 //   col(v)  := varint{zz(v_i - v_(i-1))}{n}                        v_(-1) = 0
 //   fplane  := 4 planes of n bytes, most significant byte first, of bits(f_i) ^ bits(f_(i-1))
 //              with f the value as a float32 and bits(f_(-1)) = 0
-// Columns (rather than one record per step) put like bytes together; the float byte planes
-// leave sign and exponent bytes mostly zero, which zstd then squeezes.
+//   bits    := per bin b: u6{k_b} rice_k_b(zz(counts_i[b] - pred_i[b])) for i = 1..n-1,
+//              bit-packed (server/bit_stream.h), zero-padded to a byte
+//   pred_i  := floor(mean of counts_(i-1) .. counts_(i-4)[b], those that exist)
+// Counts of consecutive steps differ by sampling noise; predicting from the mean of the last
+// four steps halves that noise's variance against the previous step alone, and a Rice code
+// with its parameter chosen per bin and block is within a few percent of the noise's entropy.
+// zstd then squeezes the stats (sign and exponent bytes of the float planes are mostly zero).
 //
 // Precision: counts and the integer stats round-trip exactly; min and max are float32 already;
 // sum and sum_squares are stored as float32 (about 7 significant digits), enough for the mean
-// and standard deviation the views show, and half of what a segment would otherwise spend.
+// and standard deviation the views show.
 //
 // Thread-safety: pure functions.
 #ifndef ACTISCOPE_SERVER_SERIES_BLOCK_H_
@@ -41,8 +47,10 @@ struct StepHistogram {
 // zstd level of the blocks: fast enough for ingest, most of the gain of higher levels.
 inline constexpr int kBlockZstdLevel = 3;
 
-// Encodes `steps` (non-empty, steps strictly ascending, each with `bins` counts).
-std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const StepHistogram> steps);
+// Encodes histograms `values` at `steps` (same length >= 1, steps strictly ascending, each
+// with `bins` counts).
+std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
+                              absl::Span<const HistogramSums* const> values);
 
 // Decodes a block written by EncodeSeriesBlock for a series of `bins` bins. DATA_LOSS when the
 // blob is not such a block.

@@ -32,9 +32,19 @@ std::vector<StepHistogram> RandomSteps(int n, uint32_t bins, uint32_t seed) {
   return steps;
 }
 
+std::string Encode(uint32_t bins, const std::vector<StepHistogram>& steps) {
+  std::vector<int64_t> at;
+  std::vector<const HistogramSums*> values;
+  for (const StepHistogram& s : steps) {
+    at.push_back(s.step);
+    values.push_back(&s.values);
+  }
+  return EncodeSeriesBlock(bins, at, values);
+}
+
 TEST(SeriesBlockTest, RoundTripsCountsStatsAndSteps) {
   const std::vector<StepHistogram> steps = RandomSteps(100, 40, 7);
-  const std::string block = EncodeSeriesBlock(40, steps);
+  const std::string block = Encode(40, steps);
   absl::StatusOr<std::vector<StepHistogram>> decoded = DecodeSeriesBlock(block, 40);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   ASSERT_EQ(decoded->size(), steps.size());
@@ -55,8 +65,21 @@ TEST(SeriesBlockTest, RoundTripsCountsStatsAndSteps) {
   }
 }
 
+TEST(SeriesBlockTest, RoundTripsHugeCountsAndOneStep) {
+  std::vector<StepHistogram> steps = RandomSteps(3, 4, 3);
+  steps[1].values.counts[2] = uint64_t{1} << 62;  // Takes the Rice escape.
+  steps[2].values.counts[0] = 0;
+  for (size_t n : {size_t{1}, size_t{3}}) {
+    const std::vector<StepHistogram> part(steps.begin(), steps.begin() + n);
+    absl::StatusOr<std::vector<StepHistogram>> decoded = DecodeSeriesBlock(Encode(4, part), 4);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    ASSERT_EQ(decoded->size(), n);
+    for (size_t i = 0; i < n; ++i) EXPECT_EQ((*decoded)[i].values.counts, part[i].values.counts);
+  }
+}
+
 TEST(SeriesBlockTest, RejectsWrongBinsAndCorruptBlobs) {
-  const std::string block = EncodeSeriesBlock(8, RandomSteps(5, 8, 1));
+  const std::string block = Encode(8, RandomSteps(5, 8, 1));
   EXPECT_EQ(DecodeSeriesBlock(block, 9).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeSeriesBlock("garbage", 8).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeSeriesBlock(block.substr(0, block.size() / 2), 8).status().code(),

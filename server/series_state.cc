@@ -5,19 +5,23 @@
 
 namespace actiscope::server {
 
-void SeriesState::Append(absl::Span<const StepHistogram> steps,
+void SeriesState::Append(absl::Span<const int64_t> steps,
+                         absl::Span<const HistogramSums* const> values,
                          std::vector<SealedBucket>* sealed) {
-  for (const StepHistogram& s : steps) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const int64_t step = steps[i];
+    // Seal, finest first, each open bucket the step moves past; a sealed bucket is complete
+    // once merged into its parent, before the parent is checked.
     for (int level = 0; level < kSummaryLevels; ++level) {
       const int64_t w = kSummaryWidths[level];
       StepRangeSums& bucket = open[level];
-      if (!bucket.empty() && bucket.step_from / w != s.step / w) {
-        sealed->push_back(SealedBucket{level, bucket.step_from / w, std::move(bucket)});
-        bucket = StepRangeSums();
-      }
-      bucket.AddStep(s.step, s.values);
+      if (bucket.empty() || bucket.step_from / w == step / w) break;
+      if (level + 1 < kSummaryLevels) open[level + 1].Merge(bucket);
+      sealed->push_back(SealedBucket{level, bucket.step_from / w, std::move(bucket)});
+      bucket = StepRangeSums();
     }
-    last_step = s.step;
+    open[0].AddStep(step, *values[i]);
+    last_step = step;
   }
 }
 
@@ -25,11 +29,11 @@ absl::Status LoadOpenBuckets(Connection* conn, SeriesState* state) {
   for (StepRangeSums& bucket : state->open) bucket = StepRangeSums();
   if (state->last_step < 0) return absl::OkStatus();
   const SeriesRef ref{state->series_id, state->layout.bins, state->last_step};
+  int64_t end = state->last_step;  // Level l holds its bucket's steps up to level l-1's.
   for (int level = 0; level < kSummaryLevels; ++level) {
-    const int64_t w = kSummaryWidths[level];
-    ACTISCOPE_ASSIGN_OR_RETURN(
-        state->open[level],
-        SumStepRange(conn, ref, state->last_step / w * w, state->last_step));
+    const int64_t start = state->last_step / kSummaryWidths[level] * kSummaryWidths[level];
+    ACTISCOPE_ASSIGN_OR_RETURN(state->open[level], SumStepRange(conn, ref, start, end));
+    end = start - 1;
   }
   return absl::OkStatus();
 }

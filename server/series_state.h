@@ -33,12 +33,15 @@ struct SeriesState {
   int64_t series_id = 0;
   BinLayout layout;
   int64_t last_step = -1;
-  // The bucket of each level that holds last_step, not yet written as a summary row.
+  // The bucket of each level that holds last_step, not yet written as a summary row. Level 0
+  // sums its steps; level l > 0 sums only its sealed level l-1 buckets (the rest is in the
+  // finer open buckets and merges up as they seal), so each step is added once.
   std::array<StepRangeSums, kSummaryLevels> open;
 
-  // Adds `steps` (ascending, all above last_step) to the open buckets, appending to `sealed`
-  // every bucket they move past.
-  void Append(absl::Span<const StepHistogram> steps, std::vector<SealedBucket>* sealed);
+  // Adds histograms `values` at `steps` (ascending, all above last_step) to the open buckets,
+  // appending to `sealed` every bucket they move past.
+  void Append(absl::Span<const int64_t> steps, absl::Span<const HistogramSums* const> values,
+              std::vector<SealedBucket>* sealed);
 };
 
 // Reads the open buckets of a stored series whose series_id, layout and last_step are set.

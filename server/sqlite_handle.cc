@@ -89,7 +89,8 @@ absl::string_view Statement::Blob(int col) const {
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                              bool read_only,
-                                                             absl::string_view synchronous) {
+                                                             absl::string_view synchronous,
+                                                             int page_size) {
   sqlite3* db = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
@@ -103,7 +104,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   sqlite3_busy_timeout(db, 10000);
   sqlite3_extended_result_codes(db, 1);
   if (!read_only) {
-    absl::Status status = conn->Exec(absl::StrCat("PRAGMA journal_mode=WAL; PRAGMA synchronous=",
+    // page_size only takes effect on a new, empty file (before journal_mode=WAL).
+    absl::Status status = conn->Exec(absl::StrCat("PRAGMA page_size=", page_size,
+                                                  "; PRAGMA journal_mode=WAL; PRAGMA synchronous=",
                                                   synchronous, ";"));
     if (!status.ok()) return status;
   }

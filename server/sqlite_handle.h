@@ -62,11 +62,13 @@ class Statement {
 
 class Connection {
  public:
-  // Opens `path` (created when missing) with WAL, the given synchronous level ("FULL" or
-  // "NORMAL"), foreign keys on and a busy timeout. `read_only` opens a query connection.
+  // Opens `path` (created when missing, with `page_size` bytes per page) with WAL, the given
+  // synchronous level ("FULL" or "NORMAL"), foreign keys on and a busy timeout. `read_only`
+  // opens a query connection.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
                                                           bool read_only,
-                                                          absl::string_view synchronous);
+                                                          absl::string_view synchronous,
+                                                          int page_size = 4096);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

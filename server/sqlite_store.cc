@@ -1,6 +1,7 @@
 #include "server/sqlite_store.h"
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <utility>
 
@@ -93,7 +94,7 @@ class SqliteStore::Impl {
   absl::Status Init() {
     absl::MutexLock lock(&write_mu_);
     ACTISCOPE_ASSIGN_OR_RETURN(writer_, Connection::Open(options_.path, /*read_only=*/false,
-                                                         Synchronous()));
+                                                         Synchronous(), options_.page_size));
     return MigrateSchema(writer_.get());
   }
 
@@ -132,7 +133,22 @@ class SqliteStore::Impl {
   void Release(std::unique_ptr<Connection> conn);
   static absl::StatusOr<int64_t> RunKey(Connection* conn, absl::string_view run_id);
 
+  // A Write waiting in the group-commit queue.
+  struct PendingWrite {
+    const WriteBatch* batch = nullptr;
+    bool done = false;
+    absl::StatusOr<WriteResult> result;
+  };
+  static constexpr size_t kMaxGroupBatches = 256;
+  static constexpr size_t kMaxGroupHistograms = 1 << 20;
+
   const StoreOptions options_;
+
+  // Group commit: Writes queue here; the one at the front (the leader) writes the queued
+  // batches in one transaction, hands each its result and wakes the next leader.
+  absl::Mutex queue_mu_;
+  absl::CondVar queue_cv_;
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
 
   absl::Mutex write_mu_;
   std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(write_mu_);
@@ -236,8 +252,44 @@ absl::Status SqliteStore::Impl::FinishRun(absl::string_view run_id, RunStatus st
 }
 
 absl::StatusOr<WriteResult> SqliteStore::Impl::Write(const WriteBatch& batch) {
-  absl::MutexLock lock(&write_mu_);
-  return ingest_.Write(writer_.get(), batch);
+  PendingWrite self;
+  self.batch = &batch;
+  queue_mu_.Lock();
+  queue_.push_back(&self);
+  while (!self.done && queue_.front() != &self) queue_cv_.Wait(&queue_mu_);
+  if (self.done) {
+    queue_mu_.Unlock();
+    return std::move(self.result);
+  }
+  // Leader: commit everything queued (up to a bound) in one transaction.
+  std::vector<PendingWrite*> group;
+  size_t histograms = 0;
+  for (PendingWrite* p : queue_) {
+    if (!group.empty() && (group.size() >= kMaxGroupBatches ||
+                           histograms + p->batch->histograms.size() > kMaxGroupHistograms)) {
+      break;
+    }
+    group.push_back(p);
+    histograms += p->batch->histograms.size();
+  }
+  queue_mu_.Unlock();
+
+  std::vector<const WriteBatch*> batches;
+  for (PendingWrite* p : group) batches.push_back(p->batch);
+  std::vector<absl::StatusOr<WriteResult>> results;
+  {
+    absl::MutexLock lock(&write_mu_);
+    results = ingest_.WriteGroup(writer_.get(), batches);
+  }
+
+  absl::MutexLock lock(&queue_mu_);
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->result = std::move(results[i]);
+    group[i]->done = true;
+    queue_.pop_front();
+  }
+  queue_cv_.SignalAll();
+  return std::move(self.result);
 }
 
 absl::StatusOr<std::vector<RunInfo>> SqliteStore::Impl::ListRuns(absl::string_view name_contains,

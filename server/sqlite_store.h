@@ -29,6 +29,9 @@ struct StoreOptions {
   // fsynced at every commit). false: synchronous=NORMAL, it survives a crash of the process
   // but the last commits may be lost on power loss or an OS crash.
   bool durable_against_power_loss = true;
+  // SQLite page size of a new file (512..65536, a power of two). Segments are a few KB each:
+  // large pages pack them with little slack.
+  int page_size = 65536;
   // Query connections kept open; more are opened while all are busy, and closed after use.
   int read_connections = 4;
   // Testing: sum heatmaps from segments only, never from summaries.

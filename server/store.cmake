@@ -1,7 +1,7 @@
 # SQLite storage: runs, packed histogram segments, multi-resolution summaries, scalars.
 actiscope_cc_library(NAME actiscope_store
   HDRS sqlite_store.h store_types.h sqlite_handle.h schema.h series_block.h histogram_sums.h
-       summary_levels.h series_state.h heatmap_reader.h ingest_writer.h
+       summary_levels.h series_state.h heatmap_reader.h ingest_writer.h bit_stream.h
   SRCS sqlite_store.cc sqlite_handle.cc schema.cc series_block.cc histogram_sums.cc
        summary_levels.cc series_state.cc heatmap_reader.cc ingest_writer.cc
   DEPS SQLite::SQLite3 actiscope_codec actiscope_status absl::status absl::statusor

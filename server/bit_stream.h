@@ -1,0 +1,110 @@
+// Bit-level writer and reader with Rice codes, for the count columns of series blocks
+// (server/series_block.h). Bits are packed least significant first into bytes.
+//
+// Rice code with parameter k of z >= 0: q = z >> k as q one-bits and a zero-bit, then the k
+// low bits of z. Escape: when q >= kRiceEscape, kRiceEscape one-bits then z in 64 bits.
+//
+// Thread-safety: plain values; not synchronized.
+#ifndef ACTISCOPE_SERVER_BIT_STREAM_H_
+#define ACTISCOPE_SERVER_BIT_STREAM_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace actiscope::server {
+
+inline constexpr uint32_t kRiceEscape = 24;
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::string* out) : out_(out) {}
+  ~BitWriter() { Flush(); }
+  // Appends the `n` (<= 57) low bits of v.
+  void Put(uint64_t v, int n) {
+    acc_ |= (n == 64 ? v : v & ((uint64_t{1} << n) - 1)) << used_;
+    used_ += n;
+    while (used_ >= 8) {
+      out_->push_back(static_cast<char>(acc_ & 0xff));
+      acc_ >>= 8;
+      used_ -= 8;
+    }
+  }
+  void PutRice(uint64_t z, int k) {
+    const uint64_t q = z >> k;
+    if (q >= kRiceEscape) {
+      Put((uint64_t{1} << kRiceEscape) - 1, kRiceEscape);
+      Put(z & 0xffffffff, 32);
+      Put(z >> 32, 32);
+      return;
+    }
+    Put((uint64_t{1} << q) - 1, static_cast<int>(q) + 1);  // q ones, then a zero.
+    if (k > 0) Put(z, k);
+  }
+  // Writes the last partial byte, zero-padded.
+  void Flush() {
+    if (used_ > 0) out_->push_back(static_cast<char>(acc_ & 0xff));
+    acc_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  std::string* out_;
+  uint64_t acc_ = 0;
+  int used_ = 0;
+};
+
+class BitReader {
+ public:
+  explicit BitReader(absl::string_view data) : data_(data) {}
+  // False when the data runs out.
+  bool Get(int n, uint64_t* v) {
+    uint64_t out = 0;
+    for (int got = 0; got < n;) {
+      if (used_ == 0) {
+        if (pos_ == data_.size()) return false;
+        acc_ = static_cast<unsigned char>(data_[pos_++]);
+        used_ = 8;
+      }
+      const int take = std::min(n - got, used_);
+      out |= (acc_ & ((1u << take) - 1)) << got;
+      acc_ >>= take;
+      used_ -= take;
+      got += take;
+    }
+    *v = out;
+    return true;
+  }
+  bool GetRice(int k, uint64_t* z) {
+    uint64_t q = 0;
+    for (;;) {
+      uint64_t bit;
+      if (!Get(1, &bit)) return false;
+      if (bit == 0) break;
+      if (++q == kRiceEscape) {
+        uint64_t lo, hi;
+        if (!Get(32, &lo) || !Get(32, &hi)) return false;
+        *z = lo | (hi << 32);
+        return true;
+      }
+    }
+    uint64_t low = 0;
+    if (k > 0 && !Get(k, &low)) return false;
+    *z = (q << k) | low;
+    return true;
+  }
+  // Bytes consumed, counting a partly read byte.
+  size_t consumed() const { return pos_; }
+
+ private:
+  absl::string_view data_;
+  size_t pos_ = 0;
+  uint64_t acc_ = 0;
+  int used_ = 0;
+};
+
+}  // namespace actiscope::server
+
+#endif  // ACTISCOPE_SERVER_BIT_STREAM_H_
