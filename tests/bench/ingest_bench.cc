@@ -8,6 +8,7 @@
 //
 //   build/tests/bench/ingest_bench [--clients=16] [--layers=16] [--steps=4096] [--bins=40]
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +36,22 @@ namespace {
 uint64_t FileSize(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// CPU seconds (user + system) the process `pid` has used so far; 0 when unreadable.
+double CpuSeconds(pid_t pid) {
+  const std::string stat =
+      actiscope::testing::ReadFileOrEmpty(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string::npos) return 0;
+  // After "pid (comm)": field 3 is state; utime and stime are fields 14 and 15.
+  unsigned long long utime = 0, stime = 0;
+  if (std::sscanf(stat.c_str() + end_of_name + 1,
+                  " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                  &stime) != 2) {
+    return 0;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 int Fail(const std::string& message) {
@@ -71,7 +88,9 @@ int main(int argc, char** argv) {
               "database %s\n",
               options.clients, options.run.layers, static_cast<int>(options.run.steps),
               options.run.bins, options.steps_per_push, db.c_str());
+  const double server_cpu_before = CpuSeconds((*server)->pid());
   auto report = actiscope::loadgen::RunLoad(options);
+  const double server_cpu = CpuSeconds((*server)->pid()) - server_cpu_before;
   const int server_exit = (*server)->Stop(absl::Seconds(30));
   if (!report.ok()) return Fail(report.status().ToString() + "\nserver log:\n" + (*server)->log());
 
@@ -89,6 +108,11 @@ int main(int argc, char** argv) {
               "(goal <= 48 B: %.2fx of budget)\n",
               static_cast<unsigned long long>(db_bytes), bytes_per_histogram,
               bytes_per_histogram / 48.0);
+  std::printf("server CPU:         %.2f s during the load = %.2f us/histogram "
+              "(%.0f histograms per server CPU-second; machine has %ld cores, load average "
+              "counts other work too)\n",
+              server_cpu, report->histograms ? 1e6 * server_cpu / report->histograms : 0.0,
+              server_cpu > 0 ? report->histograms / server_cpu : 0.0, sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("server exit status: %d\n", server_exit);
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", actiscope::loadgen::ReportJson(*report).c_str());

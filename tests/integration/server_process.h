@@ -40,6 +40,7 @@ class ServerProcess {
   // SIGTERM and wait for a clean exit (SIGKILL after `grace`); returns the exit status.
   int Stop(absl::Duration grace = absl::Seconds(10));
 
+  pid_t pid() const { return process_->pid(); }
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
   std::string grpc_address() const;
