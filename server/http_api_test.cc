@@ -28,7 +28,7 @@ class HttpApiTest : public ::testing::Test {
 TEST_F(HttpApiTest, ListsRunsWithEscapedNamesConfigAndLatestScalars) {
   HttpReply reply = api_.Get("/api/runs");
   EXPECT_EQ(reply.status, 200);
-  EXPECT_EQ(reply.content_type, "application/json");
+  EXPECT_EQ(reply.content_type, "application/json; charset=utf-8");
   EXPECT_THAT(reply.body, HasSubstr(R"("id":"r1","name":"\u003cimg src=x onerror=alert(1)\u003e")"));
   EXPECT_THAT(reply.body, HasSubstr(R"("status":"live")"));
   EXPECT_THAT(reply.body, HasSubstr(R"("first_step":0,"last_step":9)"));

@@ -136,7 +136,7 @@ class HttpServer::Impl {
       json.String(res.status == 404 ? "not found"
                                      : absl::StrCat("request failed with HTTP status ", res.status));
       json.EndObject();
-      res.set_content(json.text(), "application/json");
+      res.set_content(json.text(), kJsonContentType);
     });
   }
 

@@ -116,7 +116,7 @@ TEST_F(HttpServerTest, UnknownRoutesAndMethodsGetJsonErrors) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404);
   EXPECT_THAT(res->body, HasSubstr(R"({"error":)"));
-  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json; charset=utf-8");
   httplib::Result post = Client().Post("/api/runs", "{}", "application/json");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
@@ -124,6 +124,17 @@ TEST_F(HttpServerTest, UnknownRoutesAndMethodsGetJsonErrors) {
   httplib::Result bad = Client().Get("/api/runs/r1/heatmap?layer=conv1&columns=99999");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
+}
+
+TEST_F(HttpServerTest, ApiAnswersUncompressedEvenWhenTheBrowserAcceptsBrotli) {
+  httplib::Client client = Client();
+  client.set_decompress(false);
+  httplib::Result res =
+      client.Get("/api/runs/r1/heatmap?layer=conv1", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Encoding"), "");
+  EXPECT_THAT(res->body, HasSubstr(R"("layer":"conv1")"));
 }
 
 // Collects an event stream's text on its own thread.

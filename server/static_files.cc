@@ -48,7 +48,8 @@ std::string ContentTypeFor(absl::string_view file_name) {
   if (dot == absl::string_view::npos) return "";
   std::string ext = absl::AsciiStrToLower(file_name.substr(dot + 1));
   if (ext == "html") return "text/html; charset=utf-8";
-  if (ext == "js" || ext == "mjs") return "text/javascript; charset=utf-8";
+  // Not "text/...": cpp-httplib would brotli-compress it at quality 11 on every request.
+  if (ext == "js" || ext == "mjs") return "application/javascript; charset=utf-8";
   if (ext == "css") return "text/css; charset=utf-8";
   if (ext == "json") return "application/json";
   if (ext == "png") return "image/png";

@@ -42,7 +42,7 @@ TEST_F(StaticFilesTest, ServesFilesWithTheirContentTypes) {
   absl::StatusOr<StaticFile> js = files().Read("/js/app.js?v=1");
   ASSERT_TRUE(js.ok()) << js.status();
   EXPECT_EQ(js->body, "export {};");
-  EXPECT_EQ(js->content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(js->content_type, "application/javascript; charset=utf-8");
   EXPECT_EQ(files().Read("/style.css")->content_type, "text/css; charset=utf-8");
 }
 

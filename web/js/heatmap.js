@@ -148,13 +148,12 @@ function drawColourBar(ctx, maxCount, x) {
   ctx.font = FONT;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
-  const labelAt = (value) => {
-    const t = maxCount > 0 ? Math.log1p(value) / Math.log1p(maxCount) : 0;
-    ctx.fillText(formatCount(value), x + width + 4, top + plotHeight - t * plotHeight);
-  };
+  const yOf = (value) => top + plotHeight - (maxCount > 0 ? Math.log1p(value) / Math.log1p(maxCount) : 0) * plotHeight;
+  const labelAt = (value) => ctx.fillText(formatCount(value), x + width + 4, yOf(value));
   labelAt(0);
   if (maxCount <= 0) return;
-  for (let p = 1; p * 10 < maxCount; p *= 100) labelAt(p * 10);
+  // Powers of ten, skipping those whose label would collide with the top (max) label.
+  for (let p = 10; p < maxCount; p *= 100) if (yOf(p) - yOf(maxCount) > 14) labelAt(p);
   labelAt(maxCount);
 }
 

@@ -1,0 +1,269 @@
+// Browser tests of actiscope's web page against a real actiscope-server filled by
+// actiscope-loadgen (see run.sh). Usage: node web_test.mjs BUILD_DIR
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import http from 'node:http';
+import { startRun } from './grpc_start_run.mjs';
+import { launchChromium, startServer, loadgen, test, runTests, assert, waitUntil } from './harness.mjs';
+
+const build = process.argv[2];
+if (!build) {
+  console.error('usage: node web_test.mjs BUILD_DIR');
+  process.exit(2);
+}
+const screenshots = join(build, 'screenshots');
+mkdirSync(screenshots, { recursive: true });
+
+const XSS = '<img src=x onerror=alert(1)>';
+const server = await startServer(build);
+let live = null;
+let browser = null;
+let failed = 1;
+try {
+  await loadgen(build, server, ['--clients=2', '--layers=5', '--steps=2000', '--bins=40', '--run_prefix=load']);
+  await loadgen(build, server, ['--clients=1', '--layers=3', '--steps=200', '--bins=40', '--run_prefix=kinds',
+                                '--kinds=activation,gradient,weight']);
+  await startRun(server.grpcPort, { runId: 'xss-probe', name: XSS, config: { model: XSS, lr: '1e-2' } });
+  live = loadgen(build, server, ['--clients=1', '--layers=3', '--steps=1000000', '--bins=40',
+                                 '--run_prefix=live', '--live_rate=20'], true);
+  browser = await launchChromium();
+  defineTests(server, browser);
+  failed = await runTests();
+} finally {
+  if (live) live.kill('SIGTERM');
+  if (browser) await browser.close();
+  await server.stop();
+}
+process.exit(failed ? 1 : 0);
+
+// A page that records console errors, page errors and dialogs (none may happen).
+async function newPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => { page.problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  return page;
+}
+
+async function closePage(page) {
+  const problems = page.problems;
+  await page.context().close();
+  assert(problems.length === 0, `no console errors, page errors or dialogs; got ${JSON.stringify(problems)}`);
+}
+
+// Waits for the run page's first full draw.
+function waitForDraw(page, minDraws = 1) {
+  return waitUntil('the heatmaps to be drawn', () =>
+    page.evaluate((n) => window.actiscopeStats && window.actiscopeStats.draws >= n ? window.actiscopeStats : null, minDraws), 20000);
+}
+
+// Distinct colours inside each heatmap's plot area.
+function distinctColours(page, selector) {
+  return page.evaluate((sel) => [...document.querySelectorAll(sel)].map((c) => {
+    const state = c.heatmapState;
+    const d = c.getContext('2d').getImageData(64, 6, Math.floor(state.plotWidth), 120).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  }), selector);
+}
+
+function rawGet(path) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.httpPort, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function defineTests(server, browser) {
+  test('runs page lists runs, shows names as text and has no console errors', async () => {
+    const page = await newPage(browser);
+    const res = await page.goto(`${server.url}/`);
+    assert(res.headers()['content-security-policy'].includes("default-src 'self'"), 'CSP header on the page');
+    await page.waitForSelector('tr.run-row');
+    const names = await page.$$eval('tr.run-row td.name', (cells) => cells.map((c) => c.textContent));
+    for (const name of ['load-0', 'load-1', 'kinds-0', XSS, 'live-0']) {
+      assert(names.includes(name), `runs table lists ${name}; got ${JSON.stringify(names)}`);
+    }
+    assert(await page.$$eval('table.runs img', (imgs) => imgs.length) === 0, 'no <img> element from a run name');
+    const loss = await page.$eval('tr.run-row[data-run-id="load-0"]', (row) => row.children[7].textContent);
+    assert(loss !== '–' && Number.isFinite(Number(loss)), `last loss shown for load-0: ${loss}`);
+    await page.fill('input.filter', 'load-');
+    await waitUntil('the filter to apply', async () =>
+      (await page.$$eval('tr.run-row', (rows) => rows.length)) === 2);
+    await page.check('tr.run-row[data-run-id="load-0"] input');
+    await page.check('tr.run-row[data-run-id="load-1"] input');
+    await page.click('button.compare-button');
+    await page.waitForSelector('section.run-column[data-run-id="load-1"]');
+    assert(page.url().endsWith('/compare?runs=load-0,load-1'), `compare URL: ${page.url()}`);
+    await closePage(page);
+  });
+
+  test('run page draws non-uniform heatmaps in layer order, and charts', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs/load-0`);
+    const stats = await waitForDraw(page);
+    console.log(`     run page: 5 layers x 2000 steps drawn in ${stats.lastDrawMs.toFixed(1)} ms after data arrived`);
+    const layers = await page.$$eval('canvas.heatmap', (cs) => cs.map((c) => c.dataset.layer));
+    assert(JSON.stringify(layers) === JSON.stringify(['conv1', 'conv2_x', 'conv3_x', 'conv4_x', 'conv5_x']), `layer order ${layers}`);
+    const colours = await distinctColours(page, 'canvas.heatmap');
+    assert(colours.every((n) => n > 20), `every heatmap shows many colours: ${colours}`);
+    assert(await page.$$eval('canvas.chart', (cs) => cs.length) >= 4, 'loss and per-layer charts drawn');
+    await page.screenshot({ path: join(screenshots, 'run_page.png'), fullPage: true });
+    await closePage(page);
+  });
+
+  test('hover tooltip shows the step range, bin and count the API returns', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs/load-0`);
+    await waitForDraw(page);
+    const canvas = await page.$('canvas.heatmap[data-layer="conv3_x"]');
+    const box = await canvas.boundingBox();
+    const info = await canvas.evaluate((c) => ({ query: c.dataset.query, plotWidth: c.heatmapState.plotWidth }));
+    for (const [fx, fy] of [[0.5, 0.5], [0.1, 0.45], [0.9, 0.55]]) {
+      await page.mouse.move(box.x + 64 + info.plotWidth * fx, box.y + 6 + 120 * fy);
+      const tip = await waitUntil('the tooltip', () => page.$eval('#tooltip', (t) => (t.hidden ? null : { ...t.dataset, text: t.textContent })));
+      const hm = await (await fetch(`${server.url}/api/runs/load-0/heatmap?${info.query}`)).json();
+      const column = hm.step_from.indexOf(Number(tip.stepFrom));
+      assert(column >= 0, `tooltip column ${tip.stepFrom} exists in the API heatmap`);
+      assert(hm.step_to[column] === Number(tip.stepTo), `step_to ${tip.stepTo} matches`);
+      const count = hm.counts[column * hm.bins + Number(tip.bin)];
+      assert(count === Number(tip.count), `count ${tip.count} equals the API's ${count}`);
+      assert(tip.text.includes(`count ${count}`) && tip.text.includes(`${tip.stepFrom}`), `tooltip text: ${tip.text}`);
+    }
+    await closePage(page);
+  });
+
+  test('drag zooms into a step range, re-queries finer, and reset zooms out', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs/load-0`);
+    await waitForDraw(page);
+    const canvas = await page.$('canvas.heatmap[data-layer="conv1"]');
+    const box = await canvas.boundingBox();
+    const plotWidth = await canvas.evaluate((c) => c.heatmapState.plotWidth);
+    await page.mouse.move(box.x + 64 + plotWidth * 0.25, box.y + 60);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 64 + plotWidth * 0.30, box.y + 60, { steps: 5 });
+    await page.mouse.up();
+    const zoomed = await waitUntil('the zoomed draw', () => page.evaluate(() =>
+      window.actiscopeStats.from > 0 ? window.actiscopeStats : null));
+    assert(zoomed.from >= 450 && zoomed.from <= 550 && zoomed.to >= 550 && zoomed.to <= 650, `zoom range ${zoomed.from}-${zoomed.to}`);
+    assert(page.url().includes(`from=${zoomed.from}`) && page.url().includes(`to=${zoomed.to}`), `URL keeps the zoom: ${page.url()}`);
+    const steps = await canvas.evaluate((c) => c.heatmapState.hm.step_from.length);
+    assert(steps === zoomed.to - zoomed.from + 1, `one column per step once zoomed in (${steps})`);
+    await page.reload();
+    const reloaded = await waitForDraw(page);
+    assert(reloaded.from === zoomed.from && reloaded.to === zoomed.to, 'a reload keeps the zoom');
+    await page.click('button.reset-zoom');
+    await waitUntil('the reset draw', () => page.evaluate(() => window.actiscopeStats.from === 0 && window.actiscopeStats.to === 1999));
+    await closePage(page);
+  });
+
+  test('kind switch shows gradients and weights where the run has them', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs/kinds-0`);
+    await waitForDraw(page);
+    const options = await page.$$eval('select.kind-select option', (os) => os.map((o) => o.value));
+    assert(JSON.stringify(options) === '["activation","gradient","weight"]', `kinds ${options}`);
+    await page.selectOption('select.kind-select', 'gradient');
+    await waitUntil('gradient heatmaps', () => page.$eval('canvas.heatmap', (c) => c.dataset.query.includes('kind=gradient')));
+    assert(page.url().includes('kind=gradient'), 'URL keeps the kind');
+    const colours = await distinctColours(page, 'canvas.heatmap');
+    assert(colours.every((n) => n > 5), `gradient heatmaps drawn: ${colours}`);
+    await closePage(page);
+  });
+
+  test('a live run grows without reloading, within a second of a step arriving', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs/live-0`);
+    await waitForDraw(page);
+    const first = Number(await page.$eval('canvas.heatmap', (c) => c.dataset.lastStep));
+    const lags = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await (await fetch(`${server.url}/api/runs/live-0`)).json();
+      const t0 = Date.now();
+      await waitUntil(`the page to show step ${run.last_step}`, async () =>
+        Number(await page.$eval('canvas.heatmap', (c) => c.dataset.lastStep)) >= run.last_step, 5000);
+      lags.push(Date.now() - t0);
+    }
+    const last = Number(await page.$eval('canvas.heatmap', (c) => c.dataset.lastStep));
+    console.log(`     live: page caught up with the API's last step within ${lags.join(', ')} ms`);
+    assert(last > first, `heatmap grew from step ${first} to ${last}`);
+    assert(Math.max(...lags) < 1500, `live lag under a second (+ slack for this shared machine): ${lags}`);
+    assert(await page.$eval('.run-meta .status', (s) => s.textContent) === 'live', 'status shows live');
+    await closePage(page);
+  });
+
+  test('comparison shows both runs side by side on one step axis', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/compare?runs=load-0,load-1`);
+    await waitForDraw(page);
+    const names = await page.$$eval('h1.run-name', (hs) => hs.map((h) => h.textContent));
+    assert(JSON.stringify(names) === '["load-0","load-1"]', `both runs shown: ${names}`);
+    const columns = await page.$$eval('section.run-column', (cs) => cs.map((c) => c.getBoundingClientRect().x));
+    assert(columns[1] > columns[0] + 300, 'side by side');
+    const ranges = await page.$$eval('canvas.heatmap', (cs) => cs.map((c) => `${c.heatmapState.from}-${c.heatmapState.to}`));
+    assert(ranges.length === 10 && new Set(ranges).size === 1, `one step axis: ${new Set(ranges).size} ranges`);
+    const colours = await distinctColours(page, 'canvas.heatmap');
+    assert(colours.every((n) => n > 20), `all ten heatmaps drawn: ${colours}`);
+    await page.screenshot({ path: join(screenshots, 'compare.png'), fullPage: true });
+    await closePage(page);
+  });
+
+  test('a run named like an XSS probe renders as text and runs no script', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs/xss-probe`);
+    await waitForDraw(page);
+    const title = await page.$eval('h1.run-name', (h) => h.textContent);
+    assert(title === XSS, `title shows the characters: ${title}`);
+    const config = await page.$eval('.config', (c) => c.textContent);
+    assert(config.includes(XSS), `config value shows the characters: ${config}`);
+    assert(await page.$$eval('img', (imgs) => imgs.length) === 0, 'no <img> element');
+    await closePage(page);  // Fails on any dialog.
+  });
+
+  test('export downloads PNGs of one heatmap and of the whole stack', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs/load-0`);
+    await waitForDraw(page);
+    for (const selector of ['button.png', 'button.export-stack']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+      const path = join(screenshots, download.suggestedFilename());
+      await download.saveAs(path);
+      const bytes = readFileSync(path);
+      assert(download.suggestedFilename().endsWith('.png'), `file name ${download.suggestedFilename()}`);
+      assert(bytes.subarray(1, 4).toString() === 'PNG' && bytes.length > 2000, `${selector} gives a PNG (${bytes.length} bytes)`);
+    }
+    await closePage(page);
+  });
+
+  test('path traversal gets 400/404 and never file content', async () => {
+    for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+                        '/..%2f..%2f..%2fetc%2fpasswd', '/js/..%2f..%2f..%2fetc%2fpasswd',
+                        '/%252e%252e/etc/passwd', '/..%5c..%5cetc%5cpasswd', '/js/%00', '/.%2e/.%2e/etc/passwd']) {
+      const res = await rawGet(path);
+      assert(res.status === 400 || res.status === 404, `${path} -> ${res.status}`);
+      assert(!res.body.includes('root:'), `${path} leaks no file`);
+      assert(res.headers['content-security-policy'], `${path} carries the CSP header`);
+    }
+  });
+
+  test('unknown API routes and bad parameters get 4xx JSON errors', async () => {
+    for (const [path, status] of [['/api/nope', 404], ['/api/runs/nope', 404],
+                                  ['/api/runs/load-0/heatmap?layer=conv1&from=abc', 400],
+                                  ['/api/runs/load-0/heatmap?layer=conv1&columns=20000', 400],
+                                  ['/api/runs/load-0/heatmap?layer=nope', 404]]) {
+      const res = await rawGet(path);
+      assert(res.status === status, `${path} -> ${res.status}, want ${status}`);
+      assert(typeof JSON.parse(res.body).error === 'string', `${path} has a JSON error`);
+    }
+    assert((await rawGet('/healthz')).status === 200, 'server still healthy');
+  });
+}
