@@ -81,6 +81,53 @@ absl::Status LayoutMismatch(const Histogram& h, const BinLayout& stored) {
       ")); a probe's layout cannot change within a run"));
 }
 
+// Stores the new steps of a series: appended to its tail segment when that one is short,
+// else as a new segment. Updates the state's tail.
+absl::Status WriteSegment(Connection* conn, const std::vector<int64_t>& steps,
+                          const std::vector<const HistogramSums*>& values, SeriesState* state) {
+  const uint32_t bins = state->layout.bins;
+  if (state->tail_segment_id != 0 && state->tail_count < kMinSegmentSteps) {
+    std::vector<StepHistogram> tail;
+    {
+      ACTISCOPE_ASSIGN_OR_RETURN(
+          Statement stmt, conn->Prepare("SELECT data FROM segments WHERE segment_id = ?1"));
+      stmt.Bind(1, state->tail_segment_id);
+      ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return absl::InternalError("store: a series' tail segment is missing");
+      ACTISCOPE_ASSIGN_OR_RETURN(tail, DecodeSeriesBlock(stmt.Blob(0), bins));
+    }
+    std::vector<int64_t> all_steps;
+    std::vector<const HistogramSums*> all_values;
+    for (const StepHistogram& s : tail) {
+      all_steps.push_back(s.step);
+      all_values.push_back(&s.values);
+    }
+    all_steps.insert(all_steps.end(), steps.begin(), steps.end());
+    all_values.insert(all_values.end(), values.begin(), values.end());
+    const std::string block = EncodeSeriesBlock(bins, all_steps, all_values);
+    ACTISCOPE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
+                      "WHERE segment_id = ?1"));
+    stmt.Bind(1, state->tail_segment_id).Bind(2, all_steps.back());
+    stmt.Bind(3, static_cast<int64_t>(all_steps.size())).BindBlob(4, block);
+    ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    state->tail_count = static_cast<int64_t>(all_steps.size());
+    return absl::OkStatus();
+  }
+  const std::string block = EncodeSeriesBlock(bins, steps, values);
+  ACTISCOPE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5)"));
+  stmt.Bind(1, state->series_id).Bind(2, steps.front()).Bind(3, steps.back());
+  stmt.Bind(4, static_cast<int64_t>(steps.size())).BindBlob(5, block);
+  ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+  state->tail_segment_id = sqlite3_last_insert_rowid(conn->raw());
+  state->tail_count = static_cast<int64_t>(steps.size());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // The histograms of one series in a batch.
@@ -164,7 +211,7 @@ absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
         if (!group.is_new) {
           group.next.series_id = stmt.Int(0);
           group.next.last_step = stmt.Int(5);
-          ACTISCOPE_RETURN_IF_ERROR(LoadOpenBuckets(conn, &group.next));
+          ACTISCOPE_RETURN_IF_ERROR(LoadSeriesState(conn, &group.next));
           run->series[key] = group.next;
         }
       }
@@ -220,16 +267,7 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
       group.next.series_id = sqlite3_last_insert_rowid(conn->raw());
       group.is_new = false;
     }
-    const std::string block = EncodeSeriesBlock(group.next.layout.bins, steps, values);
-    {
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt,
-          conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5)"));
-      stmt.Bind(1, group.next.series_id).Bind(2, steps.front()).Bind(3, steps.back());
-      stmt.Bind(4, static_cast<int64_t>(steps.size())).BindBlob(5, block);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
-    }
+    ACTISCOPE_RETURN_IF_ERROR(WriteSegment(conn, steps, values, &group.next));
     sealed.clear();
     group.next.Append(steps, values, &sealed);
     for (const SealedBucket& b : sealed) {

@@ -25,7 +25,16 @@ void SeriesState::Append(absl::Span<const int64_t> steps,
   }
 }
 
-absl::Status LoadOpenBuckets(Connection* conn, SeriesState* state) {
+absl::Status LoadSeriesState(Connection* conn, SeriesState* state) {
+  {
+    ACTISCOPE_ASSIGN_OR_RETURN(
+        Statement stmt, conn->Prepare("SELECT segment_id, count FROM segments WHERE "
+                                      "series_id = ?1 ORDER BY first_step DESC LIMIT 1"));
+    stmt.Bind(1, state->series_id);
+    ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    state->tail_segment_id = row ? stmt.Int(0) : 0;
+    state->tail_count = row ? stmt.Int(1) : 0;
+  }
   for (StepRangeSums& bucket : state->open) bucket = StepRangeSums();
   if (state->last_step < 0) return absl::OkStatus();
   const SeriesRef ref{state->series_id, state->layout.bins, state->last_step};

@@ -23,6 +23,8 @@
 
 namespace actiscope::server {
 
+inline constexpr int64_t kMinSegmentSteps = 64;
+
 struct SealedBucket {
   int level = 0;
   int64_t bucket = 0;
@@ -33,6 +35,11 @@ struct SeriesState {
   int64_t series_id = 0;
   BinLayout layout;
   int64_t last_step = -1;
+  // The series' last segment (0: none) and its histogram count. Ingest rewrites a last
+  // segment shorter than kMinSegmentSteps together with the new steps, so small batches
+  // still make long, compact segments.
+  int64_t tail_segment_id = 0;
+  int64_t tail_count = 0;
   // The bucket of each level that holds last_step, not yet written as a summary row. Level 0
   // sums its steps; level l > 0 sums only its sealed level l-1 buckets (the rest is in the
   // finer open buckets and merges up as they seal), so each step is added once.
@@ -44,8 +51,9 @@ struct SeriesState {
               std::vector<SealedBucket>* sealed);
 };
 
-// Reads the open buckets of a stored series whose series_id, layout and last_step are set.
-absl::Status LoadOpenBuckets(Connection* conn, SeriesState* state);
+// Reads the open buckets and the tail segment of a stored series whose series_id, layout and
+// last_step are set.
+absl::Status LoadSeriesState(Connection* conn, SeriesState* state);
 
 }  // namespace actiscope::server
 

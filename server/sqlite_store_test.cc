@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -339,6 +340,53 @@ TEST_F(SqliteStoreTest, ResumeReplacesStepsFromTheResumePoint) {
   ASSERT_TRUE(loss.ok());
   ASSERT_EQ(loss->size(), 1u);
   EXPECT_EQ((*loss)[0].steps.back(), 699);
+}
+
+TEST_F(SqliteStoreTest, SmallBatchesAppendToTheTailSegment) {
+  CreateRun("r1");
+  for (int64_t s = 0; s < 150; s += 3) WriteSteps("r1", "a", s, s + 2);
+  Reopen(true);  // The tail segment is found again after a restart.
+  for (int64_t s = 150; s < 200; ++s) WriteSteps("r1", "a", s, s);
+  const Heatmap heatmap = ReadHeatmap("r1", "a");
+  ASSERT_EQ(heatmap.columns.size(), 200u);
+  for (int64_t s = 0; s < 200; ++s) {
+    EXPECT_EQ(heatmap.columns[s].step_from, s);
+    EXPECT_EQ(heatmap.columns[s].sums.counts, MakeHistogram("a", s).values.counts) << s;
+  }
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
+  constexpr int kWriters = 8;
+  for (int w = 0; w < kWriters; ++w) CreateRun("r" + std::to_string(w));
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([this, w] {
+      const std::string run = "r" + std::to_string(w);
+      for (int64_t s = 0; s < 400; s += 40) {
+        WriteBatch batch;
+        batch.run_id = run;
+        for (int64_t i = s; i < s + 40; ++i) {
+          batch.histograms.push_back(MakeHistogram("a", i));
+          batch.histograms.push_back(MakeHistogram("b", i));
+        }
+        // Every other writer also sends a bad batch, which must fail alone.
+        WriteBatch bad = batch;
+        bad.histograms[0].values.counts.clear();
+        if (w % 2 == 1) {
+          EXPECT_FALSE(store_->Write(bad).ok());
+        }
+        absl::StatusOr<WriteResult> result = store_->Write(batch);
+        ASSERT_TRUE(result.ok()) << result.status();
+        EXPECT_EQ(result->histograms_stored, 80u);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int w = 0; w < kWriters; ++w) {
+    const Heatmap heatmap = ReadHeatmap("r" + std::to_string(w), "b", 0, -1, 400);
+    ASSERT_EQ(heatmap.columns.size(), 400u);
+    EXPECT_EQ(heatmap.columns[399].sums.counts, MakeHistogram("b", 399).values.counts);
+  }
 }
 
 TEST_F(SqliteStoreTest, ScalarsAverageRanksAndDownsample) {

@@ -10,4 +10,4 @@ actiscope_cc_library(NAME actiscope_store
 
 actiscope_cc_test(NAME store_test
   SRCS series_block_test.cc sqlite_store_test.cc
-  DEPS actiscope_store)
+  DEPS actiscope_store Threads::Threads)
