@@ -28,7 +28,7 @@ ABSL_FLAG(int, layers, 16, "Layers per run");
 ABSL_FLAG(int64_t, steps, 4096, "Steps per run");
 ABSL_FLAG(uint32_t, bins, 40, "Bins per histogram");
 ABSL_FLAG(int, steps_per_push, 64, "Steps per Push batch");
-ABSL_FLAG(int, max_in_flight, 8, "Unacknowledged batches per stream");
+ABSL_FLAG(int, max_in_flight, 2, "Unacknowledged batches per stream");
 ABSL_FLAG(bool, json, false, "Also print the loadgen report as JSON");
 
 namespace {
