@@ -2,6 +2,7 @@
 // (queue -> delta-coded, compressed PushRequests -> Sender). See reporter.h for the flow.
 #include "actiscope/client/reporter.h"
 
+#include <algorithm>
 #include <deque>
 #include <exception>
 #include <random>
@@ -86,27 +87,34 @@ class Reporter::Impl {
     item.queued_at = absl::Now();
     item.bytes = sizeof(QueuedItem) + item.name.size() + 8 * (item.scalar ? 0 : item.bins.bins);
     absl::MutexLock lock(&mu_);
+    const uint64_t frames = item.scalar ? 0 : 1;
     if (finishing_) {
-      Drop(absl::StrCat("Record after Finish: ", item.name));
+      Drop(absl::StrCat("Record after Finish: ", item.name), frames);
       return;
     }
-    if (queue_bytes_ + item.bytes > options_.memory_bound_bytes / 2) {
-      Drop(absl::StrCat("record queue full (", queue_bytes_, " bytes)"));
+    if (queue_bytes_ + item.bytes > queue_bound_bytes()) {
+      Drop(absl::StrCat("record queue full (", queue_bytes_, " bytes)"), frames);
       return;
     }
     queue_bytes_ += item.bytes;
     queue_.push_back(std::move(item));
   }
 
-  // Counts one dropped frame and logs why.
-  void Drop(const std::string& why) {
-    sender_->CountDropped(1);
-    log_.Log("record", absl::StrCat("dropped a frame: ", why));
+  // Counts `frames` dropped frames (0 for a scalar) and logs why.
+  void Drop(const std::string& why, uint64_t frames = 1) {
+    sender_->CountDropped(frames);
+    log_.Log("record", absl::StrCat(frames > 0 ? "dropped a frame: " : "dropped a scalar: ", why));
   }
 
-  bool ValidName(int64_t step, std::string_view name) {
+  // Half the memory bound holds queued records, the other half the sender's outbox.
+  size_t queue_bound_bytes() const { return options_.memory_bound_bytes / 2; }
+  // Queued bytes that make the batcher flush before the flush interval.
+  size_t flush_bytes() const { return std::min(kBatchBytes, queue_bound_bytes() / 4); }
+
+  bool ValidName(int64_t step, std::string_view name, uint64_t frames = 1) {
     if (step >= 0 && !name.empty() && name.size() <= kMaxNameBytes) return true;
-    Drop(absl::StrCat("invalid step ", step, " or name \"", View(name), "\" (1-256 bytes)"));
+    Drop(absl::StrCat("invalid step ", step, " or name \"", View(name), "\" (1-256 bytes)"),
+         frames);
     return false;
   }
 
@@ -165,13 +173,15 @@ class Reporter::Impl {
         if (queue_.empty()) return;  // Finishing with nothing left.
         const absl::Time due = queue_.front().queued_at + options_.flush_interval;
         const auto flush_now = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return finishing_ || queue_bytes_ >= kBatchBytes;
+          return finishing_ || queue_bytes_ >= flush_bytes();
         };
         mu_.AwaitWithDeadline(absl::Condition(&flush_now), due);
         const size_t cut = ReadyPrefix();
         if (cut == 0) {
           if (finishing_ && absl::Now() > finish_deadline_) {
-            for (size_t i = 0; i < queue_.size(); ++i) Drop("device histogram not ready by Finish");
+            for (const QueuedItem& item : queue_) {
+              Drop("device histogram not ready by Finish", item.scalar ? 0 : 1);
+            }
             queue_.clear();
             return;
           }
@@ -193,7 +203,7 @@ class Reporter::Impl {
   // newest one (so that all frames of a step travel together).
   size_t ReadyPrefix() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const QueuedItem& newest = queue_.back();
-    const bool whole = finishing_ || queue_bytes_ >= kBatchBytes ||
+    const bool whole = finishing_ || queue_bytes_ >= flush_bytes() ||
                        absl::Now() >= newest.queued_at + options_.flush_interval;
     size_t cut = 0;
     for (QueuedItem& item : queue_) {
@@ -347,7 +357,7 @@ void Reporter::RecordHistogram(int64_t step, Kind kind, std::string_view layer,
 
 void Reporter::RecordScalar(int64_t step, std::string_view name, double value) {
   try {
-    if (!impl_->ValidName(step, name)) return;
+    if (!impl_->ValidName(step, name, 0)) return;
     QueuedItem item;
     item.scalar = true;
     item.step = step;
@@ -355,7 +365,7 @@ void Reporter::RecordScalar(int64_t step, std::string_view name, double value) {
     item.value = value;
     impl_->Enqueue(std::move(item));
   } catch (const std::exception& e) {
-    impl_->Drop(absl::StrCat(View(name), ": ", e.what()));
+    impl_->Drop(absl::StrCat(View(name), ": ", e.what()), 0);
   }
 }
 

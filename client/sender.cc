@@ -94,7 +94,7 @@ void Sender::DropLocked(const Outgoing& out, const absl::Status& why) {
 }
 
 bool Sender::AllDeliveredLocked() const {
-  return outbox_.empty() && unreported_drops_ == 0 && (spool_ == nullptr || spool_->empty());
+  return outbox_.empty() && (spool_ == nullptr || spool_->empty());
 }
 
 bool Sender::Drain(absl::Time deadline) {

@@ -69,7 +69,7 @@ class Sender {
   // True when frames were dropped and not yet reported in a request.
   bool HasUnreportedDrops() const;
   // Waits until everything submitted and spooled is acknowledged or `deadline` passes.
-  // True when everything was delivered.
+  // True when everything was delivered (drops not yet reported do not count).
   bool Drain(absl::Time deadline);
   // Stops the thread, cancelling a blocked stream, and moves what remains in the outbox to
   // the spool (when there is one). Idempotent.

@@ -1,0 +1,181 @@
+// Test support: an in-process Collector service that stores what it receives in memory,
+// deduplicating frames by (run, layer, kind, rank, step) as the real server does, and can be
+// shut down and restarted on the same port and made to hold back acks. Header only; tests only.
+//
+// Thread-safety: all members are thread-safe.
+#ifndef ACTISCOPE_CLIENT_FAKE_COLLECTOR_H_
+#define ACTISCOPE_CLIENT_FAKE_COLLECTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "actiscope/v1/collector.grpc.pb.h"
+#include "proto/histogram_codec.h"
+
+namespace actiscope::client::testing {
+
+class FakeCollector {
+ public:
+  using FrameKey = std::tuple<std::string, std::string, int, uint32_t, int64_t>;
+  struct Stored {
+    std::vector<uint64_t> counts;
+    v1::HistogramStats stats;
+    int received = 0;  // Times this frame arrived (duplicates included).
+  };
+
+  ~FakeCollector() { Shutdown(); }
+
+  // Serves on 127.0.0.1:`port` (0: any); returns the port.
+  int Serve(int port = 0) {
+    grpc::ServerBuilder builder;
+    int bound = 0;
+    builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), grpc::InsecureServerCredentials(),
+                             &bound);
+    service_ = std::make_unique<Service>(this);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    return bound;
+  }
+
+  void Shutdown() {
+    if (server_ == nullptr) return;
+    OpenAckGate();
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+    server_->Wait();
+    server_.reset();
+    service_.reset();
+  }
+
+  void CloseAckGate() {
+    absl::MutexLock lock(&mu_);
+    gate_open_ = false;
+  }
+  void OpenAckGate() {
+    absl::MutexLock lock(&mu_);
+    gate_open_ = true;
+  }
+
+  grpc::Status StartRun(const v1::RunSpec* run, v1::StartRunResponse* response) {
+    absl::MutexLock lock(&mu_);
+    response->set_created(runs_.emplace(run->run_id(), *run).second);
+    response->set_run_id(run->run_id());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Push(grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
+    v1::PushRequest request;
+    while (stream->Read(&request)) {
+      absl::StatusOr<v1::FrameBatch> batch =
+          codec::DecompressBatch(request.zstd_batch(), size_t{64} << 20);
+      if (!batch.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad batch");
+      absl::StatusOr<std::vector<std::vector<uint64_t>>> counts = codec::DecodeBatchCounts(*batch);
+      if (!counts.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad counts");
+      v1::PushAck ack;
+      ack.set_sequence(request.sequence());
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(&gate_open_));
+        if (runs_.count(request.run_id()) == 0) {
+          return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown run");
+        }
+        dropped_ += request.dropped_frames();
+        for (int i = 0; i < batch->frames_size(); ++i) {
+          const v1::Frame& f = batch->frames(i);
+          Stored& stored = frames_[FrameKey(request.run_id(), f.layer(), f.kind(), f.rank(),
+                                            f.step())];
+          if (stored.received++ == 0) {
+            stored.counts = (*counts)[i];
+            stored.stats = f.stats();
+            ack.set_frames_stored(ack.frames_stored() + 1);
+          } else {
+            ack.set_frames_ignored(ack.frames_ignored() + 1);
+          }
+        }
+        for (const v1::Scalar& s : batch->scalars()) {
+          scalars_[{request.run_id(), s.name(), s.step()}] = s.value();
+        }
+      }
+      if (!stream->Write(ack)) break;
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status FinishRun(const v1::FinishRunRequest* request) {
+    absl::MutexLock lock(&mu_);
+    finished_[request->run_id()] = request->status();
+    return grpc::Status::OK;
+  }
+
+  // Waits until at least `n` distinct frames are stored.
+  bool WaitForFrames(size_t n, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    const auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return frames_.size() >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  }
+
+  std::map<FrameKey, Stored> frames() {
+    absl::MutexLock lock(&mu_);
+    return frames_;
+  }
+  size_t scalar_count() {
+    absl::MutexLock lock(&mu_);
+    return scalars_.size();
+  }
+  uint64_t dropped() {
+    absl::MutexLock lock(&mu_);
+    return dropped_;
+  }
+  std::map<std::string, v1::RunStatus> finished() {
+    absl::MutexLock lock(&mu_);
+    return finished_;
+  }
+  std::map<std::string, v1::RunSpec> runs() {
+    absl::MutexLock lock(&mu_);
+    return runs_;
+  }
+
+ private:
+  // A fresh service object per Serve(): gRPC registers a service with one server only.
+  class Service : public v1::Collector::Service {
+   public:
+    explicit Service(FakeCollector* owner) : owner_(owner) {}
+    grpc::Status StartRun(grpc::ServerContext*, const v1::RunSpec* run,
+                          v1::StartRunResponse* response) override {
+      return owner_->StartRun(run, response);
+    }
+    grpc::Status Push(grpc::ServerContext*,
+                      grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) override {
+      return owner_->Push(stream);
+    }
+    grpc::Status FinishRun(grpc::ServerContext*, const v1::FinishRunRequest* request,
+                           v1::FinishRunResponse*) override {
+      return owner_->FinishRun(request);
+    }
+
+   private:
+    FakeCollector* owner_;
+  };
+
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  absl::Mutex mu_;
+  bool gate_open_ ABSL_GUARDED_BY(mu_) = true;
+  std::map<std::string, v1::RunSpec> runs_ ABSL_GUARDED_BY(mu_);
+  std::map<FrameKey, Stored> frames_ ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string, int64_t>, double> scalars_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::RunStatus> finished_ ABSL_GUARDED_BY(mu_);
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace actiscope::client::testing
+
+#endif  // ACTISCOPE_CLIENT_FAKE_COLLECTOR_H_

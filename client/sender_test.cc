@@ -1,0 +1,94 @@
+#include "client/sender.h"
+
+#include <stdlib.h>
+
+#include "client/fake_collector.h"
+#include "gtest/gtest.h"
+#include "proto/histogram_codec.h"
+
+namespace actiscope::client {
+namespace {
+
+using testing::FakeCollector;
+
+std::string TempDir() {
+  std::string pattern = ::testing::TempDir() + "sender_test_XXXXXX";
+  return std::string(::mkdtemp(pattern.data()));
+}
+
+// A request with one frame of `layer` at `step`, padded with incompressible counts.
+v1::PushRequest Request(const std::string& run_id, uint64_t sequence, int64_t step) {
+  codec::FrameBatchBuilder builder;
+  v1::Frame frame;
+  frame.set_layer("layer");
+  frame.set_kind(v1::KIND_ACTIVATION);
+  frame.set_step(step);
+  frame.mutable_layout()->set_scale(v1::BIN_SCALE_LINEAR);
+  frame.mutable_layout()->set_bins(64);
+  frame.mutable_layout()->set_lo(0);
+  frame.mutable_layout()->set_hi(1);
+  std::vector<uint64_t> counts(64);
+  uint64_t elements = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    counts[i] = (sequence * 2654435761u + i * 40503u) % 100000;
+    elements += counts[i];
+  }
+  frame.mutable_stats()->set_elements(elements);
+  builder.AddFrame(std::move(frame), counts);
+  v1::PushRequest request;
+  request.set_run_id(run_id);
+  request.set_sequence(sequence);
+  request.set_zstd_batch(codec::CompressBatch(builder.Take()));
+  return request;
+}
+
+SenderOptions Options(int port, const std::string& run_id) {
+  SenderOptions options;
+  options.server_address = absl::StrCat("127.0.0.1:", port);
+  options.run.set_run_id(run_id);
+  options.outbox_bound_bytes = 1024;
+  return options;
+}
+
+TEST(SenderTest, FullOutboxSpillsToTheSpoolAndIsReplayedInOrderOnceTheCollectorIsBack) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.Shutdown();
+  auto spool = Spool::Open(TempDir(), 1 << 20);
+  ASSERT_TRUE(spool.ok());
+  std::shared_ptr<Spool> shared = *std::move(spool);
+  RateLimitedLog log;
+  Sender sender(Options(port, "spill"), shared, &log);
+  for (uint64_t i = 1; i <= 20; ++i) sender.Submit(Request("spill", i, static_cast<int64_t>(i)), 1);
+  EXPECT_FALSE(shared->empty());
+  EXPECT_EQ(sender.counts().frames_unacked, 20u);
+  ASSERT_EQ(collector.Serve(port), port);
+  EXPECT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  EXPECT_TRUE(shared->empty());
+  EXPECT_EQ(sender.counts().frames_acked, 20u);
+  EXPECT_EQ(collector.frames().size(), 20u);
+}
+
+TEST(SenderTest, FullSpoolDropsAndReportsTheCountInTheNextRequest) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.Shutdown();
+  auto spool = Spool::Open(TempDir(), 2048);
+  ASSERT_TRUE(spool.ok());
+  std::shared_ptr<Spool> shared = *std::move(spool);
+  RateLimitedLog log;
+  Sender sender(Options(port, "full"), shared, &log);
+  for (uint64_t i = 1; i <= 30; ++i) sender.Submit(Request("full", i, static_cast<int64_t>(i)), 1);
+  const SenderCounts before = sender.counts();
+  EXPECT_GT(before.frames_dropped, 0u);
+  EXPECT_EQ(before.frames_dropped + before.frames_unacked, 30u);
+  ASSERT_EQ(collector.Serve(port), port);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  EXPECT_TRUE(sender.HasUnreportedDrops());
+  sender.Submit(Request("full", 31, 31), 1);  // Carries the drop count.
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  EXPECT_EQ(collector.dropped(), before.frames_dropped);
+}
+
+}  // namespace
+}  // namespace actiscope::client
