@@ -25,9 +25,7 @@ target_compile_definitions(actiscope_http PRIVATE
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/web/ DESTINATION ${CMAKE_INSTALL_DATADIR}/actiscope/web
   PATTERN "README.md" EXCLUDE PATTERN "screenshots" EXCLUDE)
 
-foreach(test http_json_test http_request_test static_files_test web_root_test http_api_test
-             http_events_test http_server_test)
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${test}.cc)
-    actiscope_cc_test(NAME ${test} SRCS ${test}.cc DEPS actiscope_http TIMEOUT 60)
-  endif()
-endforeach()
+actiscope_cc_test(NAME http_test
+  SRCS http_json_test.cc http_request_test.cc static_files_test.cc web_root_test.cc
+       http_api_test.cc http_events_test.cc http_server_test.cc http_test_store.h
+  DEPS actiscope_http TIMEOUT 60)

@@ -249,6 +249,13 @@ HttpReply HttpApi::Heatmap(const std::string& run_id, const ParsedTarget& reques
   if (!heatmap.ok()) return ErrorReply(heatmap.status());
 
   const std::vector<HeatmapColumn>& columns_read = heatmap->columns;
+  if (columns_read.size() * uint64_t{heatmap->layout.bins} > options_.max_heatmap_cells) {
+    return ErrorReply(absl::ResourceExhaustedError(absl::StrCat(
+        "heatmap: ", columns_read.size(), " columns x ", heatmap->layout.bins,
+        " bins is over the limit of ", options_.max_heatmap_cells,
+        " cells; ask for at most ", options_.max_heatmap_cells / heatmap->layout.bins,
+        " columns")));
+  }
   JsonWriter json;
   json.BeginObject();
   json.Key("layer");

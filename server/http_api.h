@@ -33,6 +33,8 @@ struct HttpApiOptions {
   uint32_t default_runs = 200;        // When `limit` is absent.
   uint32_t max_scalar_points = 10000; // Largest `points` for scalars (and the default).
   uint32_t max_scalar_names = 64;     // Most names one scalars request may ask for.
+  // Most heatmap cells (columns x bins) one answer may hold, about 12 MB of JSON.
+  uint64_t max_heatmap_cells = 2'000'000;
   // "latest" scalar values of a run are looked up within this many steps of its last step.
   int64_t latest_window_steps = 10000;
 };

@@ -107,6 +107,16 @@ TEST_F(HttpApiTest, UnknownRunsLayersAndRoutesAreNotFound) {
   }
 }
 
+TEST_F(HttpApiTest, HeatmapsOverTheCellLimitAreRefusedWithAHint) {
+  HttpApiOptions options;
+  options.max_heatmap_cells = 20;  // 5 columns x 4 bins.
+  HttpApi small(data_.store(), options);
+  EXPECT_EQ(small.Get("/api/runs/r1/heatmap?layer=conv1&columns=5").status, 200);
+  HttpReply reply = small.Get("/api/runs/r1/heatmap?layer=conv1&columns=10");
+  EXPECT_EQ(reply.status, 429);
+  EXPECT_THAT(reply.body, HasSubstr("ask for at most 5 columns"));
+}
+
 TEST(HttpStatusForTest, MapsStatusCodesToHttp) {
   EXPECT_EQ(HttpStatusFor(absl::InvalidArgumentError("x")), 400);
   EXPECT_EQ(HttpStatusFor(absl::NotFoundError("x")), 404);

@@ -1,12 +1,13 @@
 // StaticFiles: serves the web page's files from one folder (the web root) and nothing else.
 // HttpServer (server/http_server.h) hands it the raw request target for every non-API GET.
 //
-// Safety: a request path is accepted only when every segment is made of [A-Za-z0-9._-],
-// does not start with '.', and the path holds no '%', '\\' or NUL; so "..", "%2e%2e",
-// encoded slashes and backslashes are rejected (INVALID_ARGUMENT) before the file system
-// is touched. The resolved file must still lie under the root after symlinks are followed,
-// must be a regular file of a known type (by extension) and at most kMaxStaticFileBytes.
-// The page's client-side routes ("/", "/runs/...", "/compare") all serve index.html.
+// The page's client-side routes ("/", "/runs", "/runs/...", "/compare...") all serve
+// index.html whatever follows, since they name no file. Any other path is a file path and
+// is accepted only when every segment is made of [A-Za-z0-9._-], does not start with '.',
+// and the path holds no '%', '\\' or NUL; so "..", "%2e%2e", encoded slashes and
+// backslashes are rejected (INVALID_ARGUMENT) before the file system is touched. The
+// resolved file must still lie under the root after symlinks are followed, and must be a
+// regular file of a known type (by extension) of at most kMaxStaticFileBytes.
 //
 // Thread-safety: immutable after construction; Read may be called concurrently.
 #ifndef ACTISCOPE_SERVER_STATIC_FILES_H_
