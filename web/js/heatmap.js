@@ -10,6 +10,7 @@ import { formatNumber, formatCount, niceTicks } from './format.js';
 export const LAYOUT = { left: 64, right: 76, top: 6, bottom: 22, plotHeight: 120 };
 const BACKGROUND = 0xff2a2a2a;  // ABGR: where no step has data.
 const AXIS = '#9aa0a6';
+const PAGE_BACKGROUND = '#16181d';
 const FONT = '11px system-ui, sans-serif';
 
 // Fills `pixels` (Uint32Array, w×h, row-major) with the heatmap of steps [from, to].
@@ -76,7 +77,8 @@ export function drawHeatmap(canvas, hm, from, to, cssWidth) {
   canvas.height = Math.round(cssHeight * dpr);
   const ctx = canvas.getContext('2d');
   ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = PAGE_BACKGROUND;  // Opaque, so an exported PNG reads on its own.
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
 
   const pw = Math.round(plotWidth * dpr);
   const ph = Math.round(plotHeight * dpr);
