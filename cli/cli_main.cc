@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
 
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(256 << 20);
-  auto channel = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(),
-                                           channel_args);
+  auto channel =
+      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), channel_args);
   auto query = actiscope::v1::Query::NewStub(channel);
   actiscope::cli::Commands commands(query.get(), options, &std::cout);
   const absl::Status status = actiscope::cli::RunCommand(positional, flags, &commands);

@@ -38,9 +38,8 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view what,
                                                "; is actiscope-server running?"));
   }
   if (code == absl::StatusCode::kDeadlineExceeded) {
-    return absl::DeadlineExceededError(absl::StrCat(what, ": server at ", server,
-                                                    " did not answer in time: ",
-                                                    status.error_message()));
+    return absl::DeadlineExceededError(absl::StrCat(
+        what, ": server at ", server, " did not answer in time: ", status.error_message()));
   }
   return absl::Status(code, absl::StrCat(what, ": ", status.error_message()));
 }
@@ -77,8 +76,9 @@ absl::Status Commands::Show(const std::string& run_id) {
 absl::Status Commands::Heatmap(const HeatmapArgs& args) {
   ACTISCOPE_ASSIGN_OR_RETURN(const v1::Kind kind, ParseKind(args.kind));
   if (args.columns < 0 || args.from_step < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--columns and --from must not be negative (got ", args.columns, ", ", args.from_step, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--columns and --from must not be negative (got ", args.columns, ", ",
+                     args.from_step, ")"));
   }
   v1::GetHeatmapRequest request;
   request.set_run_id(args.run_id);
@@ -148,9 +148,8 @@ absl::Status RunCommand(const std::vector<std::string>& positional, const Comman
                         Commands* commands) {
   auto want = [&](size_t args) -> absl::Status {
     if (positional.size() == args + 1) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(positional[0], " takes ", args,
-                                                   " argument(s), got ", positional.size() - 1,
-                                                   "\n", kUsage));
+    return absl::InvalidArgumentError(absl::StrCat(
+        positional[0], " takes ", args, " argument(s), got ", positional.size() - 1, "\n", kUsage));
   };
   if (positional.empty()) return absl::InvalidArgumentError(kUsage);
   const std::string& command = positional[0];

@@ -39,7 +39,7 @@ struct HeatmapArgs {
   std::string run_id;
   std::string layer;
   std::string kind = "activation";
-  int columns = 0;      // Zero: fit the terminal (text) or the server's default (JSON).
+  int columns = 0;  // Zero: fit the terminal (text) or the server's default (JSON).
   int64_t from_step = 0;
   int64_t to_step = 0;  // Zero: to the last step.
   int rank = -1;        // Negative: all ranks merged.
@@ -47,8 +47,7 @@ struct HeatmapArgs {
 
 // Converts a failed RPC's status, naming what failed; UNAVAILABLE says the server is not
 // reachable at `server`.
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what,
-                      absl::string_view server);
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what, absl::string_view server);
 
 class Commands {
  public:
@@ -72,7 +71,7 @@ class Commands {
 
 // Flags of the subcommands that take more than positional arguments.
 struct CommandFlags {
-  HeatmapArgs heatmap;                 // run_id and layer are taken from the positionals.
+  HeatmapArgs heatmap;  // run_id and layer are taken from the positionals.
   std::vector<std::string> scalar_names;
 };
 

@@ -98,8 +98,7 @@ class CommandsTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     address_ = "127.0.0.1:" + std::to_string(port);
-    stub_ = v1::Query::NewStub(
-        grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+    stub_ = v1::Query::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
   }
   void TearDown() override { server_->Shutdown(); }
 
@@ -121,9 +120,10 @@ class CommandsTest : public ::testing::Test {
 
 TEST_F(CommandsTest, RunsJsonListsTheServersRuns) {
   ASSERT_TRUE(Run({"runs"}, true).ok());
-  EXPECT_TRUE(absl::StartsWith(out_.str(), "[{\"id\":\"r1\",\"name\":\"first run\","
-                                           "\"status\":\"live\",\"first_step\":0,"
-                                           "\"last_step\":41,"))
+  EXPECT_TRUE(absl::StartsWith(out_.str(),
+                               "[{\"id\":\"r1\",\"name\":\"first run\","
+                               "\"status\":\"live\",\"first_step\":0,"
+                               "\"last_step\":41,"))
       << out_.str();
 }
 
@@ -199,16 +199,15 @@ TEST_F(CommandsTest, WrongArgumentsGiveUsage) {
 
 TEST(CommandsUnreachableTest, SaysTheServerCannotBeReached) {
   // Port 1 on loopback: nothing listens there.
-  auto stub = v1::Query::NewStub(
-      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::Query::NewStub(grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
   CommandOptions options;
   options.server = "127.0.0.1:1";
   std::ostringstream out;
   Commands commands(stub.get(), options, &out);
   const absl::Status status = commands.Runs();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(absl::StartsWith(status.message(), "cannot reach server at 127.0.0.1:1: "))
-      << status;
+  EXPECT_TRUE(absl::StartsWith(status.message(), "cannot reach server at 127.0.0.1:1: ")) << status;
   EXPECT_TRUE(absl::EndsWith(status.message(), "is actiscope-server running?")) << status;
 }
 

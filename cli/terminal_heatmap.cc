@@ -121,8 +121,8 @@ std::string RenderTerminalHeatmap(const v1::Heatmap& heatmap,
   }
   labels.erase(labels.find_last_not_of(' ') + 1);
   absl::StrAppend(&out, labels, "\n");
-  absl::StrAppend(&out, absl::StrFormat(
-                            "outside the bins: %d below, %d above; %d exact zeros; %d non-finite\n",
+  absl::StrAppend(
+      &out, absl::StrFormat("outside the bins: %d below, %d above; %d exact zeros; %d non-finite\n",
                             below, above, zeros, nonfinite));
   return out;
 }

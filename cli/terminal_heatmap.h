@@ -18,8 +18,8 @@
 namespace actiscope::cli {
 
 struct TerminalHeatmapOptions {
-  int width = 100;     // Terminal columns available per line, axis included.
-  int max_rows = 20;   // Text rows of the plot area (each shows two bins).
+  int width = 100;    // Terminal columns available per line, axis included.
+  int max_rows = 20;  // Text rows of the plot area (each shows two bins).
 };
 
 // Characters the y axis takes before the first data column.

@@ -88,7 +88,8 @@ std::string RunDetailText(const v1::RunDetail& detail) {
   for (const v1::LayerInfo& layer : detail.layers()) {
     std::vector<std::string> kinds;
     for (int kind : layer.kinds()) kinds.emplace_back(KindName(static_cast<v1::Kind>(kind)));
-    absl::StrAppend(&out, "  ", layer.name(), std::string(name_width - layer.name().size() + 2, ' '),
+    absl::StrAppend(&out, "  ", layer.name(),
+                    std::string(name_width - layer.name().size() + 2, ' '),
                     absl::StrJoin(kinds, ", "), "\n");
   }
   absl::StrAppend(&out, "scalars   ", absl::StrJoin(detail.scalar_names(), ", "), "\n");

@@ -47,8 +47,7 @@ double CpuSeconds(pid_t pid) {
   // After "pid (comm)": field 3 is state; utime and stime are fields 14 and 15.
   unsigned long long utime = 0, stime = 0;
   if (std::sscanf(stat.c_str() + end_of_name + 1,
-                  " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                  &stime) != 2) {
+                  " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) {
     return 0;
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -84,10 +83,11 @@ int main(int argc, char** argv) {
   options.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   options.run_prefix = "ingest";
   options.prebuild = true;
-  std::printf("ingest_bench: %d streams x %d layers x %d steps, %d bins, %d steps per push, "
-              "database %s\n",
-              options.clients, options.run.layers, static_cast<int>(options.run.steps),
-              options.run.bins, options.steps_per_push, db.c_str());
+  std::printf(
+      "ingest_bench: %d streams x %d layers x %d steps, %d bins, %d steps per push, "
+      "database %s\n",
+      options.clients, options.run.layers, static_cast<int>(options.run.steps), options.run.bins,
+      options.steps_per_push, db.c_str());
   const double server_cpu_before = CpuSeconds((*server)->pid());
   auto report = actiscope::loadgen::RunLoad(options);
   const double server_cpu = CpuSeconds((*server)->pid()) - server_cpu_before;
@@ -104,15 +104,16 @@ int main(int argc, char** argv) {
   std::printf("ack latency:      p50 %.2f ms, p99 %.2f ms\n",
               absl::ToDoubleMilliseconds(report->ack_p50),
               absl::ToDoubleMilliseconds(report->ack_p99));
-  std::printf("database:         %llu bytes after shutdown = %.1f B/histogram  "
-              "(goal <= 48 B: %.2fx of budget)\n",
-              static_cast<unsigned long long>(db_bytes), bytes_per_histogram,
-              bytes_per_histogram / 48.0);
-  std::printf("server CPU:         %.2f s during the load = %.2f us/histogram "
-              "(%.0f histograms per server CPU-second; machine has %ld cores, load average "
-              "counts other work too)\n",
-              server_cpu, report->histograms ? 1e6 * server_cpu / report->histograms : 0.0,
-              server_cpu > 0 ? report->histograms / server_cpu : 0.0, sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf(
+      "database:         %llu bytes after shutdown = %.1f B/histogram  "
+      "(goal <= 48 B: %.2fx of budget)\n",
+      static_cast<unsigned long long>(db_bytes), bytes_per_histogram, bytes_per_histogram / 48.0);
+  std::printf(
+      "server CPU:         %.2f s during the load = %.2f us/histogram "
+      "(%.0f histograms per server CPU-second; machine has %ld cores, load average "
+      "counts other work too)\n",
+      server_cpu, report->histograms ? 1e6 * server_cpu / report->histograms : 0.0,
+      server_cpu > 0 ? report->histograms / server_cpu : 0.0, sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("server exit status: %d\n", server_exit);
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", actiscope::loadgen::ReportJson(*report).c_str());

@@ -60,12 +60,12 @@ class CliEndToEndTest : public ::testing::Test {
     dir_ = new std::string(mkdtemp(pattern));
     server_ = StartServer().value_or(nullptr);
     if (server_ == nullptr) return;
-    absl::StatusOr<CommandOutput> load = RunCommand(
-        {ACTISCOPE_LOADGEN_BIN, absl::StrCat("--server=", server_->grpc_address()),
-         absl::StrCat("--clients=", kClients), absl::StrCat("--layers=", kLayers),
-         absl::StrCat("--steps=", kSteps), absl::StrCat("--bins=", kBins),
-         absl::StrCat("--seed=", kSeed), "--run_prefix=it", "--json"},
-        *dir_, absl::Seconds(30));
+    absl::StatusOr<CommandOutput> load =
+        RunCommand({ACTISCOPE_LOADGEN_BIN, absl::StrCat("--server=", server_->grpc_address()),
+                    absl::StrCat("--clients=", kClients), absl::StrCat("--layers=", kLayers),
+                    absl::StrCat("--steps=", kSteps), absl::StrCat("--bins=", kBins),
+                    absl::StrCat("--seed=", kSeed), "--run_prefix=it", "--json"},
+                   *dir_, absl::Seconds(30));
     load_ = new CommandOutput(load.ok() ? *load : CommandOutput{-1, "", load.status().ToString()});
   }
 
@@ -228,8 +228,8 @@ TEST_F(CliEndToEndTest, UnknownRunExitsNonZeroWithNotFound) {
 }
 
 TEST_F(CliEndToEndTest, UnreachableServerSaysSo) {
-  absl::StatusOr<CommandOutput> out = RunCommand(
-      {ACTISCOPE_CLI_BIN, "--server=127.0.0.1:1", "runs"}, *dir_, absl::Seconds(20));
+  absl::StatusOr<CommandOutput> out =
+      RunCommand({ACTISCOPE_CLI_BIN, "--server=127.0.0.1:1", "runs"}, *dir_, absl::Seconds(20));
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(out->exit_status, 1);
   EXPECT_TRUE(absl::StrContains(out->err, "cannot reach server at 127.0.0.1:1")) << out->err;

@@ -47,8 +47,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     }
     if (absl::Now() >= deadline) {
       return absl::UnavailableError(absl::StrCat("actiscope-server wrote no port file within ",
-                                                 absl::FormatDuration(options.start_timeout),
-                                                 ": ", server->log()));
+                                                 absl::FormatDuration(options.start_timeout), ": ",
+                                                 server->log()));
     }
     absl::SleepFor(std::min(backoff, deadline - absl::Now()));
     backoff = std::min(backoff * 2, absl::Milliseconds(20));

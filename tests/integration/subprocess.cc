@@ -26,9 +26,9 @@ int DecodeWaitStatus(int status) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
-    const std::vector<std::string>& argv, const std::string& stdout_path,
-    const std::string& stderr_path) {
+absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::string>& argv,
+                                                              const std::string& stdout_path,
+                                                              const std::string& stderr_path) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -92,15 +92,14 @@ absl::StatusOr<CommandOutput> RunCommand(const std::vector<std::string>& argv,
                                          const std::string& scratch_dir, absl::Duration timeout) {
   const std::string out_path = absl::StrCat(scratch_dir, "/command.out");
   const std::string err_path = absl::StrCat(scratch_dir, "/command.err");
-  absl::StatusOr<std::unique_ptr<Subprocess>> process =
-      Subprocess::Start(argv, out_path, err_path);
+  absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(argv, out_path, err_path);
   if (!process.ok()) return process.status();
   absl::StatusOr<int> status = (*process)->Wait(timeout);
   if (!status.ok()) {
     (*process)->Stop(absl::ZeroDuration());
     return absl::DeadlineExceededError(absl::StrCat(absl::StrJoin(argv, " "), ": ",
-                                                    status.status().message(), "; stderr: ",
-                                                    ReadFileOrEmpty(err_path)));
+                                                    status.status().message(),
+                                                    "; stderr: ", ReadFileOrEmpty(err_path)));
   }
   CommandOutput output;
   output.exit_status = *status;

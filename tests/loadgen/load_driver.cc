@@ -153,8 +153,8 @@ class Client {
         Batch built;
         const Batch& batch = options_.prebuild ? prebuilt[i] : (built = BuildBatch(i));
         if (options_.live_rate_steps_per_s > 0) {
-          const double due_s = static_cast<double>(i * steps_per_batch_) /
-                               options_.live_rate_steps_per_s;
+          const double due_s =
+              static_cast<double>(i * steps_per_batch_) / options_.live_rate_steps_per_s;
           absl::SleepFor(result->start + absl::Seconds(due_s) - absl::Now());
         }
         {
@@ -289,10 +289,9 @@ std::string ReportText(const LoadReport& r) {
       "throughput:       %.0f histograms/s\n"
       "ack latency:      p50 %.2f ms, p99 %.2f ms\n"
       "wire bytes:       %d (%.1f B/histogram)\n",
-      r.run_ids.size(), r.run_ids.empty() ? "" : r.run_ids.front(), r.histograms,
-      r.frames_stored, r.frames_ignored, r.scalars, r.pushes, absl::ToDoubleSeconds(r.elapsed),
-      r.histograms_per_s(), absl::ToDoubleMilliseconds(r.ack_p50),
-      absl::ToDoubleMilliseconds(r.ack_p99), r.wire_bytes,
+      r.run_ids.size(), r.run_ids.empty() ? "" : r.run_ids.front(), r.histograms, r.frames_stored,
+      r.frames_ignored, r.scalars, r.pushes, absl::ToDoubleSeconds(r.elapsed), r.histograms_per_s(),
+      absl::ToDoubleMilliseconds(r.ack_p50), absl::ToDoubleMilliseconds(r.ack_p99), r.wire_bytes,
       r.histograms ? static_cast<double>(r.wire_bytes) / r.histograms : 0.0);
 }
 

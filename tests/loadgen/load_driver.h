@@ -34,20 +34,20 @@ struct LoadOptions {
   // Build and compress every batch before the clock starts, so the figures measure the server
   // rather than the generator (the ingest benchmark's setting). Holds all batches in memory.
   bool prebuild = false;
-  absl::Duration rpc_timeout = absl::Seconds(10);    // StartRun and FinishRun.
+  absl::Duration rpc_timeout = absl::Seconds(10);     // StartRun and FinishRun.
   absl::Duration stream_timeout = absl::Minutes(30);  // The whole Push stream.
 };
 
 struct LoadReport {
   std::vector<std::string> run_ids;
-  uint64_t histograms = 0;      // Acknowledged (committed) histograms.
+  uint64_t histograms = 0;  // Acknowledged (committed) histograms.
   uint64_t scalars = 0;
-  uint64_t pushes = 0;          // Acknowledged batches.
-  uint64_t frames_stored = 0;   // As the acks report.
+  uint64_t pushes = 0;         // Acknowledged batches.
+  uint64_t frames_stored = 0;  // As the acks report.
   uint64_t frames_ignored = 0;
-  uint64_t wire_bytes = 0;      // Compressed batch bytes sent.
-  absl::Duration elapsed;       // From the first send to the last ack.
-  absl::Duration ack_p50;       // Send-to-ack latency of a batch.
+  uint64_t wire_bytes = 0;  // Compressed batch bytes sent.
+  absl::Duration elapsed;   // From the first send to the last ack.
+  absl::Duration ack_p50;   // Send-to-ack latency of a batch.
   absl::Duration ack_p99;
   double histograms_per_s() const;
 };

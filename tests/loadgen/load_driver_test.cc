@@ -35,8 +35,7 @@ class FakeCollector final : public v1::Collector::Service {
       if (static_cast<int64_t>(request.sequence()) == reject_sequence_) {
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "batch rejected by the fake");
       }
-      absl::StatusOr<v1::FrameBatch> batch =
-          codec::DecompressBatch(request.zstd_batch(), 64 << 20);
+      absl::StatusOr<v1::FrameBatch> batch = codec::DecompressBatch(request.zstd_batch(), 64 << 20);
       if (!batch.ok()) {
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not a zstd batch");
       }

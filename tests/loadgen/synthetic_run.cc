@@ -95,7 +95,8 @@ int64_t SyntheticRun::histograms_per_step() const {
 SyntheticHistogram SyntheticRun::Histogram(int layer, v1::Kind kind, int64_t step) const {
   const LayerModel& m = models_[layer];
   const double scale = KindScale(kind);
-  const double t = static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, options_.steps));
+  const double t =
+      static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, options_.steps));
   const uint64_t h = FrameHash(options_.seed, run_index_, layer, kind, step);
   double sigma = m.std0 * std::pow(m.std_end, std::min(t, 1.0)) * scale;
   double mu = (m.mean0 + m.mean_drift * m.std0 * std::min(t, 1.0)) * scale;
@@ -115,7 +116,8 @@ SyntheticHistogram SyntheticRun::Histogram(int layer, v1::Kind kind, int64_t ste
   // Cumulative rounding keeps the total exact: cum[k] counts the values below edge k.
   auto cumulative = [&](uint32_t k) {
     const double edge = layout.lo() + width * k;
-    return static_cast<uint64_t>(std::llround(static_cast<double>(spread) * NormalCdf((edge - mu) / sigma)));
+    return static_cast<uint64_t>(
+        std::llround(static_cast<double>(spread) * NormalCdf((edge - mu) / sigma)));
   };
   out.counts.resize(bins);
   uint64_t previous = cumulative(0);

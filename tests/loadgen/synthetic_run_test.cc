@@ -28,8 +28,8 @@ TEST(SyntheticRunTest, NamesLayersLikeAResNetUpToFive) {
   EXPECT_THAT(SyntheticRun::LayerNames(5),
               ElementsAre("conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x"));
   EXPECT_THAT(SyntheticRun::LayerNames(2), ElementsAre("conv1", "conv2_x"));
-  EXPECT_THAT(SyntheticRun::LayerNames(6), ElementsAre("layer_0", "layer_1", "layer_2", "layer_3",
-                                                       "layer_4", "layer_5"));
+  EXPECT_THAT(SyntheticRun::LayerNames(6),
+              ElementsAre("layer_0", "layer_1", "layer_2", "layer_3", "layer_4", "layer_5"));
 }
 
 TEST(SyntheticRunTest, EveryFrameIsConsistentAndDecodes) {
