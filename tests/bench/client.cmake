@@ -2,3 +2,8 @@
 actiscope_cc_benchmark(NAME client_kernel_bench
   SRCS client_kernel_bench.cc
   DEPS actiscope_client)
+
+find_package(ZLIB REQUIRED)
+actiscope_cc_benchmark(NAME client_wire_bench
+  SRCS client_wire_bench.cc
+  DEPS actiscope_client ZLIB::ZLIB)

@@ -1,0 +1,149 @@
+// Bytes on the wire per 40-bin histogram over a synthetic but realistic training run: five
+// layers of ReLU activations (64x16x28x28) whose mean and spread drift step by step,
+// histogrammed by the client's kernel. Prints, per batch size (steps per PushRequest):
+//   raw      uint32 counts + the stats as fixed-width fields
+//   gzip     the serialized batch with absolute counts, deflated (what gRPC's gzip would send)
+//   ours     the PushRequest with delta-coded counts in a zstd batch (what the reporter sends)
+//   no-stats ours with the stats left out (how much the stats cost)
+//   entropy  the order-0 empirical entropy of the count deltas (a floor for the counts alone)
+// all including gRPC (5 B) and HTTP/2 DATA frame (9 B) framing per message.
+//   build-client/tests/bench/client_wire_bench [steps]
+#include <ATen/ATen.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actiscope/client/histogram.h"
+#include "actiscope/v1/collector.pb.h"
+#include "proto/histogram_codec.h"
+
+namespace {
+
+using actiscope::client::BinSpec;
+using actiscope::client::HistogramResult;
+namespace v1 = actiscope::v1;
+namespace codec = actiscope::codec;
+
+constexpr int kLayers = 5;
+constexpr double kFramingBytes = 5 + 9;  // gRPC length prefix + HTTP/2 DATA frame header.
+
+v1::Frame MakeFrame(int layer, int64_t step, const BinSpec& bins, const HistogramResult& r,
+                    bool with_stats) {
+  v1::Frame frame;
+  frame.set_layer("layer" + std::to_string(layer));
+  frame.set_kind(v1::KIND_ACTIVATION);
+  frame.set_step(step);
+  frame.mutable_layout()->set_scale(v1::BIN_SCALE_LINEAR);
+  frame.mutable_layout()->set_bins(bins.bins);
+  frame.mutable_layout()->set_lo(bins.lo);
+  frame.mutable_layout()->set_hi(bins.hi);
+  if (with_stats) {
+    v1::HistogramStats* s = frame.mutable_stats();
+    s->set_elements(r.elements);
+    s->set_below(r.below);
+    s->set_above(r.above);
+    s->set_zeros(r.zeros);
+    s->set_nonfinite(r.nonfinite);
+    s->set_min(static_cast<float>(r.min));
+    s->set_max(static_cast<float>(r.max));
+    s->set_sum(r.sum);
+    s->set_sum_squares(r.sum_squares);
+  }
+  return frame;
+}
+
+size_t Deflated(const std::string& data) {
+  uLongf size = compressBound(data.size());
+  std::vector<Bytef> out(size);
+  compress2(out.data(), &size, reinterpret_cast<const Bytef*>(data.data()), data.size(),
+            Z_DEFAULT_COMPRESSION);
+  return size;
+}
+
+v1::PushRequest Request(const v1::FrameBatch& batch, uint64_t sequence) {
+  v1::PushRequest request;
+  request.set_run_id("20261128-003529-926851a5a16b");
+  request.set_sequence(sequence);
+  request.set_zstd_batch(codec::CompressBatch(batch));
+  return request;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int64_t steps = argc > 1 ? std::atoll(argv[1]) : 400;
+  at::manual_seed(7);
+  const BinSpec bins;  // 40 linear bins over [0, 10), as fastai's ActivationStats.
+  std::printf("histogramming %lld steps x %d layers of 64x16x28x28 ReLU activations...\n",
+              static_cast<long long>(steps), kLayers);
+  std::vector<std::vector<HistogramResult>> results(steps);
+  for (int64_t step = 0; step < steps; ++step) {
+    for (int layer = 0; layer < kLayers; ++layer) {
+      const double progress = static_cast<double>(step) / steps;
+      const double mean = 0.2 * layer * (1 - progress) + 0.1 * std::sin(step / 40.0);
+      const double stddev = 0.5 + layer * 0.3 + 0.8 * progress;
+      const at::Tensor x = at::relu(at::randn({64, 16, 28, 28}) * stddev + mean);
+      results[step].push_back(*actiscope::client::ComputeHistogram(x, bins));
+    }
+  }
+
+  // Entropy of the deltas against the same layer's previous step.
+  std::map<int64_t, uint64_t> delta_counts;
+  uint64_t deltas = 0;
+  for (int64_t step = 1; step < steps; ++step) {
+    for (int layer = 0; layer < kLayers; ++layer) {
+      for (uint32_t b = 0; b < bins.bins; ++b) {
+        ++delta_counts[static_cast<int64_t>(results[step][layer].counts[b]) -
+                       static_cast<int64_t>(results[step - 1][layer].counts[b])];
+        ++deltas;
+      }
+    }
+  }
+  double bits = 0;
+  for (const auto& [delta, count] : delta_counts) {
+    const double p = static_cast<double>(count) / deltas;
+    bits -= p * std::log2(p);
+  }
+  const double entropy_bytes = bits * bins.bins / 8;
+
+  const double raw_bytes = 4.0 * bins.bins + 5 * 8 + 2 * 4 + 2 * 8;
+  std::printf("\n%-16s %8s %8s %8s %9s %8s   (bytes per 40-bin histogram)\n", "steps/request",
+              "raw", "gzip", "ours", "no-stats", "entropy");
+  for (int64_t per_request : {1, 4, 16, 64}) {
+    double gzip_total = 0, ours_total = 0, bare_total = 0;
+    uint64_t sequence = 0;
+    for (int64_t first = 0; first < steps; first += per_request) {
+      codec::FrameBatchBuilder ours, bare;
+      v1::FrameBatch absolute;
+      for (int64_t step = first; step < std::min(steps, first + per_request); ++step) {
+        for (int layer = 0; layer < kLayers; ++layer) {
+          const HistogramResult& r = results[step][layer];
+          ours.AddFrame(MakeFrame(layer, step, bins, r, true), r.counts);
+          bare.AddFrame(MakeFrame(layer, step, bins, r, false), r.counts);
+          v1::Frame frame = MakeFrame(layer, step, bins, r, true);
+          codec::EncodeCounts(r.counts, {}, frame.mutable_counts());
+          *absolute.add_frames() = std::move(frame);
+        }
+      }
+      ++sequence;
+      v1::PushRequest plain;
+      plain.set_run_id("20261128-003529-926851a5a16b");
+      plain.set_sequence(sequence);
+      *plain.mutable_batch() = absolute;
+      gzip_total += Deflated(plain.SerializeAsString()) + kFramingBytes;
+      ours_total += Request(ours.Take(), sequence).ByteSizeLong() + kFramingBytes;
+      bare_total += Request(bare.Take(), sequence).ByteSizeLong() + kFramingBytes;
+    }
+    const double histograms = static_cast<double>(steps * kLayers);
+    std::printf("%-16lld %8.1f %8.1f %8.1f %9.1f %8.1f\n", static_cast<long long>(per_request),
+                raw_bytes, gzip_total / histograms, ours_total / histograms,
+                bare_total / histograms, entropy_bytes);
+  }
+  std::printf("\ngoal: ours <= 48 B; ratios at 4 steps/request are printed above side by side\n");
+  return 0;
+}
