@@ -35,8 +35,8 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
   if (spec->resumed() || spec->resume_from_step() > 0) {
     resume_from_step = spec->resume_from_step();
   }
-  absl::StatusOr<bool> created = store_->CreateRun(FromRunSpec(*spec, absl::Now()),
-                                                   resume_from_step);
+  absl::StatusOr<bool> created =
+      store_->CreateRun(FromRunSpec(*spec, absl::Now()), resume_from_step);
   if (!created.ok()) return ToGrpcStatus(created.status());
   notifier_->Notify(spec->run_id());
   response->set_run_id(spec->run_id());
@@ -45,15 +45,14 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
 }
 
 grpc::Status CollectorService::Push(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
+    grpc::ServerContext* context, grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
   absl::flat_hash_set<std::string> known_runs;
   v1::PushRequest request;
   while (stream->Read(&request)) {
     absl::StatusOr<v1::PushAck> ack = Ingest(&request, &known_runs);
     if (!ack.ok()) {
-      return ToGrpcStatus(WithContext(
-          ack.status(), absl::StrCat("push (sequence ", request.sequence(), "): ")));
+      return ToGrpcStatus(
+          WithContext(ack.status(), absl::StrCat("push (sequence ", request.sequence(), "): ")));
     }
     if (!stream->Write(*ack)) break;  // The client went away; what was acked is stored.
   }
@@ -65,16 +64,15 @@ absl::Status CollectorService::CheckRunExists(const std::string& run_id,
   if (known_runs->contains(run_id)) return absl::OkStatus();
   absl::StatusOr<RunInfo> run = store_->GetRun(run_id);
   if (absl::IsNotFound(run.status())) {
-    return absl::NotFoundError(
-        absl::StrCat("run \"", run_id, "\": unknown; call StartRun first"));
+    return absl::NotFoundError(absl::StrCat("run \"", run_id, "\": unknown; call StartRun first"));
   }
   ACTISCOPE_RETURN_IF_ERROR(run.status());
   known_runs->insert(run_id);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::PushAck> CollectorService::Ingest(
-    v1::PushRequest* request, absl::flat_hash_set<std::string>* known_runs) {
+absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
+                                                     absl::flat_hash_set<std::string>* known_runs) {
   ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request->run_id()));
   ACTISCOPE_RETURN_IF_ERROR(CheckRunExists(request->run_id(), known_runs));
 
@@ -122,8 +120,8 @@ grpc::Status CollectorService::FinishRun(grpc::ServerContext* context,
   if (absl::Status s = ValidateFinishRun(*request); !s.ok()) {
     return ToGrpcStatus(WithContext(s, "FinishRun: "));
   }
-  absl::Status s = store_->FinishRun(request->run_id(), FromProto(request->status()),
-                                     request->message());
+  absl::Status s =
+      store_->FinishRun(request->run_id(), FromProto(request->status()), request->message());
   if (!s.ok()) return ToGrpcStatus(s);
   notifier_->Notify(request->run_id());
   return grpc::Status::OK;

@@ -1,13 +1,14 @@
 #include "server/grpc_server.h"
 
-#include <climits>
-#include <utility>
-
 #include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+
+#include <climits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -25,8 +26,8 @@ GrpcServer::~GrpcServer() {
 
 absl::Status GrpcServer::Start() {
   if (options_.max_message_bytes == 0 || options_.max_message_bytes > INT_MAX) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "gRPC: max_message_bytes must be in [1, ", INT_MAX, "], got ", options_.max_message_bytes));
+    return absl::InvalidArgumentError(absl::StrCat("gRPC: max_message_bytes must be in [1, ",
+                                                   INT_MAX, "], got ", options_.max_message_bytes));
   }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -34,6 +35,9 @@ absl::Status GrpcServer::Start() {
   builder.AddListeningPort(options_.address, grpc::InsecureServerCredentials(), &port_);
   // Without this a second server on a busy port would silently share it (SO_REUSEPORT).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  grpc::ResourceQuota quota("actiscope-grpc");
+  quota.SetMaxThreads(options_.max_threads);
+  builder.SetResourceQuota(quota);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
   builder.RegisterService(&collector_);
   builder.RegisterService(&query_);

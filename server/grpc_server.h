@@ -15,11 +15,11 @@
 #ifndef ACTISCOPE_SERVER_GRPC_SERVER_H_
 #define ACTISCOPE_SERVER_GRPC_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -35,6 +35,9 @@ struct GrpcServerOptions {
   std::string address = "127.0.0.1:50051";
   // The largest request gRPC accepts, and the largest FrameBatch a zstd_batch may expand to.
   size_t max_message_bytes = 16 << 20;
+  // Threads gRPC may use for handlers: each open Push or WatchRun stream holds one. Calls
+  // beyond it fail with RESOURCE_EXHAUSTED.
+  int max_threads = 256;
   QueryOptions query;
 };
 

@@ -1,9 +1,9 @@
 #include "server/grpc_server.h"
 
-#include <string>
-
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
+
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -71,7 +71,8 @@ TEST(GrpcServerTest, ReflectionListsTheServices) {
       &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   call->StartCall(nullptr);
   ASSERT_TRUE(Await(&cq));
-  grpc::Slice list_services(std::string("\x3a\x00", 2));  // ServerReflectionRequest{list_services: ""}
+  grpc::Slice list_services(
+      std::string("\x3a\x00", 2));  // ServerReflectionRequest{list_services: ""}
   grpc::ByteBuffer request(&list_services, 1);
   call->Write(request, nullptr);
   ASSERT_TRUE(Await(&cq));

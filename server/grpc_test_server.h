@@ -6,6 +6,8 @@
 #ifndef ACTISCOPE_SERVER_GRPC_TEST_SERVER_H_
 #define ACTISCOPE_SERVER_GRPC_TEST_SERVER_H_
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,9 +16,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"

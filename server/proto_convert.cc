@@ -11,8 +11,8 @@ absl::Time FromProto(const google::protobuf::Timestamp& t) {
 void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t seconds = absl::ToUnixSeconds(t);
   out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
 }
 
 Kind FromProto(v1::Kind kind) {
@@ -45,8 +45,8 @@ v1::RunStatus ToProto(RunStatus status) { return static_cast<v1::RunStatus>(stat
 
 BinLayout FromProto(const v1::BinLayout& layout) {
   BinLayout out;
-  out.scale = layout.scale() == v1::BIN_SCALE_LOG_MAGNITUDE ? BinScale::kLogMagnitude
-                                                            : BinScale::kLinear;
+  out.scale =
+      layout.scale() == v1::BIN_SCALE_LOG_MAGNITUDE ? BinScale::kLogMagnitude : BinScale::kLinear;
   out.bins = layout.bins();
   out.lo = layout.lo();
   out.hi = layout.hi();

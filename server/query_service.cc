@@ -39,8 +39,7 @@ grpc::Status QueryService::GetRun(grpc::ServerContext* context, const v1::GetRun
 }
 
 grpc::Status QueryService::GetHeatmap(grpc::ServerContext* context,
-                                      const v1::GetHeatmapRequest* request,
-                                      v1::Heatmap* response) {
+                                      const v1::GetHeatmapRequest* request, v1::Heatmap* response) {
   if (absl::Status s = ValidateHeatmapRequest(*request); !s.ok()) return ToGrpcStatus(s);
   const HeatmapQuery query = FromHeatmapRequest(*request);
   absl::StatusOr<Heatmap> heatmap = store_->ReadHeatmap(query);

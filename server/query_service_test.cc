@@ -87,7 +87,8 @@ TEST(QueryServiceTest, HeatmapOverTenThousandColumnsIsInvalidArgument) {
   v1::Heatmap heatmap;
   grpc::Status status = server.GetHeatmap(request, &heatmap);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("max_columns must be at most 10000 (0 means 1000), got 10001"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("max_columns must be at most 10000 (0 means 1000), got 10001"));
 }
 
 TEST(QueryServiceTest, HeatmapOfUnknownLayerIsNotFound) {

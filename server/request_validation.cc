@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "proto/status_macros.h"
 
 namespace actiscope::server {
 namespace {
@@ -12,23 +13,21 @@ namespace {
 std::string Quote(absl::string_view s) {
   constexpr size_t kShown = 64;
   if (s.size() <= kShown) return absl::StrCat("\"", absl::CHexEscape(s), "\"");
-  return absl::StrCat("\"", absl::CHexEscape(s.substr(0, kShown)), "...\" (", s.size(),
-                      " bytes)");
+  return absl::StrCat("\"", absl::CHexEscape(s.substr(0, kShown)), "...\" (", s.size(), " bytes)");
 }
 
 absl::Status CheckName(absl::string_view what, absl::string_view value, bool may_be_empty) {
   if ((value.empty() && !may_be_empty) || value.size() > kMaxNameBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " must be ", may_be_empty ? 0 : 1, "-",
-                                                   kMaxNameBytes, " bytes, got ", value.size(),
-                                                   " bytes", value.empty() ? "" : ": ",
-                                                   value.empty() ? "" : Quote(value)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " must be ", may_be_empty ? 0 : 1, "-", kMaxNameBytes, " bytes, got ", value.size(),
+        " bytes", value.empty() ? "" : ": ", value.empty() ? "" : Quote(value)));
   }
   return absl::OkStatus();
 }
 
 bool IsRunIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
 }
 
 std::string FramePrefix(int index, const v1::Frame& frame) {
@@ -39,6 +38,18 @@ std::string FramePrefix(int index, const v1::Frame& frame) {
                       "): ");
 }
 
+// from_step >= 0 and, when to_step is set (> 0), from_step <= to_step.
+absl::Status CheckStepRange(int64_t from_step, int64_t to_step) {
+  if (from_step < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("from_step must be >= 0, got ", from_step));
+  }
+  if (to_step > 0 && from_step > to_step) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("from_step must not be after to_step, got ", from_step, " > ", to_step));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateRunId(absl::string_view run_id) {
@@ -46,27 +57,26 @@ absl::Status ValidateRunId(absl::string_view run_id) {
   for (char c : run_id) ok = ok && IsRunIdChar(c);
   if (!ok) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "run_id must be 1-", kMaxRunIdBytes, " characters of [A-Za-z0-9._-], got ",
-        Quote(run_id)));
+        "run_id must be 1-", kMaxRunIdBytes, " characters of [A-Za-z0-9._-], got ", Quote(run_id)));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateRunSpec(const v1::RunSpec& spec) {
-  if (absl::Status s = ValidateRunId(spec.run_id()); !s.ok()) return s;
-  if (absl::Status s = CheckName("run name", spec.name(), true); !s.ok()) return s;
-  if (absl::Status s = CheckName("host", spec.host(), true); !s.ok()) return s;
-  if (absl::Status s = CheckName("device", spec.device(), true); !s.ok()) return s;
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(spec.run_id()));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("run name", spec.name(), true));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("host", spec.host(), true));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("device", spec.device(), true));
   if (spec.config_size() > static_cast<int>(kMaxConfigEntries)) {
-    return absl::InvalidArgumentError(absl::StrCat("config: at most ", kMaxConfigEntries,
-                                                   " entries, got ", spec.config_size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: at most ", kMaxConfigEntries, " entries, got ", spec.config_size()));
   }
   for (const auto& [key, value] : spec.config()) {
-    if (absl::Status s = CheckName("config key", key, false); !s.ok()) return s;
+    ACTISCOPE_RETURN_IF_ERROR(CheckName("config key", key, false));
     if (value.size() > kMaxConfigValueBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("config[", Quote(key), "]: value must be at most ",
-                                                     kMaxConfigValueBytes, " bytes, got ",
-                                                     value.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config[", Quote(key), "]: value must be at most ", kMaxConfigValueBytes,
+                       " bytes, got ", value.size()));
     }
   }
   if (spec.resume_from_step() < 0) {
@@ -77,7 +87,7 @@ absl::Status ValidateRunSpec(const v1::RunSpec& spec) {
 }
 
 absl::Status ValidateFinishRun(const v1::FinishRunRequest& request) {
-  if (absl::Status s = ValidateRunId(request.run_id()); !s.ok()) return s;
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
   if (request.status() != v1::RUN_STATUS_FINISHED && request.status() != v1::RUN_STATUS_FAILED) {
     return absl::InvalidArgumentError(absl::StrCat(
         "status must be RUN_STATUS_FINISHED or RUN_STATUS_FAILED, got ",
@@ -116,22 +126,18 @@ absl::Status ValidateScalar(int index, const v1::Scalar& scalar) {
   }
   if (scalar.step() < 0) {
     return absl::InvalidArgumentError(absl::StrCat("scalar ", index, " (", Quote(scalar.name()),
-                                                   "): step must be >= 0, got ",
-                                                   scalar.step()));
+                                                   "): step must be >= 0, got ", scalar.step()));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateHeatmapRequest(const v1::GetHeatmapRequest& request) {
-  if (absl::Status s = ValidateRunId(request.run_id()); !s.ok()) return s;
-  if (absl::Status s = CheckName("layer", request.layer(), false); !s.ok()) return s;
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("layer", request.layer(), false));
   if (request.kind() < v1::KIND_UNSPECIFIED || request.kind() > v1::KIND_WEIGHT) {
     return absl::InvalidArgumentError(absl::StrCat("kind: unknown value ", request.kind()));
   }
-  if (request.from_step() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("from_step must be >= 0, got ", request.from_step()));
-  }
+  ACTISCOPE_RETURN_IF_ERROR(CheckStepRange(request.from_step(), request.to_step()));
   if (request.max_columns() > kMaxHeatmapColumns) {
     return absl::InvalidArgumentError(absl::StrCat("max_columns must be at most ",
                                                    kMaxHeatmapColumns, " (0 means 1000), got ",
@@ -141,15 +147,11 @@ absl::Status ValidateHeatmapRequest(const v1::GetHeatmapRequest& request) {
 }
 
 absl::Status ValidateScalarsRequest(const v1::GetScalarsRequest& request) {
-  if (absl::Status s = ValidateRunId(request.run_id()); !s.ok()) return s;
-  if (request.from_step() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("from_step must be >= 0, got ", request.from_step()));
-  }
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
+  ACTISCOPE_RETURN_IF_ERROR(CheckStepRange(request.from_step(), request.to_step()));
   if (request.max_points() > kMaxScalarPoints) {
-    return absl::InvalidArgumentError(absl::StrCat("max_points must be at most ",
-                                                   kMaxScalarPoints, " (0 means 10000), got ",
-                                                   request.max_points()));
+    return absl::InvalidArgumentError(absl::StrCat("max_points must be at most ", kMaxScalarPoints,
+                                                   " (0 means 10000), got ", request.max_points()));
   }
   return absl::OkStatus();
 }

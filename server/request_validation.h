@@ -19,7 +19,7 @@
 namespace actiscope::server {
 
 inline constexpr size_t kMaxRunIdBytes = 64;
-inline constexpr size_t kMaxNameBytes = 256;       // Layer, scalar and run names; host, device.
+inline constexpr size_t kMaxNameBytes = 256;  // Layer, scalar and run names; host, device.
 inline constexpr size_t kMaxConfigEntries = 256;
 inline constexpr size_t kMaxConfigValueBytes = 4096;
 inline constexpr size_t kMaxStatusMessageBytes = 4096;
@@ -42,11 +42,11 @@ inline constexpr uint32_t kMaxScalarPoints = 1000000;
 // (a diverged loss is worth recording).
 [[nodiscard]] absl::Status ValidateScalar(int index, const v1::Scalar& scalar);
 
-// The run id, a non-empty layer, a known or unspecified kind, from_step >= 0,
-// max_columns <= kMaxHeatmapColumns.
+// The run id, a non-empty layer, a known or unspecified kind, from_step >= 0 and not after a
+// set to_step, max_columns <= kMaxHeatmapColumns.
 [[nodiscard]] absl::Status ValidateHeatmapRequest(const v1::GetHeatmapRequest& request);
 
-// The run id, from_step >= 0, max_points <= kMaxScalarPoints.
+// The run id, from_step >= 0 and not after a set to_step, max_points <= kMaxScalarPoints.
 [[nodiscard]] absl::Status ValidateScalarsRequest(const v1::GetScalarsRequest& request);
 
 }  // namespace actiscope::server

@@ -102,5 +102,19 @@ TEST(RequestValidationTest, HeatmapColumnsAreBounded) {
   EXPECT_THAT(s.message(), HasSubstr("max_columns must be at most 10000"));
 }
 
+TEST(RequestValidationTest, StepRangeMustBeOrdered) {
+  v1::GetScalarsRequest request;
+  request.set_run_id("r");
+  request.set_from_step(10);
+  request.set_to_step(0);  // Zero means "to the last step".
+  EXPECT_TRUE(ValidateScalarsRequest(request).ok());
+  request.set_to_step(5);
+  absl::Status s = ValidateScalarsRequest(request);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("from_step must not be after to_step, got 10 > 5"));
+  request.set_from_step(-1);
+  EXPECT_THAT(ValidateScalarsRequest(request).message(), HasSubstr("from_step must be >= 0"));
+}
+
 }  // namespace
 }  // namespace actiscope::server

@@ -61,8 +61,7 @@ absl::Status Serve(const sigset_t& stop_signals) {
   StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_db);
   store_options.stall_after = absl::GetFlag(FLAGS_stall_after);
-  ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
-                             SqliteStore::Open(store_options));
+  ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(store_options));
   RunNotifier notifier;
 
   GrpcServerOptions grpc_options;

@@ -2,7 +2,7 @@
 actiscope_cc_library(NAME actiscope_service_edge
   HDRS grpc_status.h proto_convert.h request_validation.h
   SRCS grpc_status.cc proto_convert.cc request_validation.cc
-  DEPS actiscope_proto absl::status absl::statusor absl::strings absl::time)
+  DEPS actiscope_proto actiscope_status absl::status absl::statusor absl::strings absl::time)
 actiscope_cc_test(NAME service_edge_test
   SRCS grpc_status_test.cc proto_convert_test.cc request_validation_test.cc
   DEPS actiscope_service_edge)
