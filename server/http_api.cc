@@ -35,39 +35,58 @@ constexpr int64_t kMaxStep = int64_t{1} << 53;  // Exact in a JavaScript number.
 
 const char* RunStatusName(RunStatus status) {
   switch (status) {
-    case RunStatus::kLive: return "live";
-    case RunStatus::kFinished: return "finished";
-    case RunStatus::kFailed: return "failed";
-    case RunStatus::kStalled: return "stalled";
+    case RunStatus::kLive:
+      return "live";
+    case RunStatus::kFinished:
+      return "finished";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kStalled:
+      return "stalled";
   }
   return "unknown";
 }
 
 const char* KindName(Kind kind) {
   switch (kind) {
-    case Kind::kActivation: return "activation";
-    case Kind::kGradient: return "gradient";
-    case Kind::kWeight: return "weight";
+    case Kind::kActivation:
+      return "activation";
+    case Kind::kGradient:
+      return "gradient";
+    case Kind::kWeight:
+      return "weight";
   }
   return "unknown";
 }
 
 int HttpStatusFor(const absl::Status& status) {
   switch (status.code()) {
-    case absl::StatusCode::kOk: return 200;
+    case absl::StatusCode::kOk:
+      return 200;
     case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange: return 400;
-    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kNotFound:
+      return 404;
     case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kAborted: return 409;
-    case absl::StatusCode::kFailedPrecondition: return 412;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kUnimplemented: return 405;
-    case absl::StatusCode::kUnavailable: return 503;
-    case absl::StatusCode::kDeadlineExceeded: return 504;
-    case absl::StatusCode::kPermissionDenied: return 403;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    default: return 500;
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kFailedPrecondition:
+      return 412;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnimplemented:
+      return 405;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    default:
+      return 500;
   }
 }
 
@@ -116,8 +135,7 @@ void WriteRunFields(const RunInfo& run, JsonWriter* json) {
   json->Uint(run.dropped_frames);
 }
 
-HttpApi::HttpApi(SqliteStore* store, HttpApiOptions options)
-    : store_(store), options_(options) {}
+HttpApi::HttpApi(SqliteStore* store, HttpApiOptions options) : store_(store), options_(options) {}
 
 HttpReply HttpApi::Get(absl::string_view target) const {
   absl::StatusOr<ParsedTarget> request = ParseTarget(target);
@@ -221,8 +239,8 @@ HttpReply HttpApi::Heatmap(const std::string& run_id, const ParsedTarget& reques
   query.layer = *layer;
   std::optional<Kind> kind = ParseKind(request.Param("kind").value_or("activation"));
   if (!kind) {
-    return ErrorReply(absl::InvalidArgumentError(
-        "parameter kind: expected activation, gradient or weight"));
+    return ErrorReply(
+        absl::InvalidArgumentError("parameter kind: expected activation, gradient or weight"));
   }
   query.kind = *kind;
   absl::StatusOr<int64_t> from = request.IntParam("from", 0, 0, kMaxStep);
@@ -252,9 +270,8 @@ HttpReply HttpApi::Heatmap(const std::string& run_id, const ParsedTarget& reques
   if (columns_read.size() * uint64_t{heatmap->layout.bins} > options_.max_heatmap_cells) {
     return ErrorReply(absl::ResourceExhaustedError(absl::StrCat(
         "heatmap: ", columns_read.size(), " columns x ", heatmap->layout.bins,
-        " bins is over the limit of ", options_.max_heatmap_cells,
-        " cells; ask for at most ", options_.max_heatmap_cells / heatmap->layout.bins,
-        " columns")));
+        " bins is over the limit of ", options_.max_heatmap_cells, " cells; ask for at most ",
+        options_.max_heatmap_cells / heatmap->layout.bins, " columns")));
   }
   JsonWriter json;
   json.BeginObject();
@@ -317,16 +334,16 @@ HttpReply HttpApi::Scalars(const std::string& run_id, const ParsedTarget& reques
   if (std::optional<std::string> names = request.Param("names")) {
     query.names = absl::StrSplit(*names, ',', absl::SkipEmpty());
     if (query.names.size() > options_.max_scalar_names) {
-      return ErrorReply(absl::InvalidArgumentError(absl::StrCat(
-          "parameter names: more than ", options_.max_scalar_names, " names")));
+      return ErrorReply(absl::InvalidArgumentError(
+          absl::StrCat("parameter names: more than ", options_.max_scalar_names, " names")));
     }
   }
   absl::StatusOr<int64_t> from = request.IntParam("from", 0, 0, kMaxStep);
   if (!from.ok()) return ErrorReply(from.status());
   absl::StatusOr<int64_t> to = request.IntParam("to", -1, -1, kMaxStep);
   if (!to.ok()) return ErrorReply(to.status());
-  absl::StatusOr<int64_t> points = request.IntParam(
-      "points", options_.max_scalar_points, 1, options_.max_scalar_points);
+  absl::StatusOr<int64_t> points =
+      request.IntParam("points", options_.max_scalar_points, 1, options_.max_scalar_points);
   if (!points.ok()) return ErrorReply(points.status());
   query.from_step = *from;
   query.to_step = *to;

@@ -27,12 +27,12 @@
 namespace actiscope::server {
 
 struct HttpApiOptions {
-  uint32_t max_columns = 10000;       // Largest heatmap `columns` accepted.
-  uint32_t default_columns = 1000;    // When `columns` is absent.
-  uint32_t max_runs = 1000;           // Largest `limit` for /api/runs.
-  uint32_t default_runs = 200;        // When `limit` is absent.
-  uint32_t max_scalar_points = 10000; // Largest `points` for scalars (and the default).
-  uint32_t max_scalar_names = 64;     // Most names one scalars request may ask for.
+  uint32_t max_columns = 10000;        // Largest heatmap `columns` accepted.
+  uint32_t default_columns = 1000;     // When `columns` is absent.
+  uint32_t max_runs = 1000;            // Largest `limit` for /api/runs.
+  uint32_t default_runs = 200;         // When `limit` is absent.
+  uint32_t max_scalar_points = 10000;  // Largest `points` for scalars (and the default).
+  uint32_t max_scalar_names = 64;      // Most names one scalars request may ask for.
   // Most heatmap cells (columns x bins) one answer may hold, about 12 MB of JSON.
   uint64_t max_heatmap_cells = 2'000'000;
   // "latest" scalar values of a run are looked up within this many steps of its last step.

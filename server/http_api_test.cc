@@ -29,7 +29,8 @@ TEST_F(HttpApiTest, ListsRunsWithEscapedNamesConfigAndLatestScalars) {
   HttpReply reply = api_.Get("/api/runs");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "application/json; charset=utf-8");
-  EXPECT_THAT(reply.body, HasSubstr(R"("id":"r1","name":"\u003cimg src=x onerror=alert(1)\u003e")"));
+  EXPECT_THAT(reply.body,
+              HasSubstr(R"("id":"r1","name":"\u003cimg src=x onerror=alert(1)\u003e")"));
   EXPECT_THAT(reply.body, HasSubstr(R"("status":"live")"));
   EXPECT_THAT(reply.body, HasSubstr(R"("first_step":0,"last_step":9)"));
   EXPECT_THAT(reply.body, HasSubstr(R"("config":{"lr":"0.01","model":"resnet18"})"));
@@ -85,7 +86,8 @@ TEST_F(HttpApiTest, ScalarsReturnsSeries) {
 
 TEST_F(HttpApiTest, BadParametersAreBadRequestsWithAJsonError) {
   for (const char* target :
-       {"/api/runs/r1/heatmap?layer=conv1&from=abc", "/api/runs/r1/heatmap?layer=conv1&columns=10001",
+       {"/api/runs/r1/heatmap?layer=conv1&from=abc",
+        "/api/runs/r1/heatmap?layer=conv1&columns=10001",
         "/api/runs/r1/heatmap?layer=conv1&columns=0", "/api/runs/r1/heatmap?layer=conv1&kind=bias",
         "/api/runs/r1/heatmap?layer=conv1&from=5&to=2", "/api/runs/r1/heatmap",
         "/api/runs/r1/heatmap?layer=conv1&rank=-1", "/api/runs/r1/heatmap?layer=conv1&from=-5",
@@ -97,10 +99,10 @@ TEST_F(HttpApiTest, BadParametersAreBadRequestsWithAJsonError) {
 }
 
 TEST_F(HttpApiTest, UnknownRunsLayersAndRoutesAreNotFound) {
-  for (const char* target : {"/api/runs/nope", "/api/runs/nope/heatmap?layer=conv1",
-                             "/api/runs/r1/heatmap?layer=nope", "/api/runs/nope/scalars",
-                             "/api/runs/r1/heatmap?layer=conv1&kind=gradient", "/api/nothing",
-                             "/api", "/api/runs/r1/extra/segments"}) {
+  for (const char* target :
+       {"/api/runs/nope", "/api/runs/nope/heatmap?layer=conv1", "/api/runs/r1/heatmap?layer=nope",
+        "/api/runs/nope/scalars", "/api/runs/r1/heatmap?layer=conv1&kind=gradient", "/api/nothing",
+        "/api", "/api/runs/r1/extra/segments"}) {
     HttpReply reply = api_.Get(target);
     EXPECT_EQ(reply.status, 404) << target << " " << reply.body;
     EXPECT_THAT(reply.body, HasSubstr(R"({"error":")")) << target;

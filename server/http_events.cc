@@ -62,8 +62,7 @@ std::optional<std::string> EventStream::Next() {
   return RunMessage(&ended_);
 }
 
-EventStreams::EventStreams(SqliteStore* store, RunNotifier* notifier,
-                           EventStreamOptions options)
+EventStreams::EventStreams(SqliteStore* store, RunNotifier* notifier, EventStreamOptions options)
     : store_(store), notifier_(notifier), options_(options) {}
 
 absl::StatusOr<std::unique_ptr<EventStream>> EventStreams::Open(const std::string& run_id) {

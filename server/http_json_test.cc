@@ -26,7 +26,9 @@ TEST(HttpJsonTest, EscapesHtmlSignificantCharacters) {
 
 TEST(HttpJsonTest, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(Quoted("caf\xc3\xa9 \xe2\x9c\x93"), "\"caf\xc3\xa9 \xe2\x9c\x93\"");
-  EXPECT_EQ(Quoted("a\xff" "b\xc3"), R"("a\ufffdb\ufffd")");
+  EXPECT_EQ(Quoted("a\xff"
+                   "b\xc3"),
+            R"("a\ufffdb\ufffd")");
   EXPECT_EQ(Quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // A UTF-16 surrogate.
   EXPECT_EQ(Quoted("\xe2\x80\xa8"), R"("\u2028")");
 }

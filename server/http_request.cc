@@ -52,8 +52,8 @@ absl::StatusOr<ParsedTarget> ParseTarget(absl::string_view target) {
     parsed.segments.push_back(std::move(*decoded));
   }
   if (question == absl::string_view::npos) return parsed;
-  for (absl::string_view pair : absl::StrSplit(target.substr(question + 1), '&',
-                                               absl::SkipEmpty())) {
+  for (absl::string_view pair :
+       absl::StrSplit(target.substr(question + 1), '&', absl::SkipEmpty())) {
     size_t eq = pair.find('=');
     std::optional<std::string> name = PercentDecode(pair.substr(0, eq), true);
     std::optional<std::string> value =
@@ -80,8 +80,8 @@ absl::StatusOr<int64_t> ParsedTarget::IntParam(const std::string& name, int64_t 
         absl::StrCat("parameter ", name, ": not an integer: \"", *text, "\""));
   }
   if (value < min || value > max) {
-    return absl::InvalidArgumentError(absl::StrCat("parameter ", name, ": ", value,
-                                                   " is outside [", min, ", ", max, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("parameter ", name, ": ", value, " is outside [", min, ", ", max, "]"));
   }
   return value;
 }

@@ -20,7 +20,7 @@ namespace actiscope::server {
 inline constexpr size_t kMaxTargetBytes = 8192;
 
 struct ParsedTarget {
-  std::vector<std::string> segments;  // "/a/b/" -> {"a", "b"}: empty segments dropped.
+  std::vector<std::string> segments;          // "/a/b/" -> {"a", "b"}: empty segments dropped.
   std::map<std::string, std::string> params;  // Last value wins for a repeated name.
 
   // The parameter, or nullopt when absent or empty.

@@ -39,8 +39,7 @@ absl::Status ParseAddress(const std::string& address, std::string* host, int* po
     *host = host->substr(1, host->size() - 2);
   }
   if (!absl::SimpleAtoi(address.substr(colon + 1), port) || *port < 0 || *port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("http address: bad port in \"", address, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("http address: bad port in \"", address, "\""));
   }
   return absl::OkStatus();
 }
@@ -77,8 +76,7 @@ class HttpServer::Impl {
     if (root.empty()) {
       root = FindWebRoot().value_or("");
     } else if (!IsWebRoot(root)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("web root: no index.html in \"", root, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("web root: no index.html in \"", root, "\""));
     }
     static_files_ = std::make_unique<StaticFiles>(root);
     Configure();
@@ -114,9 +112,8 @@ class HttpServer::Impl {
     server_.set_default_headers({{"Content-Security-Policy", kContentSecurityPolicy},
                                  {"X-Content-Type-Options", "nosniff"},
                                  {"Referrer-Policy", "no-referrer"}});
-    server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      HandleGet(req, res);
-    });
+    server_.Get(
+        ".*", [this](const httplib::Request& req, httplib::Response& res) { HandleGet(req, res); });
     auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
       Send(ErrorReply(absl::UnimplementedError("method not allowed: actiscope's HTTP side is "
                                                "read-only (GET)")),
@@ -134,7 +131,7 @@ class HttpServer::Impl {
       json.BeginObject();
       json.Key("error");
       json.String(res.status == 404 ? "not found"
-                                     : absl::StrCat("request failed with HTTP status ", res.status));
+                                    : absl::StrCat("request failed with HTTP status ", res.status));
       json.EndObject();
       res.set_content(json.text(), kJsonContentType);
     });
@@ -174,15 +171,15 @@ class HttpServer::Impl {
     }
     std::shared_ptr<EventStream> shared = std::move(*stream);
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider(
-        "text/event-stream", [shared](size_t, httplib::DataSink& sink) {
-          std::optional<std::string> chunk = shared->Next();
-          if (!chunk) {
-            sink.done();
-            return true;
-          }
-          return sink.write(chunk->data(), chunk->size());
-        });
+    res.set_chunked_content_provider("text/event-stream",
+                                     [shared](size_t, httplib::DataSink& sink) {
+                                       std::optional<std::string> chunk = shared->Next();
+                                       if (!chunk) {
+                                         sink.done();
+                                         return true;
+                                       }
+                                       return sink.write(chunk->data(), chunk->size());
+                                     });
   }
 
   HttpServerOptions options_;

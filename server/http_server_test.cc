@@ -1,8 +1,8 @@
 #include "server/http_server.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -39,7 +39,8 @@ std::string RawRequest(int port, const std::string& request) {
   std::string response;
   char buffer[4096];
   ssize_t n;
-  while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, static_cast<size_t>(n));
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0)
+    response.append(buffer, static_cast<size_t>(n));
   close(fd);
   return response;
 }
@@ -53,8 +54,8 @@ class HttpServerTest : public ::testing::Test {
     std::filesystem::create_directories(web_);
     std::ofstream(web_ / "index.html") << "<!doctype html>app";
     std::ofstream(data_.dir() / "secret.txt") << "TOP SECRET";
-    server_ = std::make_unique<HttpServer>(
-        HttpServerOptions{"127.0.0.1:0", web_.string()}, data_.store(), &notifier_);
+    server_ = std::make_unique<HttpServer>(HttpServerOptions{"127.0.0.1:0", web_.string()},
+                                           data_.store(), &notifier_);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_GT(server_->port(), 0);
   }
@@ -105,8 +106,8 @@ TEST_F(HttpServerTest, TraversalAttemptsGetAnErrorAndNoFileContent) {
     EXPECT_THAT(res->body, ::testing::Not(HasSubstr("TOP SECRET"))) << path;
     EXPECT_THAT(res->body, ::testing::Not(HasSubstr("root:"))) << path;
   }
-  std::string raw = RawRequest(server_->port(),
-                               "GET /..\\..\\secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string raw = RawRequest(
+      server_->port(), "GET /..\\..\\secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(raw, HasSubstr("HTTP/1.1 400"));
   EXPECT_THAT(raw, ::testing::Not(HasSubstr("TOP SECRET")));
 }
@@ -163,12 +164,14 @@ class StreamReader {
     auto done = [&] {
       mu_.AssertHeld();
       int seen = 0;
-      for (size_t at = text_.find(needle); at != std::string::npos; at = text_.find(needle, at + 1)) ++seen;
+      for (size_t at = text_.find(needle); at != std::string::npos; at = text_.find(needle, at + 1))
+        ++seen;
       return seen >= count || ended_;
     };
     mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(20));
     int seen = 0;
-    for (size_t at = text_.find(needle); at != std::string::npos; at = text_.find(needle, at + 1)) ++seen;
+    for (size_t at = text_.find(needle); at != std::string::npos; at = text_.find(needle, at + 1))
+      ++seen;
     return seen >= count;
   }
   bool WaitForEnd() {

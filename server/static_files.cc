@@ -27,8 +27,7 @@ std::string Canonical(const std::string& path) {
 bool IsSafeSegment(absl::string_view segment) {
   if (segment.empty() || segment.front() == '.') return false;
   for (char c : segment) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' &&
-        c != '-') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
       return false;
     }
   }
@@ -37,8 +36,8 @@ bool IsSafeSegment(absl::string_view segment) {
 
 // Client-side routes of the single-page app, served as index.html.
 bool IsAppRoute(absl::string_view path) {
-  return path == "/" || path == "/compare" || path == "/runs" ||
-         absl::StartsWith(path, "/runs/") || absl::StartsWith(path, "/compare/");
+  return path == "/" || path == "/compare" || path == "/runs" || absl::StartsWith(path, "/runs/") ||
+         absl::StartsWith(path, "/compare/");
 }
 
 }  // namespace

@@ -47,8 +47,8 @@ absl::StatusOr<std::string> FindWebRoot() {
   for (const std::string& dir : candidates) {
     if (IsWebRoot(dir)) return dir;
   }
-  return absl::NotFoundError(absl::StrCat("web root: no index.html in any of [",
-                                          absl::StrJoin(candidates, ", "), "]"));
+  return absl::NotFoundError(
+      absl::StrCat("web root: no index.html in any of [", absl::StrJoin(candidates, ", "), "]"));
 }
 
 }  // namespace actiscope::server

@@ -25,8 +25,8 @@ TEST(WebRootTest, LooksBesideTheBinaryFirst) {
 }
 
 TEST(WebRootTest, AFolderIsAWebRootOnlyWithIndexHtml) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("web_root_test_" + std::to_string(::getpid()));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("web_root_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   EXPECT_FALSE(IsWebRoot(dir.string()));
   std::ofstream(dir / "index.html") << "x";

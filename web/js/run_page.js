@@ -186,7 +186,12 @@ export class RunPage {
           const has = run.info.layers.some((l) => l.name === layer.name && l.kinds.includes(this.kind));
           if (!has) return null;
           const params = { layer: layer.name, kind: this.kind, from, to, columns, rank: this.rank === 'merged' ? '' : this.rank };
-          return { params, hm: await getHeatmap(run.id, params, signal) };
+          // A layer without the chosen rank (404) is drawn empty; other errors fail the refresh.
+          const hm = await getHeatmap(run.id, params, signal).catch((e) => {
+            if (e.status === 404) return null;
+            throw e;
+          });
+          return hm ? { params, hm } : null;
         }));
         const scalars = await getScalars(run.id, { from, to, points: columns }, signal);
         return { heatmaps, scalars: scalars.scalars };
