@@ -155,7 +155,7 @@ function drawColourBar(ctx, maxCount, x) {
   labelAt(0);
   if (maxCount <= 0) return;
   // Powers of ten, skipping those whose label would collide with the top (max) label.
-  for (let p = 10; p < maxCount; p *= 100) if (yOf(p) - yOf(maxCount) > 14) labelAt(p);
+  for (let p = 10; p < maxCount; p *= 100) if (yOf(p) - yOf(maxCount) > 18) labelAt(p);
   labelAt(maxCount);
 }
 
