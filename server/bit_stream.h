@@ -59,46 +59,48 @@ class BitWriter {
 class BitReader {
  public:
   explicit BitReader(absl::string_view data) : data_(data) {}
-  // False when the data runs out.
+  // Reads `n` (<= 56) bits. False when the data runs out.
   bool Get(int n, uint64_t* v) {
-    uint64_t out = 0;
-    for (int got = 0; got < n;) {
-      if (used_ == 0) {
-        if (pos_ == data_.size()) return false;
-        acc_ = static_cast<unsigned char>(data_[pos_++]);
-        used_ = 8;
-      }
-      const int take = std::min(n - got, used_);
-      out |= (acc_ & ((1u << take) - 1)) << got;
-      acc_ >>= take;
-      used_ -= take;
-      got += take;
-    }
-    *v = out;
+    if (used_ < n) Refill();
+    if (used_ < n) return false;
+    *v = acc_ & ((uint64_t{1} << n) - 1);
+    acc_ >>= n;
+    used_ -= n;
     return true;
   }
   bool GetRice(int k, uint64_t* z) {
-    uint64_t q = 0;
-    for (;;) {
-      uint64_t bit;
-      if (!Get(1, &bit)) return false;
-      if (bit == 0) break;
-      if (++q == kRiceEscape) {
-        uint64_t lo, hi;
-        if (!Get(32, &lo) || !Get(32, &hi)) return false;
-        *z = lo | (hi << 32);
-        return true;
-      }
+    if (used_ <= static_cast<int>(kRiceEscape)) Refill();
+    // Ones before the first zero, counted among the bits at hand.
+    const uint64_t available = used_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << used_) - 1;
+    const uint64_t zeros = ~acc_ & available;
+    const int q = zeros == 0 ? used_ : __builtin_ctzll(zeros);
+    if (q >= static_cast<int>(kRiceEscape)) {
+      acc_ >>= kRiceEscape;
+      used_ -= kRiceEscape;
+      uint64_t lo, hi;
+      if (!Get(32, &lo) || !Get(32, &hi)) return false;
+      *z = lo | (hi << 32);
+      return true;
     }
+    if (q == used_) return false;  // No terminating zero: truncated.
+    acc_ >>= q + 1;
+    used_ -= q + 1;
     uint64_t low = 0;
     if (k > 0 && !Get(k, &low)) return false;
-    *z = (q << k) | low;
+    *z = (static_cast<uint64_t>(q) << k) | low;
     return true;
   }
   // Bytes consumed, counting a partly read byte.
-  size_t consumed() const { return pos_; }
+  size_t consumed() const { return pos_ - static_cast<size_t>(used_ / 8); }
 
  private:
+  void Refill() {
+    while (used_ <= 56 && pos_ < data_.size()) {
+      acc_ |= static_cast<uint64_t>(static_cast<unsigned char>(data_[pos_++])) << used_;
+      used_ += 8;
+    }
+  }
+
   absl::string_view data_;
   size_t pos_ = 0;
   uint64_t acc_ = 0;

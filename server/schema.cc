@@ -19,6 +19,11 @@
 //     data: a series block (server/series_block.h) of `count` consecutive stored steps of the
 //     series. Segments of a series never overlap. Rowid order is insertion order, so ingest
 //     appends at the end of the table; index segments_by_series finds a series' step range.
+//     A series' last segment with fewer than 64 steps is rewritten with the next steps
+//     (server/series_state.h), so small batches still make long segments.
+//
+// Pages are 64 KiB by default (StoreOptions::page_size): segments are a few KB, and large
+// pages leave little slack around them.
 //   summaries(series_id, level, bucket, first_step, last_step, histograms, data)
 //     PRIMARY KEY (series_id, level, bucket), WITHOUT ROWID. The sum of every stored
 //     histogram of the series with step / width(level) == bucket (server/summary_levels.h

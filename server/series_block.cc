@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "proto/histogram_codec.h"
@@ -11,7 +12,7 @@
 namespace actiscope::server {
 namespace {
 
-constexpr uint64_t kFormat = 2;
+constexpr uint64_t kFormat = 3;
 constexpr int kPredictorSteps = 4;
 // A block never decompresses to more than this; guards against hostile or corrupt blobs.
 constexpr size_t kMaxBodyBytes = 256u << 20;
@@ -140,8 +141,7 @@ std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
                               absl::Span<const HistogramSums* const> values) {
   const size_t n = steps.size();
   std::string body;
-  body.reserve(n * (bins + 32));
-  codec::PutVarint(kFormat, &body);
+  body.reserve(n * 32 + bins * 3 + 16);
   codec::PutVarint(n, &body);
   codec::PutVarint(bins, &body);
   int64_t prev_step = 0;
@@ -160,11 +160,28 @@ std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
   PutFloatPlanes(n, [&](size_t i) { return static_cast<float>(values[i]->sum); }, &body);
   PutFloatPlanes(n, [&](size_t i) { return static_cast<float>(values[i]->sum_squares); },
                  &body);
+  std::string block;
+  block.reserve(body.size() / 2 + n * bins);
+  codec::PutVarint(kFormat, &block);
+  const size_t head_at = block.size();
+  block.resize(head_at + ZSTD_compressBound(body.size()));
+  // One context per thread: creating one per call costs more than compressing a head.
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
+                                                                      ZSTD_freeCCtx);
+  const size_t head_size = ZSTD_compressCCtx(cctx.get(), &block[head_at], block.size() - head_at,
+                                             body.data(), body.size(), kBlockZstdLevel);
+  block.resize(ZSTD_isError(head_size) ? head_at : head_at + head_size);
   {
-    BitWriter bits(&body);
+    BitWriter bits(&block);
     std::vector<uint64_t> z(n - 1);
+    std::vector<uint64_t> columns(n * bins);  // Column-major: bin b's counts at [b * n].
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t* counts = values[i]->counts.data();
+      for (uint32_t b = 0; b < bins; ++b) columns[b * n + i] = counts[b];
+    }
     for (uint32_t b = 0; b < bins; ++b) {
-      auto column = [&](size_t i) { return values[i]->counts[b]; };
+      const uint64_t* col = &columns[b * n];
+      auto column = [col](size_t i) { return col[i]; };
       for (size_t i = 1; i < n; ++i) {
         z[i - 1] = codec::ZigZag(static_cast<int64_t>(column(i) - Predict(column, i)));
       }
@@ -173,27 +190,32 @@ std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
       for (uint64_t v : z) bits.PutRice(v, k);
     }
   }
-  std::string block(ZSTD_compressBound(body.size()), '\0');
-  const size_t size =
-      ZSTD_compress(block.data(), block.size(), body.data(), body.size(), kBlockZstdLevel);
-  block.resize(ZSTD_isError(size) ? 0 : size);
   return block;
 }
 
 absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view blob,
                                                              uint32_t bins) {
-  const unsigned long long size = ZSTD_getFrameContentSize(blob.data(), blob.size());
+  size_t pos = 0;
+  uint64_t format;
+  if (!codec::GetVarint(blob, &pos, &format) || format != kFormat) {
+    return Corrupt("unknown format");
+  }
+  const absl::string_view frame = blob.substr(pos);
+  const unsigned long long size = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
-      size > kMaxBodyBytes) {
+      size > kMaxBodyBytes || ZSTD_isError(frame_size)) {
     return Corrupt("not a zstd frame with a valid content size");
   }
   std::string body(size, '\0');
-  const size_t got = ZSTD_decompress(body.data(), body.size(), blob.data(), blob.size());
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
+                                                                      ZSTD_freeDCtx);
+  const size_t got =
+      ZSTD_decompressDCtx(dctx.get(), body.data(), body.size(), frame.data(), frame_size);
   if (ZSTD_isError(got) || got != size) return Corrupt("zstd decompression failed");
 
   Reader r(body);
-  uint64_t format, n, stored_bins;
-  if (!r.Varint(&format) || format != kFormat) return Corrupt("unknown format");
+  uint64_t n, stored_bins;
   if (!r.Varint(&n) || n == 0 || n > size) return Corrupt("bad histogram count");
   if (!r.Varint(&stored_bins) || stored_bins != bins) {
     return Corrupt(absl::StrCat("bins ", stored_bins, " differ from the series' ", bins));
@@ -220,8 +242,9 @@ absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view b
       GetFloatPlanes(&r, &steps, [](StepHistogram& s, float f) { s.values.max = f; }) &&
       GetFloatPlanes(&r, &steps, [](StepHistogram& s, float f) { s.values.sum = f; }) &&
       GetFloatPlanes(&r, &steps, [](StepHistogram& s, float f) { s.values.sum_squares = f; });
-  if (!ok) return Corrupt("truncated stats");
-  BitReader bits(r.rest());
+  if (!ok || !r.rest().empty()) return Corrupt("truncated stats or trailing bytes");
+  const absl::string_view bit_data = frame.substr(frame_size);
+  BitReader bits(bit_data);
   for (uint32_t b = 0; b < bins; ++b) {
     uint64_t k;
     if (!bits.Get(6, &k) || k > 56) return Corrupt("bad rice parameter");
@@ -232,7 +255,7 @@ absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view b
       steps[i].values.counts[b] = Predict(column, i) + static_cast<uint64_t>(codec::UnZigZag(z));
     }
   }
-  if (bits.consumed() != r.rest().size()) return Corrupt("trailing bytes");
+  if (bits.consumed() != bit_data.size()) return Corrupt("trailing bytes");
   return steps;
 }
 

@@ -2,12 +2,11 @@
 // rank) in one blob, so that SQLite stores and indexes one row per many histograms.
 //
 // Grammar (varints are LEB128 as in proto/histogram_codec.h; zz() is zigzag):
-//   block   := zstd(body)                      content size in the zstd frame header
-//   body    := varint{2 (format)} varint{n >= 1} varint{bins}
-//              steps varint{counts_0[b]}{bins}
+//   block   := varint{3 (format)} zstd(head) bits
+//              zstd(head) is one zstd frame with its content size in the frame header
+//   head    := varint{n >= 1} varint{bins} steps varint{counts_0[b]}{bins}
 //              col(below) col(above) col(zeros) col(nonfinite) col(elements)
 //              fplane(min) fplane(max) fplane(sum) fplane(sum_squares)
-//              bits
 //   steps   := varint{step_0} varint{step_i - step_(i-1)}{n-1}    strictly ascending
 //   col(v)  := varint{zz(v_i - v_(i-1))}{n}                        v_(-1) = 0
 //   fplane  := 4 planes of n bytes, most significant byte first, of bits(f_i) ^ bits(f_(i-1))
@@ -16,9 +15,10 @@
 //              bit-packed (server/bit_stream.h), zero-padded to a byte
 //   pred_i  := floor(mean of counts_(i-1) .. counts_(i-4)[b], those that exist)
 // Counts of consecutive steps differ by sampling noise; predicting from the mean of the last
-// four steps halves that noise's variance against the previous step alone, and a Rice code
-// with its parameter chosen per bin and block is within a few percent of the noise's entropy.
-// zstd then squeezes the stats (sign and exponent bytes of the float planes are mostly zero).
+// four steps cuts that noise's variance by a third against the previous step alone, and a
+// Rice code with its parameter chosen per bin and block comes within a few percent of the
+// noise's entropy; zstd would not shrink those bits, so only the head goes through zstd, where
+// it squeezes the stats (sign and exponent bytes of the float planes are mostly zero).
 //
 // Precision: counts and the integer stats round-trip exactly; min and max are float32 already;
 // sum and sum_squares are stored as float32 (about 7 significant digits), enough for the mean
@@ -44,8 +44,8 @@ struct StepHistogram {
   HistogramSums values;
 };
 
-// zstd level of the blocks: fast enough for ingest, most of the gain of higher levels.
-inline constexpr int kBlockZstdLevel = 3;
+// zstd level of block heads: the fastest; higher levels gain little on these few bytes.
+inline constexpr int kBlockZstdLevel = 1;
 
 // Encodes histograms `values` at `steps` (same length >= 1, steps strictly ascending, each
 // with `bins` counts).

@@ -9,6 +9,7 @@
 // Usage: store_bench [--quick] [--dir=/tmp] [--keep (stop after the first write, keep the file)]
 //                    [--page_size=65536]
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -104,8 +105,30 @@ int64_t FileBytes(const std::string& path) {
   return total;
 }
 
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
+// Bytes this process has passed to write(2) and friends so far.
+int64_t WrittenBytes() {
+  FILE* f = std::fopen("/proc/self/io", "r");
+  if (f == nullptr) return 0;
+  char key[64];
+  long long value = 0;
+  int64_t wchar = 0;
+  while (std::fscanf(f, "%63s %lld", key, &value) == 2) {
+    if (std::string(key) == "wchar:") wchar = value;
+  }
+  std::fclose(f);
+  return wchar;
+}
+
 struct WriteFigures {
   double histograms_per_s = 0;
+  double cpu_us_per_histogram = 0;  // CPU time of the writing thread inside Write.
+  double written_per_histogram = 0;  // Bytes written to the WAL and the file, per histogram.
   double bytes_per_histogram = 0;
   int64_t histograms = 0;
 };
@@ -118,6 +141,8 @@ WriteFigures RunWrites(const std::string& path, bool durable, int layers, int64_
   std::vector<std::string> names;
   for (int l = 0; l < layers; ++l) names.push_back(absl::StrFormat("model.layer%02d.mlp", l));
   absl::Duration writing;
+  double cpu = 0;
+  const int64_t written_before = WrittenBytes();
   WriteFigures figures;
   WriteBatch batch;
   batch.run_id = "bench";
@@ -127,7 +152,9 @@ WriteFigures RunWrites(const std::string& path, bool durable, int layers, int64_
       for (int l = 0; l < layers; ++l) batch.histograms.push_back(gen.Make(names[l], l, s));
     }
     const absl::Time start = absl::Now();
+    const double cpu_start = ThreadCpuSeconds();
     absl::StatusOr<WriteResult> result = store->Write(batch);
+    cpu += ThreadCpuSeconds() - cpu_start;
     writing += absl::Now() - start;
     if (!result.ok()) {
       absl::FPrintF(stderr, "write: %s\n", result.status().ToString());
@@ -136,7 +163,10 @@ WriteFigures RunWrites(const std::string& path, bool durable, int layers, int64_
     figures.histograms += result->histograms_stored;
   }
   store.reset();  // Checkpoints the WAL into the file.
+  figures.written_per_histogram =
+      static_cast<double>(WrittenBytes() - written_before) / figures.histograms;
   figures.histograms_per_s = figures.histograms / absl::ToDoubleSeconds(writing);
+  figures.cpu_us_per_histogram = cpu * 1e6 / figures.histograms;
   figures.bytes_per_histogram = static_cast<double>(FileBytes(path)) / figures.histograms;
   return figures;
 }
@@ -235,10 +265,10 @@ int main(int argc, char** argv) {
       const int64_t n = per_write == 64 ? steps : steps / 5;
       const WriteFigures f = RunWrites(path, durable, 16, n, per_write);
       absl::PrintF(
-          "write 16x%-3d synchronous=%-6s %9d histograms: %10.0f histograms/s, %6.1f bytes/"
-          "histogram\n",
+          "write 16x%-3d synchronous=%-6s %9d histograms: %10.0f histograms/s (%.2f us CPU "
+          "each), %6.1f bytes/histogram, %.0f bytes written per histogram\n",
           per_write, durable ? "FULL" : "NORMAL", f.histograms, f.histograms_per_s,
-          f.bytes_per_histogram);
+          f.cpu_us_per_histogram, f.bytes_per_histogram, f.written_per_histogram);
       if (keep) {
         absl::PrintF("kept %s\n", path);
         return 0;
