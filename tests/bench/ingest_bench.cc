@@ -101,9 +101,6 @@ int main(int argc, char** argv) {
   std::printf("%s", actiscope::loadgen::ReportText(*report).c_str());
   std::printf("committed:        %.0f histograms/s end to end  (goal >= 500000/s: %.2fx)\n", rate,
               rate / 500000.0);
-  std::printf("ack latency:      p50 %.2f ms, p99 %.2f ms\n",
-              absl::ToDoubleMilliseconds(report->ack_p50),
-              absl::ToDoubleMilliseconds(report->ack_p99));
   std::printf(
       "database:         %llu bytes after shutdown = %.1f B/histogram  "
       "(goal <= 48 B: %.2fx of budget)\n",

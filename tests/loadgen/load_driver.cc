@@ -1,5 +1,7 @@
 #include "tests/loadgen/load_driver.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <memory>
 #include <thread>
@@ -23,22 +25,39 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
                       absl::StrCat(what, ": ", status.error_message()));
 }
 
+// User + system CPU time of this process (all threads).
+absl::Duration ProcessCpu() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+}
+
 // Waits until all clients are ready, so the clock starts for everyone at once.
 class StartGate {
  public:
   explicit StartGate(int parties) : waiting_(parties) {}
+  // Returns when all parties have arrived; the time the last one arrived.
   absl::Time ArriveAndWait() {
     absl::MutexLock lock(&mu_);
-    if (--waiting_ == 0) start_ = absl::Now();
+    if (--waiting_ == 0) {
+      start_ = absl::Now();
+      cpu_at_start_ = ProcessCpu();
+    }
     mu_.Await(absl::Condition(
         +[](int* waiting) { return *waiting <= 0; }, &waiting_));
     return start_;
+  }
+  // The process's CPU time when the last party arrived.
+  absl::Duration cpu_at_start() {
+    absl::MutexLock lock(&mu_);
+    return cpu_at_start_;
   }
 
  private:
   absl::Mutex mu_;
   int waiting_ ABSL_GUARDED_BY(mu_);
   absl::Time start_ ABSL_GUARDED_BY(mu_);
+  absl::Duration cpu_at_start_ ABSL_GUARDED_BY(mu_);
 };
 
 struct ClientResult {
@@ -264,6 +283,7 @@ absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options) {
   }
   std::sort(latencies.begin(), latencies.end());
   report.elapsed = end > start ? end - start : absl::ZeroDuration();
+  report.client_cpu = ProcessCpu() - gate.cpu_at_start();
   report.ack_p50 = Percentile(&latencies, 0.50);
   report.ack_p99 = Percentile(&latencies, 0.99);
   return report;
@@ -275,10 +295,11 @@ std::string ReportJson(const LoadReport& r) {
   return absl::StrFormat(
       "{\"runs\":[%s],\"histograms\":%d,\"scalars\":%d,\"pushes\":%d,\"frames_stored\":%d,"
       "\"frames_ignored\":%d,\"wire_bytes\":%d,\"elapsed_s\":%.6f,\"histograms_per_s\":%.1f,"
-      "\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f}",
+      "\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,\"client_cpu_s\":%.3f}",
       absl::StrJoin(runs, ","), r.histograms, r.scalars, r.pushes, r.frames_stored,
       r.frames_ignored, r.wire_bytes, absl::ToDoubleSeconds(r.elapsed), r.histograms_per_s(),
-      absl::ToDoubleMilliseconds(r.ack_p50), absl::ToDoubleMilliseconds(r.ack_p99));
+      absl::ToDoubleMilliseconds(r.ack_p50), absl::ToDoubleMilliseconds(r.ack_p99),
+      absl::ToDoubleSeconds(r.client_cpu));
 }
 
 std::string ReportText(const LoadReport& r) {
@@ -288,11 +309,13 @@ std::string ReportText(const LoadReport& r) {
       "elapsed:          %.3f s\n"
       "throughput:       %.0f histograms/s\n"
       "ack latency:      p50 %.2f ms, p99 %.2f ms\n"
-      "wire bytes:       %d (%.1f B/histogram)\n",
+      "wire bytes:       %d (%.1f B/histogram)\n"
+      "loadgen CPU:      %.2f s while sending\n",
       r.run_ids.size(), r.run_ids.empty() ? "" : r.run_ids.front(), r.histograms, r.frames_stored,
       r.frames_ignored, r.scalars, r.pushes, absl::ToDoubleSeconds(r.elapsed), r.histograms_per_s(),
       absl::ToDoubleMilliseconds(r.ack_p50), absl::ToDoubleMilliseconds(r.ack_p99), r.wire_bytes,
-      r.histograms ? static_cast<double>(r.wire_bytes) / r.histograms : 0.0);
+      r.histograms ? static_cast<double>(r.wire_bytes) / r.histograms : 0.0,
+      absl::ToDoubleSeconds(r.client_cpu));
 }
 
 }  // namespace actiscope::loadgen

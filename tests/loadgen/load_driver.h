@@ -49,6 +49,8 @@ struct LoadReport {
   absl::Duration elapsed;   // From the first send to the last ack.
   absl::Duration ack_p50;   // Send-to-ack latency of a batch.
   absl::Duration ack_p99;
+  // This process's CPU time from the first send to the end (the load generator's own cost).
+  absl::Duration client_cpu;
   double histograms_per_s() const;
 };
 
@@ -57,7 +59,7 @@ absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options);
 
 // The report as one JSON object: {"runs":[...], "histograms":N, "scalars":N, "pushes":N,
 // "frames_stored":N, "frames_ignored":N, "wire_bytes":N, "elapsed_s":X,
-// "histograms_per_s":X, "ack_p50_ms":X, "ack_p99_ms":X}.
+// "histograms_per_s":X, "ack_p50_ms":X, "ack_p99_ms":X, "client_cpu_s":X}.
 std::string ReportJson(const LoadReport& report);
 // The report as a few human-readable lines.
 std::string ReportText(const LoadReport& report);
