@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -26,6 +27,7 @@ constexpr int kClients = 2;
 constexpr int kLayers = 3;
 constexpr int64_t kSteps = 600;
 constexpr uint32_t kBins = 40;
+constexpr int kKinds = 2;  // activation and gradient.
 
 loadgen::SyntheticRunOptions GeneratorOptions() {
   loadgen::SyntheticRunOptions options;
@@ -33,6 +35,7 @@ loadgen::SyntheticRunOptions GeneratorOptions() {
   options.layers = kLayers;
   options.bins = kBins;
   options.steps = kSteps;
+  options.kinds = {v1::KIND_ACTIVATION, v1::KIND_GRADIENT};
   return options;
 }
 
@@ -64,7 +67,8 @@ class CliEndToEndTest : public ::testing::Test {
         RunCommand({ACTISCOPE_LOADGEN_BIN, absl::StrCat("--server=", server_->grpc_address()),
                     absl::StrCat("--clients=", kClients), absl::StrCat("--layers=", kLayers),
                     absl::StrCat("--steps=", kSteps), absl::StrCat("--bins=", kBins),
-                    absl::StrCat("--seed=", kSeed), "--run_prefix=it", "--json"},
+                    absl::StrCat("--seed=", kSeed), "--kinds=activation,gradient",
+                    "--run_prefix=it", "--json"},
                    *dir_, absl::Seconds(30));
     load_ = new CommandOutput(load.ok() ? *load : CommandOutput{-1, "", load.status().ToString()});
   }
@@ -110,9 +114,9 @@ CommandOutput* CliEndToEndTest::load_ = nullptr;
 
 TEST_F(CliEndToEndTest, LoadgenReportsEveryHistogramCommitted) {
   const Value report = ParseJson(load_->out);
-  EXPECT_EQ(Number(Field(report, "histograms")), kClients * kLayers * kSteps);
+  EXPECT_EQ(Number(Field(report, "histograms")), kClients * kLayers * kKinds * kSteps);
   EXPECT_EQ(Number(Field(report, "frames_stored")) + Number(Field(report, "frames_ignored")),
-            kClients * kLayers * kSteps);
+            kClients * kLayers * kKinds * kSteps);
   EXPECT_GT(Field(report, "histograms_per_s").number_value(), 0);
 }
 
@@ -142,8 +146,10 @@ TEST_F(CliEndToEndTest, ShowJsonHasTheLayersAndScalars) {
   const std::vector<std::string> names = loadgen::SyntheticRun::LayerNames(kLayers);
   for (int i = 0; i < kLayers; ++i) {
     EXPECT_EQ(Field(layers[i], "name").string_value(), names[i]);
-    ASSERT_EQ(Field(layers[i], "kinds").list_value().values_size(), 1);
-    EXPECT_EQ(Field(layers[i], "kinds").list_value().values(0).string_value(), "activation");
+    const auto& kinds = Field(layers[i], "kinds").list_value().values();
+    ASSERT_EQ(kinds.size(), kKinds);
+    EXPECT_EQ(kinds[0].string_value(), "activation");
+    EXPECT_EQ(kinds[1].string_value(), "gradient");
   }
   std::vector<std::string> scalars;
   for (const Value& s : Field(show, "scalars").list_value().values()) {
@@ -152,19 +158,16 @@ TEST_F(CliEndToEndTest, ShowJsonHasTheLayersAndScalars) {
   EXPECT_EQ(scalars, (std::vector<std::string>{"loss", "lr"}));
 }
 
-TEST_F(CliEndToEndTest, HeatmapColumnsSumWhatWasSent) {
-  const CommandOutput out = Cli({"heatmap", "it-0", "conv1", "--json", "--columns=10"});
-  ASSERT_EQ(out.exit_status, 0) << out.err;
-  const Value heatmap = ParseJson(out.out);
-  EXPECT_EQ(Field(heatmap, "layer").string_value(), "conv1");
-  EXPECT_EQ(Field(heatmap, "kind").string_value(), "activation");
+// Checks that the heatmap JSON's columns tile steps [from, to] and that each column holds the
+// sums of what the generator made for run `run_index`, `layer` and `kind` over its steps.
+void ExpectColumnsSumTheGenerator(const Value& heatmap, int run_index, int layer, v1::Kind kind,
+                                  int64_t from_step, int64_t to_step, size_t max_columns) {
   EXPECT_EQ(Field(heatmap, "bin_edges").list_value().values_size(), kBins + 1);
   const auto& columns = Field(heatmap, "columns").list_value().values();
-  ASSERT_GE(columns.size(), 5);
-  ASSERT_LE(columns.size(), 10);
-
-  const loadgen::SyntheticRun run(GeneratorOptions(), 0);
-  int64_t next_step = 0;
+  ASSERT_GE(columns.size(), max_columns / 2);
+  ASSERT_LE(columns.size(), max_columns);
+  const loadgen::SyntheticRun run(GeneratorOptions(), run_index);
+  int64_t next_step = from_step;
   for (const Value& column : columns) {
     const int64_t from = static_cast<int64_t>(Field(column, "step_from").number_value());
     const int64_t to = static_cast<int64_t>(Field(column, "step_to").number_value());
@@ -173,7 +176,7 @@ TEST_F(CliEndToEndTest, HeatmapColumnsSumWhatWasSent) {
     std::vector<uint64_t> counts(kBins, 0);
     uint64_t elements = 0, below = 0, above = 0, zeros = 0, nonfinite = 0;
     for (int64_t step = from; step <= to; ++step) {
-      const loadgen::SyntheticHistogram h = run.Histogram(0, v1::KIND_ACTIVATION, step);
+      const loadgen::SyntheticHistogram h = run.Histogram(layer, kind, step);
       for (uint32_t b = 0; b < kBins; ++b) counts[b] += h.counts[b];
       elements += h.stats.elements();
       below += h.stats.below();
@@ -190,7 +193,25 @@ TEST_F(CliEndToEndTest, HeatmapColumnsSumWhatWasSent) {
     ASSERT_EQ(got.size(), kBins);
     for (uint32_t b = 0; b < kBins; ++b) EXPECT_EQ(Number(got[b]), counts[b]) << "bin " << b;
   }
-  EXPECT_EQ(next_step, kSteps);
+  EXPECT_EQ(next_step, to_step + 1);
+}
+
+TEST_F(CliEndToEndTest, HeatmapColumnsSumWhatWasSent) {
+  const CommandOutput out = Cli({"heatmap", "it-0", "conv1", "--json", "--columns=10"});
+  ASSERT_EQ(out.exit_status, 0) << out.err;
+  const Value heatmap = ParseJson(out.out);
+  EXPECT_EQ(Field(heatmap, "layer").string_value(), "conv1");
+  EXPECT_EQ(Field(heatmap, "kind").string_value(), "activation");
+  ExpectColumnsSumTheGenerator(heatmap, 0, 0, v1::KIND_ACTIVATION, 0, kSteps - 1, 10);
+}
+
+TEST_F(CliEndToEndTest, GradientHeatmapOfAStepRangeSumsWhatWasSent) {
+  const CommandOutput out = Cli({"heatmap", "it-1", "conv3_x", "--kind=gradient", "--from=100",
+                                 "--to=399", "--columns=6", "--json"});
+  ASSERT_EQ(out.exit_status, 0) << out.err;
+  const Value heatmap = ParseJson(out.out);
+  EXPECT_EQ(Field(heatmap, "kind").string_value(), "gradient");
+  ExpectColumnsSumTheGenerator(heatmap, 1, 2, v1::KIND_GRADIENT, 100, 399, 6);
 }
 
 TEST_F(CliEndToEndTest, ScalarsJsonHasLossPerStep) {
@@ -218,6 +239,39 @@ TEST_F(CliEndToEndTest, WatchOfAFinishedRunPrintsItAndEnds) {
   const CommandOutput out = Cli({"watch", "it-0", "--json"});
   ASSERT_EQ(out.exit_status, 0) << out.err;
   EXPECT_EQ(Field(ParseJson(out.out), "status").string_value(), "finished");
+}
+
+TEST_F(CliEndToEndTest, WatchFollowsALiveRunUntilItFinishes) {
+  // 60 steps at 30 steps/s: about two seconds of updates.
+  absl::StatusOr<std::unique_ptr<Subprocess>> load = Subprocess::Start(
+      {ACTISCOPE_LOADGEN_BIN, absl::StrCat("--server=", server_->grpc_address()), "--clients=1",
+       "--layers=1", "--steps=60", "--live_rate=30", "--run_prefix=live"},
+      absl::StrCat(*dir_, "/live.out"), absl::StrCat(*dir_, "/live.err"));
+  ASSERT_TRUE(load.ok()) << load.status();
+  // The watch fails with NOT_FOUND until the loadgen has started the run.
+  CommandOutput out;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  do {
+    out = Cli({"watch", "live-0", "--json"});
+  } while (out.exit_status != 0 && absl::StrContains(out.err, "NOT_FOUND") &&
+           absl::Now() < deadline);
+  ASSERT_EQ(out.exit_status, 0) << out.err;
+  absl::StatusOr<int> load_exit = (*load)->Wait(absl::Seconds(20));
+  ASSERT_TRUE(load_exit.ok()) << load_exit.status();
+  EXPECT_EQ(*load_exit, 0) << ReadFileOrEmpty(absl::StrCat(*dir_, "/live.err"));
+
+  const std::vector<std::string> lines = absl::StrSplit(out.out, '\n', absl::SkipEmpty());
+  ASSERT_GE(lines.size(), 2u) << out.out;
+  int64_t previous = -1;
+  for (const std::string& line : lines) {
+    const int64_t step = static_cast<int64_t>(Field(ParseJson(line), "last_step").number_value());
+    EXPECT_GE(step, previous) << out.out;
+    previous = step;
+  }
+  EXPECT_EQ(Field(ParseJson(lines.front()), "status").string_value(), "live") << out.out;
+  const Value last = ParseJson(lines.back());
+  EXPECT_EQ(Field(last, "status").string_value(), "finished");
+  EXPECT_EQ(Number(Field(last, "last_step")), 59u);
 }
 
 TEST_F(CliEndToEndTest, UnknownRunExitsNonZeroWithNotFound) {
