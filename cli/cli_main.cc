@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -74,8 +75,11 @@ int main(int argc, char** argv) {
   const absl::Status status = actiscope::cli::RunCommand(positional, flags, &commands);
   std::cout.flush();
   if (!status.ok()) {
-    std::cerr << "actiscope: " << status.message() << " ("
-              << absl::StatusCodeToString(status.code()) << ")\n";
+    // The gRPC code goes on the first line; a usage text may follow.
+    const absl::string_view message = status.message();
+    const size_t end = std::min(message.find('\n'), message.size());
+    std::cerr << "actiscope: " << message.substr(0, end) << " ("
+              << absl::StatusCodeToString(status.code()) << ")" << message.substr(end) << "\n";
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   return 0;

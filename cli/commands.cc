@@ -151,7 +151,9 @@ absl::Status RunCommand(const std::vector<std::string>& positional, const Comman
     return absl::InvalidArgumentError(absl::StrCat(
         positional[0], " takes ", args, " argument(s), got ", positional.size() - 1, "\n", kUsage));
   };
-  if (positional.empty()) return absl::InvalidArgumentError(kUsage);
+  if (positional.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("no command given\n", kUsage));
+  }
   const std::string& command = positional[0];
   if (command == "runs") {
     ACTISCOPE_RETURN_IF_ERROR(want(0));
