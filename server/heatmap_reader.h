@@ -41,6 +41,12 @@ struct ColumnPlan {
 // summary level whose width is at most the range's steps per column.
 ColumnPlan PlanColumns(int64_t from, int64_t to, uint32_t max_columns);
 
+// SQL for the last stored step of the series `series_id` of the row (-1 when none), for
+// SELECTs from table series.
+inline constexpr const char* kSeriesLastStepSql =
+    "coalesce((SELECT g.last_step FROM segments g WHERE g.series_id = series.series_id "
+    "ORDER BY g.first_step DESC LIMIT 1), -1)";
+
 // The stored series a read sums.
 struct SeriesRef {
   int64_t series_id = 0;

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "proto/bin_layout.h"
 #include "proto/status_macros.h"
+#include "server/heatmap_reader.h"
 #include "server/series_block.h"
 #include "server/summary_levels.h"
 
@@ -193,9 +194,10 @@ absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
       } else {
         ACTISCOPE_ASSIGN_OR_RETURN(
             Statement stmt,
-            conn->Prepare("SELECT series_id, scale, bins, lo, hi, last_step, rank FROM series "
-                          "WHERE run_key = ?1 AND layer = ?2 AND kind = ?3 "
-                          "ORDER BY rank = ?4 DESC LIMIT 1"));
+            conn->Prepare(absl::StrCat("SELECT series_id, scale, bins, lo, hi, ",
+                                       kSeriesLastStepSql, ", rank FROM series ",
+                                       "WHERE run_key = ?1 AND layer = ?2 AND kind = ?3 "
+                                       "ORDER BY rank = ?4 DESC LIMIT 1")));
         stmt.Bind(1, run->run_key).BindText(2, h.layer).Bind(3, int64_t{static_cast<int>(h.kind)});
         stmt.Bind(4, int64_t{h.rank});
         ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -257,8 +259,8 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
     if (group.is_new) {
       ACTISCOPE_ASSIGN_OR_RETURN(
           Statement stmt,
-          conn->Prepare("INSERT INTO series(run_key, layer, kind, rank, scale, bins, lo, hi, "
-                        "last_step) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, -1)"));
+          conn->Prepare("INSERT INTO series(run_key, layer, kind, rank, scale, bins, lo, hi) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
       const Histogram& h = *group.first;
       stmt.Bind(1, run_key).BindText(2, h.layer).Bind(3, int64_t{static_cast<int>(h.kind)});
       stmt.Bind(4, int64_t{h.rank}).Bind(5, int64_t{static_cast<int>(h.layout.scale)});
@@ -281,10 +283,6 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
       stmt.Bind(6, int64_t{b.sums.histograms}).BindBlob(7, data);
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     }
-    ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt, conn->Prepare("UPDATE series SET last_step = ?2 WHERE series_id = ?1"));
-    stmt.Bind(1, group.next.series_id).Bind(2, group.next.last_step);
-    ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     pending_[std::make_pair(run_key, group.key)] = std::move(group.next);
   }
   for (const ScalarPoint& s : batch.scalars) {
@@ -415,10 +413,6 @@ absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int
       stmt.Bind(3, last_step < 0 ? int64_t{0} : last_step / kSummaryWidths[level]);
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     }
-    ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt, conn->Prepare("UPDATE series SET last_step = ?2 WHERE series_id = ?1"));
-    stmt.Bind(1, series_id).Bind(2, last_step);
-    ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
   }
   {
     ACTISCOPE_ASSIGN_OR_RETURN(
@@ -435,7 +429,8 @@ absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int
           "run_key = ?1)), (SELECT min(g.first_step) FROM segments g JOIN series s "
           "USING(series_id) WHERE s.run_key = ?1), (SELECT min(step) FROM scalars WHERE "
           "run_key = ?1), -1), "
-          "last_step = max(coalesce((SELECT max(last_step) FROM series WHERE run_key = ?1), -1),"
+          "last_step = max(coalesce((SELECT max(g.last_step) FROM segments g JOIN series s "
+          "USING(series_id) WHERE s.run_key = ?1), -1),"
           " coalesce((SELECT max(step) FROM scalars WHERE run_key = ?1), -1)) "
           "WHERE run_key = ?1"));
   stmt.Bind(1, run_key);

@@ -11,10 +11,11 @@
 //     config: varint-length-prefixed key, value pairs, sorted by key.
 //     status: RunStatus value (live, finished, failed); stalled is computed at read time.
 //     first_step/last_step: -1 while nothing is stored.
-//   series(series_id INTEGER PRIMARY KEY, run_key, layer, kind, rank, scale, bins, lo, hi,
-//          last_step)
+//   series(series_id INTEGER PRIMARY KEY, run_key, layer, kind, rank, scale, bins, lo, hi)
 //     One per (run, layer, kind, rank); ids ascend in first-reported order, which is the
 //     layer order ListLayers returns. The layout is the series' first; it never changes.
+//     A series' last stored step is its last segment's last_step (not kept here, so ingest
+//     does not rewrite this table's page at every commit).
 //   segments(segment_id INTEGER PRIMARY KEY, series_id, first_step, last_step, count, data)
 //     data: a series block (server/series_block.h) of `count` consecutive stored steps of the
 //     series. Segments of a series never overlap. Rowid order is insertion order, so ingest
@@ -22,10 +23,12 @@
 //     A series' last segment with fewer than 64 steps is rewritten with the next steps
 //     (server/series_state.h), so small batches still make long segments.
 //
-// Pages are 64 KiB by default (StoreOptions::page_size): segments are a few KB, and large
+// Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
 // pages leave little slack around them.
-//   summaries(series_id, level, bucket, first_step, last_step, histograms, data)
-//     PRIMARY KEY (series_id, level, bucket), WITHOUT ROWID. The sum of every stored
+//   summaries(summary_id INTEGER PRIMARY KEY, series_id, level, bucket, first_step,
+//             last_step, histograms, data)
+//     UNIQUE (series_id, level, bucket) through index summaries_by_series; rowid order is
+//     insertion order, so a commit's new rows share the table's last page. The sum of every stored
 //     histogram of the series with step / width(level) == bucket (server/summary_levels.h
 //     holds the widths and the data format). Only buckets the series has moved past are
 //     stored (sealed); the open one is summed from finer levels and segments at query time.
@@ -68,7 +71,6 @@ CREATE TABLE series(
   bins INTEGER NOT NULL,
   lo REAL NOT NULL,
   hi REAL NOT NULL,
-  last_step INTEGER NOT NULL,
   UNIQUE(run_key, layer, kind, rank)
 ) STRICT;
 CREATE TABLE segments(
@@ -81,15 +83,16 @@ CREATE TABLE segments(
 ) STRICT;
 CREATE INDEX segments_by_series ON segments(series_id, first_step);
 CREATE TABLE summaries(
+  summary_id INTEGER PRIMARY KEY,
   series_id INTEGER NOT NULL,
   level INTEGER NOT NULL,
   bucket INTEGER NOT NULL,
   first_step INTEGER NOT NULL,
   last_step INTEGER NOT NULL,
   histograms INTEGER NOT NULL,
-  data BLOB NOT NULL,
-  PRIMARY KEY(series_id, level, bucket)
-) STRICT, WITHOUT ROWID;
+  data BLOB NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX summaries_by_series ON summaries(series_id, level, bucket);
 CREATE TABLE scalars(
   run_key INTEGER NOT NULL,
   name TEXT NOT NULL,

@@ -248,6 +248,8 @@ absl::Status SqliteStore::Impl::FinishRun(absl::string_view run_id, RunStatus st
   stmt.Bind(4, absl::ToUnixMicros(absl::Now()));
   ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
   if (sqlite3_changes(writer_->raw()) == 0) return RunNotFound(run_id);
+  // A finished run rarely gets more data: free its ingest state (reloaded if it does).
+  ingest_.ForgetRun(std::string(run_id));
   return absl::OkStatus();
 }
 
@@ -388,8 +390,9 @@ absl::StatusOr<Heatmap> SqliteStore::Impl::ReadHeatmap(const HeatmapQuery& query
   ACTISCOPE_ASSIGN_OR_RETURN(int64_t run_key, RunKey(conn.get(), query.run_id));
   ACTISCOPE_ASSIGN_OR_RETURN(
       Statement stmt,
-      conn->Prepare("SELECT series_id, rank, scale, bins, lo, hi, last_step FROM series "
-                    "WHERE run_key = ?1 AND layer = ?2 AND kind = ?3 ORDER BY series_id"));
+      conn->Prepare(absl::StrCat("SELECT series_id, rank, scale, bins, lo, hi, ",
+                                 kSeriesLastStepSql, " FROM series WHERE run_key = ?1 AND "
+                                 "layer = ?2 AND kind = ?3 ORDER BY series_id")));
   stmt.Bind(1, run_key).BindText(2, query.layer).Bind(3, int64_t{static_cast<int>(query.kind)});
   Heatmap heatmap;
   std::vector<SeriesRef> series;

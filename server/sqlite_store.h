@@ -1,10 +1,27 @@
 // SqliteStore: actiscope's storage of runs, histograms and scalars in one SQLite file (WAL).
 // The gRPC services and the HTTP API both read and write through it; it is the only code that
 // includes <sqlite3.h> or writes SQL. The schema and its version history are documented in
-// server/schema.cc.
+// server/schema.cc; the packed segment format in server/series_block.h.
 //
-// Thread-safety: all methods are safe to call concurrently. Writes are serialized; reads use
-// their own connections and see committed data only.
+// Storage: each Write packs a series' (run, layer, kind, rank) new steps into one segment row
+// (server/ingest_writer.h) and seals multi-resolution summary buckets, so a heatmap over a
+// million steps reads about a thousand summary rows (server/heatmap_reader.h).
+//
+// Guarantees:
+//  - Durability: a Write that returned OK is committed; with durable_against_power_loss (the
+//    default, synchronous=FULL) it survives power loss, otherwise a process crash only.
+//  - Atomicity: a batch is validated whole before anything of it is written; a rejected batch
+//    stores nothing.
+//  - Idempotency: per series, steps are stored in ascending order and a histogram at or below
+//    the series' last stored step is ignored (WriteResult::histograms_ignored), so re-sent
+//    frames are stored once. Scalars: the first value of (run, name, rank, step) stays.
+//  - Layouts: the first layout of a (run, layer, kind) sticks for all ranks; a histogram with
+//    another layout is INVALID_ARGUMENT.
+//
+// Thread-safety: all methods are safe to call concurrently. Concurrent Writes are committed
+// together (group commit: one transaction and one fsync for all that queued while the previous
+// commit ran); reads use their own connections (a small pool) and see committed data only, so
+// queries do not wait behind ingest.
 #ifndef ACTISCOPE_SERVER_SQLITE_STORE_H_
 #define ACTISCOPE_SERVER_SQLITE_STORE_H_
 
@@ -31,7 +48,7 @@ struct StoreOptions {
   bool durable_against_power_loss = true;
   // SQLite page size of a new file (512..65536, a power of two). Segments are a few KB each:
   // large pages pack them with little slack.
-  int page_size = 65536;
+  int page_size = 32768;
   // Query connections kept open; more are opened while all are busy, and closed after use.
   int read_connections = 4;
   // Testing: sum heatmaps from segments only, never from summaries.

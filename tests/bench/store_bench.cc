@@ -7,7 +7,7 @@
 // between steps are as noisy as real ones.
 //
 // Usage: store_bench [--quick] [--dir=/tmp] [--keep (stop after the first write, keep the file)]
-//                    [--page_size=65536]
+//                    [--page_size=32768]
 #include <sys/stat.h>
 #include <time.h>
 
@@ -76,7 +76,7 @@ class Generator {
   std::normal_distribution<double> normal_;
 };
 
-int page_size = 65536;
+int page_size = 32768;
 
 std::unique_ptr<SqliteStore> OpenFresh(const std::string& path, bool durable) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
