@@ -162,6 +162,18 @@ TEST_F(PushBadInputTest, DeltaFrameWithoutBaseIsInvalidArgument) {
                  "frame 1 (layer \"bad\", step 1): delta frame without an earlier frame");
 }
 
+TEST_F(PushBadInputTest, LayoutChangeOfAStoredSeriesIsInvalidArgument) {
+  ASSERT_TRUE(server_.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 2, 8))}).ok());
+  std::vector<v1::PushAck> acks;
+  grpc::Status status = server_.Push({MakeRequest("r", 2, MakeBatch("fc", 2, 2, 16))}, &acks);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("differs from the stored layout"));
+  EXPECT_TRUE(acks.empty());
+  v1::RunDetail detail;
+  ASSERT_TRUE(server_.GetRun("r", &detail).ok());
+  EXPECT_EQ(detail.run().last_step(), 1);
+}
+
 TEST_F(PushBadInputTest, RejectedStreamKeepsEarlierAckedRequests) {
   std::vector<v1::PushAck> acks;
   v1::PushRequest bad = MakeRequest("r", 2, MakeBatch("fc", 5, 1));
