@@ -29,33 +29,48 @@ float BitsFloat(uint32_t bits) {
   return f;
 }
 
-// Prediction of row i of a count column from up to kPredictorSteps previous rows.
-template <typename Column>
-uint64_t Predict(const Column& column, size_t i) {
-  const size_t m = std::min<size_t>(i, kPredictorSteps);
-  uint64_t total = 0;
-  for (size_t j = 1; j <= m; ++j) total += column(i - j);
-  return total / m;
-}
+// Predicts a count column's next value as the floor of the mean of its last (up to)
+// kPredictorSteps values. Encoder and decoder run the same arithmetic (wrapping alike).
+class Predictor {
+ public:
+  uint64_t Next() const {
+    if (count_ == 0) return 0;
+    return count_ >= kPredictorSteps ? sum_ / kPredictorSteps : sum_ / count_;
+  }
+  void Push(uint64_t v) {
+    uint64_t& slot = window_[count_ % kPredictorSteps];
+    if (count_ >= kPredictorSteps) sum_ -= slot;
+    slot = v;
+    sum_ += v;
+    ++count_;
+  }
 
-// The Rice parameter that codes `z` in the fewest bits.
+ private:
+  uint64_t window_[kPredictorSteps] = {};
+  uint64_t sum_ = 0;
+  size_t count_ = 0;
+};
+
+// The Rice parameter that codes `z` in about the fewest bits (escapes aside).
 int BestRiceParameter(const std::vector<uint64_t>& z) {
+  if (z.empty()) return 0;
   uint64_t total = 0;
   for (uint64_t v : z) total += v;
-  const uint64_t mean = z.empty() ? 0 : total / z.size();
+  const uint64_t mean = total / z.size();
   int guess = 0;
-  while (guess < 56 && (uint64_t{1} << (guess + 1)) <= mean) ++guess;
-  int best = guess;
+  while (guess < 55 && (uint64_t{1} << (guess + 1)) <= mean) ++guess;
+  const int first = std::max(0, guess - 2);
+  uint64_t quotients[4] = {0, 0, 0, 0};
+  for (uint64_t v : z) {
+    for (int j = 0; j < 4; ++j) quotients[j] += v >> (first + j);
+  }
+  int best = first;
   uint64_t best_bits = UINT64_MAX;
-  for (int k = std::max(0, guess - 2); k <= std::min(56, guess + 1); ++k) {
-    uint64_t bits = 0;
-    for (uint64_t v : z) {
-      const uint64_t q = v >> k;
-      bits += q >= kRiceEscape ? kRiceEscape + 64 : q + 1 + k;
-    }
+  for (int j = 0; j < 4; ++j) {
+    const uint64_t bits = quotients[j] + z.size() * static_cast<uint64_t>(first + j + 1);
     if (bits < best_bits) {
       best_bits = bits;
-      best = k;
+      best = first + j;
     }
   }
   return best;
@@ -181,9 +196,11 @@ std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
     }
     for (uint32_t b = 0; b < bins; ++b) {
       const uint64_t* col = &columns[b * n];
-      auto column = [col](size_t i) { return col[i]; };
+      Predictor predictor;
+      predictor.Push(col[0]);
       for (size_t i = 1; i < n; ++i) {
-        z[i - 1] = codec::ZigZag(static_cast<int64_t>(column(i) - Predict(column, i)));
+        z[i - 1] = codec::ZigZag(static_cast<int64_t>(col[i] - predictor.Next()));
+        predictor.Push(col[i]);
       }
       const int k = BestRiceParameter(z);
       bits.Put(static_cast<uint64_t>(k), 6);
@@ -248,11 +265,14 @@ absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view b
   for (uint32_t b = 0; b < bins; ++b) {
     uint64_t k;
     if (!bits.Get(6, &k) || k > 56) return Corrupt("bad rice parameter");
-    auto column = [&](size_t i) { return steps[i].values.counts[b]; };
+    Predictor predictor;
+    predictor.Push(steps[0].values.counts[b]);
     for (size_t i = 1; i < n; ++i) {
       uint64_t z;
       if (!bits.GetRice(static_cast<int>(k), &z)) return Corrupt("truncated counts");
-      steps[i].values.counts[b] = Predict(column, i) + static_cast<uint64_t>(codec::UnZigZag(z));
+      const uint64_t count = predictor.Next() + static_cast<uint64_t>(codec::UnZigZag(z));
+      steps[i].values.counts[b] = count;
+      predictor.Push(count);
     }
   }
   if (bits.consumed() != bit_data.size()) return Corrupt("trailing bytes");

@@ -9,5 +9,5 @@ actiscope_cc_library(NAME actiscope_store
        zstd::libzstd_shared)
 
 actiscope_cc_test(NAME store_test
-  SRCS series_block_test.cc sqlite_store_test.cc
+  SRCS series_block_test.cc sqlite_store_test.cc heatmap_reader_test.cc bit_stream_test.cc
   DEPS actiscope_store Threads::Threads)

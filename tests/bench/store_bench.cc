@@ -7,7 +7,7 @@
 // between steps are as noisy as real ones.
 //
 // Usage: store_bench [--quick] [--dir=/tmp] [--keep (stop after the first write, keep the file)]
-//                    [--page_size=32768]
+//                    [--page_size=32768] [--elements=100000 (per histogram)]
 #include <sys/stat.h>
 #include <time.h>
 
@@ -32,7 +32,7 @@ namespace {
 constexpr uint32_t kBins = 40;
 constexpr double kLo = -4;
 constexpr double kHi = 4;
-constexpr uint64_t kElements = 100000;
+uint64_t elements_per_histogram = 100000;
 
 class Generator {
  public:
@@ -54,13 +54,13 @@ class Generator {
       const double x = expected + std::sqrt(expected) * normal_(rng_);
       return static_cast<uint64_t>(std::max(0.0, std::round(x)));
     };
-    v.below = noisy(kElements * cdf(kLo));
-    v.above = noisy(kElements * (1 - cdf(kHi)));
+    v.below = noisy(elements_per_histogram * cdf(kLo));
+    v.above = noisy(elements_per_histogram * (1 - cdf(kHi)));
     v.elements = v.below + v.above;
     for (uint32_t b = 0; b < kBins; ++b) {
       const double a = kLo + (kHi - kLo) * b / kBins;
       const double z = kLo + (kHi - kLo) * (b + 1) / kBins;
-      v.counts[b] = noisy(kElements * (cdf(z) - cdf(a)));
+      v.counts[b] = noisy(elements_per_histogram * (cdf(z) - cdf(a)));
       v.elements += v.counts[b];
     }
     const double n = static_cast<double>(v.elements);
@@ -254,12 +254,14 @@ int main(int argc, char** argv) {
     if (arg == "--keep") keep = true;
     if (absl::StartsWith(arg, "--dir=")) dir = arg.substr(6);
     if (absl::StartsWith(arg, "--page_size=")) page_size = std::stoi(arg.substr(12));
+    if (absl::StartsWith(arg, "--elements=")) elements_per_histogram = std::stoull(arg.substr(11));
   }
   const std::string path = dir + "/actiscope_store_bench.db";
   const int64_t steps = quick ? 10000 : 100000;
   const int64_t heatmap_steps = quick ? 100000 : 1000000;
 
-  absl::PrintF("store_bench: 16 layers, 40 bins, ~100k elements per histogram\n");
+  absl::PrintF("store_bench: 16 layers, 40 bins, ~%d elements per histogram, %d B pages\n",
+               elements_per_histogram, page_size);
   for (bool durable : {true, false}) {
     for (int64_t per_write : {64, 8}) {
       const int64_t n = per_write == 64 ? steps : steps / 5;
