@@ -81,6 +81,24 @@ void ExpectStoredExactlyOnce(const std::string& address, const std::string& run_
   }
 }
 
+// Waits until the server stores at least one step of layer0 of `run_id`.
+bool WaitForFirstStep(const std::string& address, const std::string& run_id) {
+  auto query = v1::Query::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    v1::GetHeatmapRequest request;
+    request.set_run_id(run_id);
+    request.set_layer("layer0");
+    v1::Heatmap heatmap;
+    if (query->GetHeatmap(&context, request, &heatmap).ok() && heatmap.columns_size() > 0) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
 TEST(ReporterServerTest, ServerKilledAndRestartedMidStreamStoresEveryFrameOnce) {
   const std::string dir = TempDir();
   std::unique_ptr<ServerProcess> server = StartServer(dir, 0);
@@ -93,7 +111,9 @@ TEST(ReporterServerTest, ServerKilledAndRestartedMidStreamStoresEveryFrameOnce) 
   options.flush_interval = absl::Milliseconds(10);
   auto reporter = Reporter::Start(options);
   ASSERT_TRUE(reporter.ok()) << reporter.status();
-  RecordSteps(reporter->get(), 0, 40);
+  RecordSteps(reporter->get(), 0, 20);
+  ASSERT_TRUE(WaitForFirstStep(server->grpc_address(), "killed-server"));
+  RecordSteps(reporter->get(), 20, 40);  // Streaming while the server dies.
   server->Stop(absl::ZeroDuration());
   RecordSteps(reporter->get(), 40, 80);
   server = StartServer(dir, port);
