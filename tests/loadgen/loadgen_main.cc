@@ -19,6 +19,7 @@ ABSL_FLAG(std::string, kinds, "activation", "Comma-separated: activation, gradie
 ABSL_FLAG(int, steps_per_push, 64, "Steps per Push batch");
 ABSL_FLAG(std::string, run_prefix, "load", "Run ids are PREFIX-<client>");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the synthetic data");
+ABSL_FLAG(double, noise, 0.02, "Step-to-step jitter of each distribution, fraction of its spread");
 ABSL_FLAG(double, live_rate, 0, "Steps per second per client; 0 sends as fast as possible");
 ABSL_FLAG(int, max_in_flight, 8, "Unacknowledged batches per stream");
 ABSL_FLAG(bool, prebuild, false, "Build all batches before the clock starts");
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   options.run.steps = absl::GetFlag(FLAGS_steps);
   options.run.bins = absl::GetFlag(FLAGS_bins);
   options.run.seed = absl::GetFlag(FLAGS_seed);
+  options.run.noise = absl::GetFlag(FLAGS_noise);
   options.run.kinds.clear();
   for (absl::string_view kind : absl::StrSplit(absl::GetFlag(FLAGS_kinds), ',')) {
     if (kind == "activation") {

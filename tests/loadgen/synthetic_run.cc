@@ -100,8 +100,8 @@ SyntheticHistogram SyntheticRun::Histogram(int layer, v1::Kind kind, int64_t ste
   const uint64_t h = FrameHash(options_.seed, run_index_, layer, kind, step);
   double sigma = m.std0 * std::pow(m.std_end, std::min(t, 1.0)) * scale;
   double mu = (m.mean0 + m.mean_drift * m.std0 * std::min(t, 1.0)) * scale;
-  mu += 0.02 * sigma * (Unit(Mix(h ^ 1)) - 0.5);
-  sigma *= 1.0 + 0.02 * (Unit(Mix(h ^ 2)) - 0.5);
+  mu += options_.noise * sigma * (Unit(Mix(h ^ 1)) - 0.5);
+  sigma *= 1.0 + options_.noise * (Unit(Mix(h ^ 2)) - 0.5);
 
   SyntheticHistogram out;
   v1::HistogramStats& s = out.stats;

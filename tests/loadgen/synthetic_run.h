@@ -33,6 +33,10 @@ struct SyntheticRunOptions {
   // The length of the run: drifts and collapses play out over this many steps.
   int64_t steps = 1000;
   std::vector<v1::Kind> kinds = {v1::KIND_ACTIVATION};
+  // Step-to-step jitter of each histogram's mean and spread, as a fraction of the spread (about
+  // what batch sampling noise does to real activations at 2%). Smaller values give smoother,
+  // more compressible counts.
+  double noise = 0.02;
 };
 
 // One generated histogram: the frame's counts and stats.
