@@ -1,0 +1,123 @@
+// Client overhead on a real training step (issue 3's figure): a ResNet-18 step (forward,
+// backward, AdamW) with 5 activation probes of 40 bins on every step, against the same step
+// without probes. Blocks of steps alternate (baseline, instrumented, baseline, ...) in one
+// process on one model, so drift in machine load hits both sides alike. The reporter writes to an
+// offline spool in a temporary directory (or streams to --server); the time measured is the
+// training thread's wall time per step, so the reporter thread's work counts only where it
+// competes for the cores.
+//
+//   trainer_overhead_bench [--width=64] [--batch_size=64] [--blocks=10] [--steps_per_block=3]
+//                          [--server=HOST:PORT]
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "actiscope/client/reporter.h"
+#include "trainer/probes.h"
+#include "trainer/resnet.h"
+
+ABSL_FLAG(int64_t, width, 64, "ResNet-18 base channel count");
+ABSL_FLAG(int64_t, batch_size, 64, "Images per step");
+ABSL_FLAG(int, blocks, 10, "Blocks per side");
+ABSL_FLAG(int, steps_per_block, 3, "Steps per block");
+ABSL_FLAG(std::string, server, "", "Stream to this collector instead of an offline spool");
+
+namespace actiscope::trainer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+int Main() {
+  const int64_t width = absl::GetFlag(FLAGS_width);
+  const int blocks = absl::GetFlag(FLAGS_blocks);
+  const int steps_per_block = absl::GetFlag(FLAGS_steps_per_block);
+  torch::manual_seed(1);
+  ResNet18 model(width);
+  torch::optim::AdamW optimizer(model.parameters(), torch::optim::AdamWOptions(1e-3));
+  const torch::Tensor images = torch::randn({absl::GetFlag(FLAGS_batch_size), 1, 28, 28});
+  const torch::Tensor labels = torch::randint(0, 10, {absl::GetFlag(FLAGS_batch_size)});
+
+  char pattern[] = "/tmp/actiscope-overhead-XXXXXX";
+  const std::string spool_dir = mkdtemp(pattern);
+  client::ReporterOptions reporter_options;
+  reporter_options.run.name = "trainer_overhead_bench";
+  reporter_options.spool_dir = spool_dir;
+  reporter_options.offline = absl::GetFlag(FLAGS_server).empty();
+  if (!reporter_options.offline) reporter_options.server_address = absl::GetFlag(FLAGS_server);
+  auto reporter = client::Reporter::Start(std::move(reporter_options));
+  if (!reporter.ok()) {
+    std::fprintf(stderr, "reporter: %s\n", reporter.status().ToString().c_str());
+    return 1;
+  }
+  ProbeOptions probe_options;  // conv1, conv2_x .. conv5_x; activations; 40 bins over [0, 10).
+  auto probes = Probes::Create(probe_options, &model, reporter->get());
+  if (!probes.ok()) {
+    std::fprintf(stderr, "probes: %s\n", probes.status().ToString().c_str());
+    return 1;
+  }
+
+  int64_t step = 0;
+  auto run_block = [&](bool instrumented) {
+    const Clock::time_point start = Clock::now();
+    for (int i = 0; i < steps_per_block; ++i, ++step) {
+      torch::Tensor loss = torch::cross_entropy_loss(
+          model.Forward(images, instrumented ? probes->ObserverFor(step) : OutputObserver()),
+          labels);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    }
+    return std::chrono::duration<double>(Clock::now() - start).count() / steps_per_block;
+  };
+
+  run_block(false);  // Warm-up: allocator, thread pools, first spool segment.
+  run_block(true);
+  std::vector<double> base, probed, ratios;
+  for (int b = 0; b < blocks; ++b) {
+    base.push_back(run_block(false));
+    probed.push_back(run_block(true));
+    ratios.push_back(probed.back() / base.back());
+  }
+  double base_sum = 0, probed_sum = 0;
+  for (int b = 0; b < blocks; ++b) {
+    base_sum += base[b];
+    probed_sum += probed[b];
+  }
+  const client::FinishReport finish = (*reporter)->Finish(true, absl::Seconds(30));
+  std::filesystem::remove_all(spool_dir);
+  std::printf("ResNet-18 width %lld batch %lld, %d blocks x %d steps per side, %s\n",
+              static_cast<long long>(width), static_cast<long long>(absl::GetFlag(FLAGS_batch_size)),
+              blocks, steps_per_block,
+              absl::GetFlag(FLAGS_server).empty() ? "offline spool" : "streaming");
+  std::printf("step without probes: median %.2f ms\n", 1e3 * Median(base));
+  std::printf("step with 5 probes x 40 bins: median %.2f ms\n", 1e3 * Median(probed));
+  std::printf("overhead ratio (total): %.4f   (median of block ratios: %.4f)   goal <= 1.01\n",
+              probed_sum / base_sum, Median(ratios));
+  std::printf("frames: acked %llu, spooled %llu, dropped %llu\n",
+              static_cast<unsigned long long>(finish.frames_acked),
+              static_cast<unsigned long long>(finish.frames_in_spool),
+              static_cast<unsigned long long>(finish.frames_dropped));
+  return 0;
+}
+
+}  // namespace
+}  // namespace actiscope::trainer
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return actiscope::trainer::Main();
+}

@@ -1,0 +1,120 @@
+// Everything one training run is configured with, and the parsers for the flag strings that
+// train_main.cc turns into it. Plain data, no LibTorch, so the parsers test quickly.
+//
+// Flow: train_main.cc (flags) -> TrainOptions -> Train() in trainer.h.
+// Thread-safety: plain values; the parsers are pure functions.
+#ifndef ACTISCOPE_TRAINER_TRAIN_OPTIONS_H_
+#define ACTISCOPE_TRAINER_TRAIN_OPTIONS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace actiscope::trainer {
+
+enum class ModelKind { kResNet18, kSmallCnn };
+enum class OptimizerKind { kAdamOneCycle, kSgd };
+enum class DeviceChoice { kAuto, kCpu, kCuda };
+
+// One kind of histogram a probe records, with its bin layout.
+struct ProbeBins {
+  bool log_magnitude = false;  // False: linear over [lo, hi). True: |x| log-spaced over [lo, hi).
+  uint32_t bins = 40;
+  double lo = 0;
+  double hi = 10;
+};
+
+struct ProbeOptions {
+  // False: no probes at all (the uninstrumented baseline, --probes=none).
+  bool enabled = true;
+  // Probed module names (the model's stage names, or block names such as "conv2_x.0"). Empty
+  // means the model's stages except the head: for ResNet-18 the seed's conv1, conv2_x .. conv5_x.
+  std::vector<std::string> modules;
+  bool all = false;  // Probe every module the model reports, blocks and head included.
+  bool activations = true;
+  bool gradients = false;  // Gradient of the loss with respect to each probed module's output.
+  bool weights = false;    // Each probed module's weight tensors (biases and BatchNorm excluded).
+  // Defaults follow fastai's ActivationStats preset for activations (the stages end in ReLU) and
+  // symmetric ranges for gradients and weights, sized for per-sample-mean losses and Kaiming init.
+  ProbeBins activation_bins;
+  ProbeBins gradient_bins{false, 40, -1e-3, 1e-3};
+  ProbeBins weight_bins{false, 40, -0.5, 0.5};
+  int64_t every = 1;  // Record on steps where step % every == 0.
+};
+
+struct DistributedOptions {
+  uint32_t world_size = 1;
+  uint32_t rank = 0;
+  std::string master_addr = "127.0.0.1";
+  uint16_t master_port = 29500;
+};
+
+struct TrainOptions {
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  ModelKind model = ModelKind::kResNet18;
+  int64_t width = 64;  // Base channel count (ResNet-18's is 64).
+  int64_t epochs = 3;
+  int64_t max_steps = 0;    // Zero means no limit; otherwise stop after this many steps.
+  int64_t batch_size = 64;  // Per rank.
+  int64_t train_limit = 0;  // Zero means the whole training set; otherwise its first N (shuffled).
+  int64_t test_limit = 0;   // Zero means the whole test set.
+  uint64_t seed = 1;
+
+  OptimizerKind optimizer = OptimizerKind::kAdamOneCycle;
+  double lr = 1e-2;  // Peak learning rate of the one-cycle schedule, or SGD's constant rate.
+  double sgd_momentum = 0.9;
+  // Per-stage learning rates (discriminative). Empty: every stage uses `lr`. A stage not named
+  // here uses `lr` as well. Peaks of the one-cycle schedule when the optimizer is Adam.
+  std::map<std::string, double> lr_groups;
+  // Both > 0 (and lr_groups empty): per-stage rates geometric from lr_min (first stage) to
+  // lr_max (head).
+  double lr_min = 0;
+  double lr_max = 0;
+
+  ProbeOptions probes;
+  std::string run_name;
+  std::string server = "127.0.0.1:50051";
+  std::string http_address;  // For the printed link; empty: the server's host with port 8080.
+  bool offline = false;      // Spool only; `actiscope sync` delivers later.
+  std::string spool_dir;     // Empty: the client library's default.
+  DeviceChoice device = DeviceChoice::kAuto;
+  DistributedOptions distributed;
+  bool progress_tty = false;  // Draw a progress bar instead of periodic lines.
+};
+
+// "resnet18" | "small_cnn".
+absl::StatusOr<ModelKind> ParseModelKind(absl::string_view text);
+// "adam_one_cycle" | "sgd".
+absl::StatusOr<OptimizerKind> ParseOptimizerKind(absl::string_view text);
+// "auto" | "cpu" | "cuda".
+absl::StatusOr<DeviceChoice> ParseDeviceChoice(absl::string_view text);
+
+// "conv1=1e-6,conv2_x=1e-6,head=1e-2" -> {conv1: 1e-6, ...}. Names must be unique and rates
+// finite and > 0; INVALID_ARGUMENT naming the offending entry otherwise. Empty text: empty map.
+absl::StatusOr<std::map<std::string, double>> ParseLrGroups(absl::string_view text);
+
+// Rates spread geometrically from lr_min (first stage) to lr_max (last stage).
+// INVALID_ARGUMENT unless 0 < lr_min <= lr_max and `stages` is not empty.
+absl::StatusOr<std::map<std::string, double>> GeometricLrGroups(
+    const std::vector<std::string>& stages, double lr_min, double lr_max);
+
+// "LO,HI" with finite LO < HI.
+absl::StatusOr<std::pair<double, double>> ParseRange(absl::string_view text);
+
+// "conv1,conv2_x" -> those names; "" -> the model's default stages; "none" -> probes disabled.
+void ParseProbeList(absl::string_view text, ProbeOptions* opts);
+
+// Sets opts->activations/gradients/weights from "activation,gradient,weight" (at least one).
+absl::Status ParseKinds(absl::string_view text, ProbeOptions* opts);
+
+// The run spec's config map: every hyperparameter as text.
+std::map<std::string, std::string> ConfigMap(const TrainOptions& options);
+
+}  // namespace actiscope::trainer
+
+#endif  // ACTISCOPE_TRAINER_TRAIN_OPTIONS_H_

@@ -1,0 +1,251 @@
+#include "trainer/trainer.h"
+
+#include <unistd.h>
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "actiscope/client/reporter.h"
+#include "proto/status_macros.h"
+#include "trainer/distributed.h"
+#include "trainer/idx_dataset.h"
+#include "trainer/optim_schedule.h"
+#include "trainer/probes.h"
+#include "trainer/progress.h"
+#include "trainer/resnet.h"
+#include "trainer/small_cnn.h"
+
+namespace actiscope::trainer {
+namespace {
+
+constexpr absl::Duration kRendezvousTimeout = absl::Minutes(2);
+constexpr absl::Duration kFinishTimeout = absl::Seconds(30);
+constexpr int64_t kEvalBatch = 1000;
+// fastai's Adam defaults (with decoupled weight decay, as fit_one_cycle uses them).
+constexpr double kAdamBeta2 = 0.99;
+constexpr double kAdamEps = 1e-5;
+constexpr double kAdamWeightDecay = 0.01;
+
+absl::StatusOr<torch::Device> ResolveDevice(DeviceChoice choice) {
+  const bool cuda = torch::cuda::is_available();
+  if (choice == DeviceChoice::kCuda && !cuda) {
+    return absl::InvalidArgumentError("--device=cuda: this LibTorch sees no CUDA device");
+  }
+  if (choice == DeviceChoice::kCpu || !cuda) return torch::Device(torch::kCPU);
+  return torch::Device(torch::kCUDA, 0);
+}
+
+std::shared_ptr<StagedModel> MakeModel(ModelKind kind, int64_t width) {
+  if (kind == ModelKind::kSmallCnn) return std::make_shared<SmallCnn>(width);
+  return std::make_shared<ResNet18>(width);
+}
+
+// One parameter group per stage, each with its peak rate.
+absl::StatusOr<std::vector<torch::optim::OptimizerParamGroup>> ParamGroups(
+    const TrainOptions& options, const StagedModel& model, std::vector<double>* peaks) {
+  const std::vector<std::string> stages = model.StageNames();
+  std::map<std::string, double> rates = options.lr_groups;
+  if (options.lr_min > 0 || options.lr_max > 0) {
+    if (!rates.empty()) return absl::InvalidArgumentError("give --lr_groups or --lr_min/--lr_max");
+    ACTISCOPE_ASSIGN_OR_RETURN(rates, GeometricLrGroups(stages, options.lr_min, options.lr_max));
+  }
+  for (const auto& [name, rate] : rates) {
+    if (std::find(stages.begin(), stages.end(), name) == stages.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--lr_groups: the model has no stage \"", name, "\""));
+    }
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  for (const std::string& stage : stages) {
+    const auto it = rates.find(stage);
+    peaks->push_back(it == rates.end() ? options.lr : it->second);
+    groups.emplace_back(model.StageParameters(stage));
+  }
+  return groups;
+}
+
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(
+    const TrainOptions& options, std::vector<torch::optim::OptimizerParamGroup> groups) {
+  if (options.optimizer == OptimizerKind::kSgd) {
+    return std::make_unique<torch::optim::SGD>(
+        std::move(groups), torch::optim::SGDOptions(options.lr).momentum(options.sgd_momentum));
+  }
+  return std::make_unique<torch::optim::AdamW>(
+      std::move(groups), torch::optim::AdamWOptions(options.lr)
+                             .betas({0.95, kAdamBeta2})
+                             .eps(kAdamEps)
+                             .weight_decay(kAdamWeightDecay));
+}
+
+void ApplySchedule(const ScheduleValue& value, const std::vector<double>& peaks,
+                   torch::optim::Optimizer* optimizer) {
+  auto& groups = optimizer->param_groups();
+  for (size_t i = 0; i < groups.size(); ++i) {
+    groups[i].options().set_lr(peaks[i] * value.lr_scale);
+    if (auto* adam = dynamic_cast<torch::optim::AdamWOptions*>(&groups[i].options())) {
+      adam->betas({value.beta1, kAdamBeta2});
+    }
+  }
+}
+
+double TestErrorRate(StagedModel* model, const torch::Tensor& images, const torch::Tensor& labels,
+                     torch::Device device) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  int64_t wrong = 0;
+  for (int64_t start = 0; start < images.size(0); start += kEvalBatch) {
+    const int64_t end = std::min(images.size(0), start + kEvalBatch);
+    torch::Tensor logits = model->Forward(images.slice(0, start, end).to(device), {});
+    wrong += logits.argmax(1).ne(labels.slice(0, start, end).to(device)).sum().item<int64_t>();
+  }
+  model->train();
+  return images.size(0) > 0 ? static_cast<double>(wrong) / static_cast<double>(images.size(0))
+                            : 0;
+}
+
+double ParameterChecksum(const StagedModel& model) {
+  double sum = 0;
+  for (const torch::Tensor& p : model.parameters()) sum += p.to(torch::kDouble).sum().item<double>();
+  return sum;
+}
+
+absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
+  ACTISCOPE_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(options.device));
+  ACTISCOPE_ASSIGN_OR_RETURN(Dataset data, LoadDataset(options.data_dir));
+  torch::manual_seed(options.seed);
+  if (options.train_limit > 0 && options.train_limit < data.train_images.size(0)) {
+    torch::Tensor subset = torch::randperm(data.train_images.size(0)).slice(0, 0, options.train_limit);
+    data.train_images = data.train_images.index_select(0, subset);
+    data.train_labels = data.train_labels.index_select(0, subset);
+  }
+  if (options.test_limit > 0 && options.test_limit < data.test_images.size(0)) {
+    data.test_images = data.test_images.slice(0, 0, options.test_limit);
+    data.test_labels = data.test_labels.slice(0, 0, options.test_limit);
+  }
+  const uint32_t world = options.distributed.world_size;
+  const uint32_t rank = options.distributed.rank;
+  const int64_t steps_per_epoch = data.train_images.size(0) / world / options.batch_size;
+  if (steps_per_epoch < 1 || options.epochs < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no training steps: ", data.train_images.size(0), " images over ", world,
+        " ranks at batch size ", options.batch_size, " for ", options.epochs, " epochs"));
+  }
+  int64_t total_steps = steps_per_epoch * options.epochs;
+  if (options.max_steps > 0) total_steps = std::min(total_steps, options.max_steps);
+
+  std::shared_ptr<StagedModel> model = MakeModel(options.model, options.width);
+  model->to(device);
+  std::vector<double> peaks;
+  ACTISCOPE_ASSIGN_OR_RETURN(auto groups, ParamGroups(options, *model, &peaks));
+  std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(options, std::move(groups));
+  const OneCycleSchedule schedule(total_steps);
+
+  std::unique_ptr<ProcessGroup> process_group;
+  if (world > 1) {
+    ACTISCOPE_ASSIGN_OR_RETURN(process_group,
+                               ProcessGroup::Connect(options.distributed, kRendezvousTimeout));
+    ACTISCOPE_RETURN_IF_ERROR(process_group->BroadcastFromRankZero(model->parameters()));
+    ACTISCOPE_RETURN_IF_ERROR(process_group->BroadcastFromRankZero(model->buffers()));
+  }
+
+  client::ReporterOptions reporter_options;
+  reporter_options.server_address = options.server;
+  reporter_options.spool_dir = options.spool_dir;
+  reporter_options.offline = options.offline;
+  reporter_options.run.name = options.run_name;
+  reporter_options.run.config = ConfigMap(options);
+  reporter_options.run.device = device.str();
+  reporter_options.run.world_size = world;
+  reporter_options.run.rank = rank;
+  if (process_group != nullptr && rank != 0) {
+    ACTISCOPE_ASSIGN_OR_RETURN(reporter_options.run.run_id,
+                               process_group->ShareFromRankZero("actiscope/run_id", ""));
+  }
+  ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<client::Reporter> reporter,
+                             client::Reporter::Start(std::move(reporter_options)));
+  if (process_group != nullptr && rank == 0) {
+    ACTISCOPE_RETURN_IF_ERROR(
+        process_group->ShareFromRankZero("actiscope/run_id", reporter->run_id()).status());
+  }
+  // Any early return or exception below reports the run as failed.
+  struct FailUnlessFinished {
+    client::Reporter* reporter;
+    ~FailUnlessFinished() { reporter->Finish(/*succeeded=*/false, kFinishTimeout); }
+  } fail_unless_finished{reporter.get()};
+  ACTISCOPE_ASSIGN_OR_RETURN(Probes probes,
+                             Probes::Create(options.probes, model.get(), reporter.get()));
+
+  TrainResult result;
+  result.run_id = reporter->run_id();
+  Progress progress(stdout, options.progress_tty);
+  const bool print = rank == 0;
+  absl::Duration train_time;
+  int64_t step = 0;
+  const std::vector<torch::Tensor> parameters = model->parameters();
+  for (int64_t epoch = 0; epoch < options.epochs && step < total_steps; ++epoch) {
+    const int64_t epoch_steps = std::min(steps_per_epoch, total_steps - step);
+    if (print) progress.StartEpoch(epoch, options.epochs, epoch_steps);
+    const absl::Time epoch_start = absl::Now();
+    const torch::Tensor order =
+        torch::randperm(data.train_images.size(0)).slice(0, rank, c10::nullopt, world);
+    double loss_sum = 0;
+    for (int64_t i = 0; i < epoch_steps; ++i, ++step) {
+      const ScheduleValue value = options.optimizer == OptimizerKind::kAdamOneCycle
+                                      ? schedule.At(step)
+                                      : ScheduleValue{1, options.sgd_momentum};
+      ApplySchedule(value, peaks, optimizer.get());
+      const torch::Tensor batch = order.slice(0, i * options.batch_size, (i + 1) * options.batch_size);
+      const torch::Tensor images = data.train_images.index_select(0, batch).to(device);
+      const torch::Tensor labels = data.train_labels.index_select(0, batch).to(device);
+      torch::Tensor loss =
+          torch::cross_entropy_loss(model->Forward(images, probes.ObserverFor(step)), labels);
+      optimizer->zero_grad();
+      loss.backward();
+      if (process_group != nullptr) {
+        ACTISCOPE_RETURN_IF_ERROR(process_group->AverageGradients(parameters));
+      }
+      optimizer->step();
+      probes.RecordWeights(step);
+      const double loss_value = loss.item<double>();
+      loss_sum += loss_value;
+      reporter->RecordScalar(step, "loss", loss_value);
+      reporter->RecordScalar(step, "lr", peaks.back() * value.lr_scale);
+      if (print) progress.Step(i + 1, loss_value);
+    }
+    train_time += absl::Now() - epoch_start;
+    result.last_train_loss = loss_sum / static_cast<double>(epoch_steps);
+    result.test_error_rate = TestErrorRate(model.get(), data.test_images, data.test_labels, device);
+    reporter->RecordScalar(step - 1, "train_loss", result.last_train_loss);
+    reporter->RecordScalar(step - 1, "test_error_rate", result.test_error_rate);
+    reporter->RecordScalar(step - 1, "test_accuracy", 1 - result.test_error_rate);
+    if (print) progress.EndEpoch(result.last_train_loss, result.test_error_rate);
+  }
+  result.steps = step;
+  result.steps_per_second = static_cast<double>(step) / absl::ToDoubleSeconds(train_time);
+  result.parameter_checksum = ParameterChecksum(*model);
+  const client::FinishReport finish = reporter->Finish(/*succeeded=*/true, kFinishTimeout);
+  result.frames_acked = finish.frames_acked;
+  result.frames_in_spool = finish.frames_in_spool;
+  result.frames_dropped = finish.frames_dropped;
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<TrainResult> Train(const TrainOptions& options) {
+  try {
+    return TrainOrThrow(options);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("training failed: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("training failed: ", e.what()));
+  }
+}
+
+}  // namespace actiscope::trainer
