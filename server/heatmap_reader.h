@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "server/histogram_sums.h"
 #include "server/sqlite_handle.h"
+#include "server/store_types.h"
 
 namespace actiscope::server {
 
@@ -69,6 +70,13 @@ absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series,
 // uses it to rebuild a series' open summary buckets after a restart or a resume.
 absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& series,
                                            int64_t from, int64_t to);
+
+// The heatmap of `query` for the run `run_key` (resolved by the caller, inside the same read
+// transaction): NOT_FOUND when the run lacks the layer/kind (or rank), INVALID_ARGUMENT for
+// max_columns outside 1..10000, a negative from_step, or from_step after an explicit to_step.
+// `segments_only` sums segments even where summaries would do.
+absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
+                                     bool segments_only);
 
 }  // namespace actiscope::server
 
