@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -87,7 +88,11 @@ absl::Status Commands::Heatmap(const HeatmapArgs& args) {
   request.set_from_step(args.from_step);
   request.set_to_step(args.to_step);
   int columns = args.columns;
-  if (columns == 0 && !options_.json) columns = PlotColumns(options_.terminal_width);
+  if (!options_.json) {
+    // The picture has one character per column: never ask for more than fit.
+    const int fit = PlotColumns(options_.terminal_width);
+    columns = columns == 0 ? fit : std::min(columns, fit);
+  }
   request.set_max_columns(static_cast<uint32_t>(columns));
   if (args.rank >= 0) {
     request.set_has_rank(true);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
+#include "cli/terminal_heatmap.h"
 #include "gtest/gtest.h"
 
 namespace actiscope::cli {
@@ -165,6 +166,13 @@ TEST_F(CommandsTest, HeatmapWithoutJsonDrawsColourAndMergesRanksByDefault) {
   EXPECT_FALSE(service_.last_heatmap().has_rank());
   EXPECT_GT(service_.last_heatmap().max_columns(), 0u);
   EXPECT_TRUE(absl::StrContains(out_.str(), "\x1b[38;2;")) << out_.str();
+}
+
+TEST_F(CommandsTest, HeatmapPictureAsksForNoMoreColumnsThanFitTheTerminal) {
+  CommandFlags flags;
+  flags.heatmap.columns = 5000;
+  ASSERT_TRUE(Run({"heatmap", "r1", "conv1"}, false, flags).ok());
+  EXPECT_EQ(service_.last_heatmap().max_columns(), static_cast<uint32_t>(PlotColumns(100)));
 }
 
 TEST_F(CommandsTest, HeatmapRejectsAnUnknownKindBeforeCallingTheServer) {

@@ -75,6 +75,7 @@ std::string RenderTerminalHeatmap(const v1::Heatmap& heatmap,
     return Viridis(log_max > 0 ? std::log1p(static_cast<double>(count)) / log_max : 0.0);
   };
   auto value_at = [&](int slot_edge) { return edges[std::min(bins, slot_edge * group)]; };
+  const bool log_scale = heatmap.layout().scale() == v1::BIN_SCALE_LOG_MAGNITUDE;
 
   const int64_t first_step = heatmap.columns(0).step_from();
   const int64_t last_step = heatmap.columns(ncols - 1).step_to();
@@ -86,7 +87,9 @@ std::string RenderTerminalHeatmap(const v1::Heatmap& heatmap,
   for (int r = rows - 1; r >= 0; --r) {
     // Every fourth row from the bottom, and the top row unless that crowds the one below.
     const bool labelled = r % 4 == 0 || (r == rows - 1 && r % 4 >= 2);
-    const double centre = (value_at(2 * r) + value_at(std::min(slots, 2 * r + 2))) / 2;
+    const double low = value_at(2 * r), high = value_at(std::min(slots, 2 * r + 2));
+    // The row's middle value: geometric for log-magnitude bins, whose edges are log-spaced.
+    const double centre = log_scale && low > 0 ? std::sqrt(low * high) : (low + high) / 2;
     if (labelled) {
       absl::StrAppend(&out, absl::StrFormat("%*.3g \u2524", kLabelWidth, centre));
     } else {

@@ -87,6 +87,15 @@ TEST(TerminalHeatmapTest, LabelsStepsAndBinValues) {
   EXPECT_TRUE(absl::StrContains(lines[0], "activation"));
 }
 
+TEST(TerminalHeatmapTest, LabelsLogMagnitudeRowsWithGeometricMiddles) {
+  v1::Heatmap heatmap = OneBinHeatmap(2, 3, 0);
+  heatmap.mutable_layout()->set_scale(v1::BIN_SCALE_LOG_MAGNITUDE);
+  heatmap.clear_bin_edges();
+  for (double edge : {1e-4, 1e-3, 1e-2}) heatmap.add_bin_edges(edge);
+  const std::string text = RenderTerminalHeatmap(heatmap, {});
+  EXPECT_TRUE(absl::StrContains(text, "0.001 \u2524")) << text;
+}
+
 TEST(TerminalHeatmapTest, SumsBinsWhenTheyOutnumberTheRows) {
   TerminalHeatmapOptions options;
   options.max_rows = 20;
