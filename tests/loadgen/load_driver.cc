@@ -232,10 +232,11 @@ class Client {
   int64_t batch_count_ = 0;
 };
 
-absl::Duration Percentile(std::vector<absl::Duration>* sorted, double q) {
-  if (sorted->empty()) return absl::ZeroDuration();
-  const size_t i = std::min(sorted->size() - 1, static_cast<size_t>(q * sorted->size()));
-  return (*sorted)[i];
+// The q-quantile (0 <= q <= 1) of ascending `sorted`; zero when it is empty.
+absl::Duration Percentile(const std::vector<absl::Duration>& sorted, double q) {
+  if (sorted.empty()) return absl::ZeroDuration();
+  const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
+  return sorted[i];
 }
 
 }  // namespace
@@ -284,8 +285,8 @@ absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options) {
   std::sort(latencies.begin(), latencies.end());
   report.elapsed = end > start ? end - start : absl::ZeroDuration();
   report.client_cpu = ProcessCpu() - gate.cpu_at_start();
-  report.ack_p50 = Percentile(&latencies, 0.50);
-  report.ack_p99 = Percentile(&latencies, 0.99);
+  report.ack_p50 = Percentile(latencies, 0.50);
+  report.ack_p99 = Percentile(latencies, 0.99);
   return report;
 }
 
