@@ -2,8 +2,11 @@
 
 #include <zstd.h>
 
+#include <tuple>
+
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "proto/bin_layout.h"
 #include "proto/status_macros.h"
@@ -19,6 +22,10 @@ void PutVarint(uint64_t value, std::string* out) {
 }
 
 bool GetVarint(absl::string_view data, size_t* pos, uint64_t* value) {
+  if (*pos < data.size() && static_cast<uint8_t>(data[*pos]) < 0x80) {
+    *value = static_cast<uint8_t>(data[(*pos)++]);
+    return true;
+  }
   uint64_t result = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     if (*pos >= data.size()) return false;
@@ -84,13 +91,15 @@ absl::Status FrameError(int index, const v1::Frame& frame, absl::string_view wha
 absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
     const v1::FrameBatch& batch) {
   std::vector<std::vector<uint64_t>> decoded(batch.frames_size());
-  std::map<std::tuple<std::string, int, uint32_t>, int> last_index;
+  absl::flat_hash_map<std::tuple<absl::string_view, int, uint32_t>, int> last_index;
+  last_index.reserve(64);
   for (int i = 0; i < batch.frames_size(); ++i) {
     const v1::Frame& frame = batch.frames(i);
     if (absl::Status s = ValidateLayout(frame.layout()); !s.ok()) {
       return FrameError(i, frame, s.message());
     }
-    auto key = std::make_tuple(frame.layer(), static_cast<int>(frame.kind()), frame.rank());
+    auto key = std::make_tuple(absl::string_view(frame.layer()), static_cast<int>(frame.kind()),
+                               frame.rank());
     absl::Span<const uint64_t> base;
     if (frame.delta()) {
       auto it = last_index.find(key);
@@ -115,7 +124,7 @@ absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
                                      "above + nonfinite = ",
                                      total, " but elements = ", st.elements()));
     }
-    last_index[std::move(key)] = i;
+    last_index[key] = i;
   }
   return decoded;
 }
