@@ -147,7 +147,7 @@ class Reporter::Impl {
     report.frames_dropped = counts.frames_dropped;
     report.frames_in_spool = counts.frames_unacked;
     report.all_delivered = delivered && counts.frames_dropped == 0 && counts.frames_unacked == 0;
-    if (!report.all_delivered) {
+    if (!report.all_delivered && (!options_.offline || report.frames_dropped > 0)) {
       log_.Log("finish", absl::StrCat("run ", run_.run_id(), ": ", report.frames_acked,
                                       " frames delivered, ", report.frames_in_spool,
                                       " left in the spool, ", report.frames_dropped, " dropped"));
