@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,9 @@ absl::StatusOr<Result> Measure(double noise) {
   char pattern[] = "/tmp/actiscope-ingest-XXXXXX";
   const std::string dir = mkdtemp(pattern);
   const std::string db = dir + "/ingest.db";
+  // Removes the database and logs however this returns (errors carry the server's log).
+  const std::unique_ptr<const std::string, void (*)(const std::string*)> cleanup(
+      &dir, [](const std::string* path) { std::filesystem::remove_all(*path); });
   actiscope::testing::ServerProcessOptions server_options;
   server_options.binary = absl::GetFlag(FLAGS_server_bin);
   server_options.db = db;
@@ -114,7 +118,6 @@ absl::StatusOr<Result> Measure(double noise) {
   }
   result.report = *std::move(report);
   result.db_bytes = FileSize(db) + FileSize(db + "-wal") + FileSize(db + "-shm");
-  std::filesystem::remove_all(dir);
   return result;
 }
 
