@@ -1,10 +1,10 @@
 #include "client/collector_session.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include <algorithm>
 
 namespace actiscope::client {
 

@@ -18,7 +18,6 @@
 namespace actiscope::client {
 namespace {
 
-
 // Unpacks slots (bins + 3) then the stats from a float64 CPU tensor.
 HistogramResult Unpack(const at::Tensor& host, uint32_t bins) {
   const double* p = host.data_ptr<double>();
@@ -56,8 +55,7 @@ at::Tensor PackedHistogram(const at::Tensor& values, const HistogramPlan& plan) 
     pos = pos - at::lt(v, edges.index_select(0, pos)).to(at::kLong) +
           at::ge(v, edges.index_select(0, pos + 1)).to(at::kLong);
   }
-  const at::Tensor slots =
-      at::where(finite, pos, at::full({}, bins + 2, pos.options()));
+  const at::Tensor slots = at::where(finite, pos, at::full({}, bins + 2, pos.options()));
   const at::Tensor counts = at::bincount(slots, {}, bins + 3).to(at::kDouble);
   const float inf = std::numeric_limits<float>::infinity();
   const at::Tensor xf = at::where(finite, x, at::zeros({}, x.options())).to(at::kDouble);
@@ -110,8 +108,8 @@ class EventHistogram : public PendingHistogram {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(
-    const at::Tensor& values, const BinSpec& spec) {
+absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at::Tensor& values,
+                                                                        const BinSpec& spec) {
   if (absl::Status s = ValidateBinSpec(spec); !s.ok()) return s;
   const at::ScalarType dtype = values.scalar_type();
   if (dtype != at::kFloat && dtype != at::kHalf && dtype != at::kBFloat16) {
@@ -134,16 +132,16 @@ absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(
     if (!device.is_cuda()) {
       return std::make_unique<ReadyHistogram>(Unpack(packed.to(at::kCPU), plan.bins));
     }
-    at::Tensor host = at::empty(packed.sizes(), packed.options().device(at::kCPU).pinned_memory(true));
+    at::Tensor host =
+        at::empty(packed.sizes(), packed.options().device(at::kCPU).pinned_memory(true));
     host.copy_(packed, /*non_blocking=*/true);
-    const c10::Stream stream =
-        c10::impl::getDeviceGuardImpl(device.type())->getStream(device);
+    const c10::Stream stream = c10::impl::getDeviceGuardImpl(device.type())->getStream(device);
     c10::Event event(device.type());
     event.record(stream);
     return std::make_unique<EventHistogram>(std::move(host), std::move(event), plan.bins);
   } catch (const c10::Error& e) {
-    return absl::InternalError(absl::StrCat("histogram on ", values.device().str(), ": ",
-                                            e.what_without_backtrace()));
+    return absl::InternalError(
+        absl::StrCat("histogram on ", values.device().str(), ": ", e.what_without_backtrace()));
   }
 }
 

@@ -32,8 +32,8 @@ class PendingHistogram {
 // Starts the histogram of `values` (float32/float16/bfloat16, any device) with the op path.
 // On a CPU tensor the result is computed before returning. INVALID_ARGUMENT for a bad spec
 // or dtype; INTERNAL when LibTorch fails.
-absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(
-    const at::Tensor& values, const BinSpec& spec);
+absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at::Tensor& values,
+                                                                        const BinSpec& spec);
 
 // The histogram the reporter records: a CPU tensor is histogrammed now by the kernel
 // (ComputeHistogram, all intra-op threads), any other device through LaunchDeviceHistogram.

@@ -17,8 +17,8 @@ const BinSpec kLog{BinSpec::Scale::kLogMagnitude, 48, 1e-8, 1e4};
 at::Tensor Adversarial() {
   const float inf = std::numeric_limits<float>::infinity();
   at::manual_seed(8);
-  at::Tensor special = at::tensor({std::numeric_limits<float>::quiet_NaN(), inf, -inf, 0.0f,
-                                   -0.0f, 1e-40f, -2.0f, 3.0f, 1.875f, 1e-8f, 1e4f, 1e30f});
+  at::Tensor special = at::tensor({std::numeric_limits<float>::quiet_NaN(), inf, -inf, 0.0f, -0.0f,
+                                   1e-40f, -2.0f, 3.0f, 1.875f, 1e-8f, 1e4f, 1e30f});
   return at::cat({special, at::randn({5000}) * 2});
 }
 

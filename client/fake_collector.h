@@ -90,8 +90,8 @@ class FakeCollector {
         dropped_ += request.dropped_frames();
         for (int i = 0; i < batch->frames_size(); ++i) {
           const v1::Frame& f = batch->frames(i);
-          Stored& stored = frames_[FrameKey(request.run_id(), f.layer(), f.kind(), f.rank(),
-                                            f.step())];
+          Stored& stored =
+              frames_[FrameKey(request.run_id(), f.layer(), f.kind(), f.rank(), f.step())];
           if (stored.received++ == 0) {
             stored.counts = (*counts)[i];
             stored.stats = f.stats();

@@ -99,8 +99,8 @@ HistogramPlan::HistogramPlan(const BinSpec& s)
   origin = static_cast<float>(origin_d);
   scale = static_cast<float>(scale_d);
   near_edge = static_cast<float>(4 * error + (bins + 2) * 2.4e-7 + 1e-6);
-  exact_only = !std::isfinite(origin) || !std::isfinite(scale) || scale <= 0 ||
-               !(near_edge < 0.25f);
+  exact_only =
+      !std::isfinite(origin) || !std::isfinite(scale) || scale <= 0 || !(near_edge < 0.25f);
 }
 
 uint32_t ExactSlot(const HistogramPlan& plan, float x, int32_t guess) {
@@ -166,8 +166,8 @@ void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc) 
     int32_t guess = 0;
     if (!plan.exact_only) {
       const float t = plan.log_scale ? std::log2(std::abs(x)) : x;
-      const float pos = std::clamp((t - plan.origin) * plan.scale, -1.0f,
-                                   static_cast<float>(plan.bins));
+      const float pos =
+          std::clamp((t - plan.origin) * plan.scale, -1.0f, static_cast<float>(plan.bins));
       guess = static_cast<int32_t>(std::floor(pos)) + 1;
     }
     ++acc->slots[ExactSlot(plan, x, guess)];

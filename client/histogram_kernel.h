@@ -53,11 +53,17 @@ struct HistogramAccumulator {
   float max;  // -inf until a finite value is seen.
   double sum = 0;
   double sum_squares = 0;
+  // Kernel scratch, kept across Add calls so that small blocks allocate nothing.
+  std::vector<uint32_t> scratch_counts;
+  std::vector<uint32_t> scratch_deferred;
 };
 
 // The kernels: add `n` values to `acc`.
 void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);
 void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc);
+
+// Converts n IEEE half-precision values to float (F16C when the processor has it).
+void HalfToFloat(const uint16_t* in, size_t n, float* out);
 
 // Exact slot of the finite `x` by comparison with plan.edges, starting from slot `guess`.
 uint32_t ExactSlot(const HistogramPlan& plan, float x, int32_t guess);

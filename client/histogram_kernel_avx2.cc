@@ -33,8 +33,8 @@ struct ChunkStats {
 
 __attribute__((target("avx2,fma"))) inline __m256 Log2Approx(__m256 ax, const Log2Poly& p) {
   const __m256i bits = _mm256_castps_si256(ax);
-  const __m256 exponent = _mm256_cvtepi32_ps(
-      _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
+  const __m256 exponent =
+      _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
   const __m256 u = _mm256_sub_ps(
       _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x7fffff)),
                                           _mm256_set1_epi32(0x3f800000))),
@@ -66,8 +66,7 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   const __m256 zero = _mm256_setzero_ps();
   const __m256i top_slot = _mm256_set1_epi32(static_cast<int>(plan.bins) + 1);
-  const __m256i zero_slot =
-      _mm256_set1_epi32(static_cast<int>(ExactSlot(plan, 0.0f, 0)));
+  const __m256i zero_slot = _mm256_set1_epi32(static_cast<int>(ExactSlot(plan, 0.0f, 0)));
 
   __m256 vmin = _mm256_set1_ps(std::numeric_limits<float>::infinity());
   __m256 vmax = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
@@ -78,16 +77,16 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
   for (size_t i = 0; i < n; i += kLanes) {
     const __m256 x = _mm256_loadu_ps(values + i);
     const __m256 t = kLog ? Log2Approx(_mm256_and_ps(x, abs_mask), poly) : x;
-    const __m256 u = _mm256_min_ps(_mm256_max_ps(_mm256_fmsub_ps(t, scale, offset), window_lo),
-                                   window_hi);
+    const __m256 u =
+        _mm256_min_ps(_mm256_max_ps(_mm256_fmsub_ps(t, scale, offset), window_lo), window_hi);
     const __m256 floored = _mm256_floor_ps(u);
     const __m256 is_zero = _mm256_cmp_ps(x, zero, _CMP_EQ_OQ);
     const __m256 centered = _mm256_and_ps(_mm256_sub_ps(_mm256_sub_ps(u, floored), half), abs_mask);
     __m256 near = _mm256_cmp_ps(centered, far_from_edge, _CMP_GT_OQ);
     if (kLog) {  // Denormals are outside the approximation's domain.
-      near = _mm256_or_ps(near, _mm256_cmp_ps(_mm256_and_ps(x, abs_mask),
-                                              _mm256_set1_ps(std::numeric_limits<float>::min()),
-                                              _CMP_LT_OQ));
+      near = _mm256_or_ps(
+          near, _mm256_cmp_ps(_mm256_and_ps(x, abs_mask),
+                              _mm256_set1_ps(std::numeric_limits<float>::min()), _CMP_LT_OQ));
     }
     if (_mm256_movemask_ps(_mm256_andnot_ps(is_zero, near)) != 0) {
       deferred->push_back(static_cast<uint32_t>(i));
@@ -133,14 +132,50 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
   for (int32_t c : z) stats->zeros += static_cast<uint32_t>(c);
 }
 
+__attribute__((target("avx2,f16c"))) void HalfToFloatF16c(const uint16_t* in, size_t n,
+                                                           float* out) {
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(half));
+  }
+  for (; i < n; ++i) out[i] = _cvtsh_ss(in[i]);
+}
+
+// IEEE binary16 to float, bit by bit.
+float HalfBitsToFloat(uint16_t h) {
+  const uint32_t sign = uint32_t{h & 0x8000u} << 16;
+  const uint32_t exponent = (h >> 10) & 0x1f;
+  const uint32_t mantissa = h & 0x3ffu;
+  float magnitude;
+  if (exponent == 0) {
+    magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+  } else if (exponent == 31) {
+    magnitude = mantissa == 0 ? std::numeric_limits<float>::infinity()
+                              : std::numeric_limits<float>::quiet_NaN();
+  } else {
+    magnitude = std::ldexp(static_cast<float>(mantissa | 0x400u), static_cast<int>(exponent) - 25);
+  }
+  return sign != 0 ? -magnitude : magnitude;
+}
+
 }  // namespace
+
+void HalfToFloat(const uint16_t* in, size_t n, float* out) {
+  static const bool f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  if (f16c) {
+    HalfToFloatF16c(in, n, out);
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = HalfBitsToFloat(in[i]);
+  }
+}
 
 void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
   const HistogramPlan& plan = *acc->plan;
   const size_t stride = plan.bins + 3;
-  std::vector<uint32_t> sub(kSubHistograms * stride);
-  std::vector<uint32_t> deferred;
-  deferred.reserve(kChunk / kLanes);
+  std::vector<uint32_t>& sub = acc->scratch_counts;
+  sub.resize(kSubHistograms * stride);
+  std::vector<uint32_t>& deferred = acc->scratch_deferred;
   const size_t vector_end = n - n % kLanes;
   for (size_t start = 0; start < vector_end; start += kChunk) {
     const size_t length = std::min(kChunk, vector_end - start);
@@ -158,8 +193,8 @@ void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
       continue;
     }
     for (size_t s = 0; s < stride; ++s) {
-      acc->slots[s] += uint64_t{sub[s]} + sub[stride + s] + sub[2 * stride + s] +
-                       sub[3 * stride + s];
+      acc->slots[s] +=
+          uint64_t{sub[s]} + sub[stride + s] + sub[2 * stride + s] + sub[3 * stride + s];
     }
     acc->zeros += stats.zeros;
     acc->min = std::min(acc->min, stats.min);

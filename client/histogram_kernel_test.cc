@@ -88,8 +88,9 @@ TEST_P(KernelTest, RandomNormalMatchesReference) {
 }
 
 TEST_P(KernelTest, AdversarialValuesMatchReference) {
-  for (const BinSpec& spec : {kLinear, kLog, BinSpec{}, BinSpec{BinSpec::Scale::kLinear, 7, 0.1, 0.3},
-                              BinSpec{BinSpec::Scale::kLogMagnitude, 30, 1e-42, 1e-30}}) {
+  for (const BinSpec& spec :
+       {kLinear, kLog, BinSpec{}, BinSpec{BinSpec::Scale::kLinear, 7, 0.1, 0.3},
+        BinSpec{BinSpec::Scale::kLogMagnitude, 30, 1e-42, 1e-30}}) {
     const std::vector<float> v = Adversarial(spec);
     ExpectSameHistogram(ReferenceHistogram(v, spec), WithKernel(v, spec, avx2()));
   }

@@ -58,8 +58,8 @@ inline void ExpectSameHistogram(const HistogramResult& expected, const Histogram
   EXPECT_EQ(expected.min, actual.min);
   EXPECT_EQ(expected.max, actual.max);
   const double tolerance = 1e-9 * (1 + expected.sum_squares);
-  EXPECT_NEAR(expected.sum, actual.sum, 1e-9 * (1 + std::sqrt(expected.sum_squares) *
-                                                       std::sqrt(expected.elements + 1.0)));
+  EXPECT_NEAR(expected.sum, actual.sum,
+              1e-9 * (1 + std::sqrt(expected.sum_squares) * std::sqrt(expected.elements + 1.0)));
   EXPECT_NEAR(expected.sum_squares, actual.sum_squares, tolerance);
 }
 

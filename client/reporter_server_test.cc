@@ -56,8 +56,7 @@ std::unique_ptr<ServerProcess> StartServer(const std::string& dir, int port) {
 
 // Every step [0, steps) of every layer of `run_id` is stored as exactly one histogram with
 // the counts computed here.
-void ExpectStoredExactlyOnce(const std::string& address, const std::string& run_id,
-                             int64_t steps) {
+void ExpectStoredExactlyOnce(const std::string& address, const std::string& run_id, int64_t steps) {
   auto query = v1::Query::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   for (int layer = 0; layer < kLayers; ++layer) {
     grpc::ClientContext context;
@@ -128,9 +127,9 @@ TEST(ReporterServerTest, SpoolOfAKilledTrainerIsDeliveredByTheNextReporter) {
   const std::string dir = TempDir();
   const std::string spool_dir = dir + "/spool";
   absl::StatusOr<std::unique_ptr<actiscope::testing::Subprocess>> child =
-      actiscope::testing::Subprocess::Start({ACTISCOPE_SPOOL_CHILD_BIN, spool_dir, "killed-trainer",
-                                             "25"},
-                                            dir + "/child.out", dir + "/child.err");
+      actiscope::testing::Subprocess::Start(
+          {ACTISCOPE_SPOOL_CHILD_BIN, spool_dir, "killed-trainer", "25"}, dir + "/child.out",
+          dir + "/child.err");
   ASSERT_TRUE(child.ok()) << child.status();
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   uint64_t spooled = 0;

@@ -50,8 +50,8 @@ void ExpectAllStoredOnce(FakeCollector* collector, const std::string& run_id, in
   const auto frames = collector->frames();
   for (int64_t step = 0; step < steps; ++step) {
     for (int layer = 0; layer < kLayers; ++layer) {
-      const auto it = frames.find({run_id, absl::StrCat("layer", layer), v1::KIND_ACTIVATION, 0,
-                                   step});
+      const auto it =
+          frames.find({run_id, absl::StrCat("layer", layer), v1::KIND_ACTIVATION, 0, step});
       ASSERT_NE(it, frames.end()) << "step " << step << " layer " << layer;
       EXPECT_EQ(it->second.counts, ComputeHistogram(Activation(step, layer), kBins)->counts);
       EXPECT_EQ(it->second.stats.elements(), 32u * 17u);
@@ -169,7 +169,8 @@ TEST(ReporterTest, InvalidInputIsDroppedWithoutThrowing) {
   (*reporter)->Record(0, Kind::kActivation, "ints", at::ones({3}, at::kInt), kBins);
   (*reporter)->Record(-1, Kind::kActivation, "negative", at::ones({3}), kBins);
   (*reporter)->Record(0, Kind::kActivation, "", at::ones({3}), kBins);
-  (*reporter)->Record(0, Kind::kActivation, "bad-bins", at::ones({3}), BinSpec{BinSpec::Scale::kLinear, 0, 0, 1});
+  (*reporter)->Record(0, Kind::kActivation, "bad-bins", at::ones({3}),
+                      BinSpec{BinSpec::Scale::kLinear, 0, 0, 1});
   (*reporter)->Record(0, Kind::kActivation, "undefined", at::Tensor(), kBins);
   (*reporter)->Record(0, Kind::kWeight, "ok", at::ones({3}), kBins);
   const FinishReport report = (*reporter)->Finish(true, absl::Seconds(5));

@@ -32,8 +32,8 @@ absl::StatusOr<v1::RunSpec> MakeRunSpec(const RunOptions& run, absl::Time now) {
   spec.set_run_id(run.run_id.empty() ? GenerateRunId(now) : run.run_id);
   if (absl::Status s = ValidateRunId(spec.run_id()); !s.ok()) return s;
   if (run.world_size == 0 || run.rank >= run.world_size) {
-    return absl::InvalidArgumentError(absl::StrCat("rank ", run.rank,
-                                                   " must be below world_size ", run.world_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("rank ", run.rank, " must be below world_size ", run.world_size));
   }
   spec.set_name(run.name);
   for (const auto& [key, value] : run.config) (*spec.mutable_config())[key] = value;

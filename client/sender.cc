@@ -44,9 +44,9 @@ void Sender::Submit(v1::PushRequest request, uint32_t frames) {
       SpillOutboxLocked();
       AppendToSpoolLocked(out);
     } else {
-      DropLocked(out, absl::ResourceExhaustedError(absl::StrCat(
-                          "memory bound of ", options_.outbox_bound_bytes,
-                          " bytes reached and no spool_dir")));
+      DropLocked(out, absl::ResourceExhaustedError(
+                          absl::StrCat("memory bound of ", options_.outbox_bound_bytes,
+                                       " bytes reached and no spool_dir")));
     }
     return;
   }
@@ -100,8 +100,7 @@ bool Sender::AllDeliveredLocked() const {
 bool Sender::Drain(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
   if (options_.offline) return AllDeliveredLocked();
-  return mu_.AwaitWithDeadline(
-      absl::Condition(this, &Sender::AllDeliveredLocked), deadline);
+  return mu_.AwaitWithDeadline(absl::Condition(this, &Sender::AllDeliveredLocked), deadline);
 }
 
 void Sender::Stop() {
@@ -283,8 +282,8 @@ bool Sender::StreamOutbox() {
   live_ = nullptr;
   sent_ = 0;
   if (!healthy && !stopping_ && !spool_mode_) {
-    log_->Log("connect", absl::StrCat("collector ", options_.server_address, ": ",
-                                      closed.ToString()));
+    log_->Log("connect",
+              absl::StrCat("collector ", options_.server_address, ": ", closed.ToString()));
     run_started_ = false;  // The collector may have restarted without the run.
     return false;
   }

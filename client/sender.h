@@ -40,10 +40,10 @@ namespace actiscope::client {
 struct SenderOptions {
   std::string server_address;
   v1::RunSpec run;
-  bool offline = false;       // Never connect; everything goes to the spool.
-  bool replay_only = false;   // Only replay the spool (SyncSpool); `run` is unused.
+  bool offline = false;      // Never connect; everything goes to the spool.
+  bool replay_only = false;  // Only replay the spool (SyncSpool); `run` is unused.
   size_t outbox_bound_bytes = size_t{32} << 20;
-  uint64_t seed = 0;          // Of the backoff jitter.
+  uint64_t seed = 0;  // Of the backoff jitter.
 };
 
 struct SenderCounts {
@@ -112,7 +112,7 @@ class Sender {
   size_t sent_ ABSL_GUARDED_BY(mu_) = 0;  // outbox_[0, sent_) are in flight.
   bool spool_mode_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool replaying_ ABSL_GUARDED_BY(mu_) = false;  // A spool segment is being replayed.
+  bool replaying_ ABSL_GUARDED_BY(mu_) = false;      // A spool segment is being replayed.
   PushStream* live_ ABSL_GUARDED_BY(mu_) = nullptr;  // To cancel on spill and Stop.
   uint64_t unreported_drops_ ABSL_GUARDED_BY(mu_) = 0;
   SenderCounts counts_ ABSL_GUARDED_BY(mu_);

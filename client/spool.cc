@@ -91,7 +91,8 @@ absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, size_
     const std::string name = entry->d_name;
     if (!absl::StartsWith(name, kPrefix) || !absl::EndsWith(name, kSuffix)) continue;
     const std::string path = absl::StrCat(dir, "/", name);
-    const std::string hex = name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+    const std::string hex =
+        name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
     next_number = std::max<uint64_t>(next_number, std::strtoull(hex.c_str(), nullptr, 16) + 1);
     Segment segment;
     struct stat st;
@@ -129,8 +130,7 @@ void Spool::CloseOpen() {
 
 absl::Status Spool::StartSegment(const v1::RunSpec& run) {
   CloseOpen();
-  const std::string path =
-      absl::StrFormat("%s/%s%016x%s", dir_, kPrefix, next_number_++, kSuffix);
+  const std::string path = absl::StrFormat("%s/%s%016x%s", dir_, kPrefix, next_number_++, kSuffix);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("create spool segment", path);
   open_fd_ = fd;
@@ -172,8 +172,8 @@ absl::Status Spool::Append(const v1::RunSpec& run, const v1::PushRequest& reques
   absl::MutexLock lock(&mu_);
   const size_t needed = message.size() + 32 + (open_fd_ < 0 ? run.ByteSizeLong() + 32 : 0);
   if (total_bytes_ + needed > bound_bytes_) {
-    return absl::ResourceExhaustedError(absl::StrCat("spool ", dir_, " full: ", total_bytes_,
-                                                     " of ", bound_bytes_, " bytes used"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("spool ", dir_, " full: ", total_bytes_, " of ", bound_bytes_, " bytes used"));
   }
   if (open_fd_ < 0 || open_run_id_ != run.run_id() ||
       segments_[open_path_].bytes + message.size() > kSegmentBytes) {

@@ -81,8 +81,7 @@ class Spool {
         std::map<std::string, Segment> segments);
   [[nodiscard]] absl::Status StartSegment(const v1::RunSpec& run)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  [[nodiscard]] absl::Status WriteRecord(uint8_t type, uint32_t frames,
-                                         const std::string& message)
+  [[nodiscard]] absl::Status WriteRecord(uint8_t type, uint32_t frames, const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CloseOpen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

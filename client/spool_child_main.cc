@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
     for (int layer = 0; layer < 3; ++layer) {
       at::manual_seed(step * 10 + layer);
       (*reporter)->Record(step, client::Kind::kActivation, absl::StrCat("layer", layer),
-                          at::randn({32, 17}), client::BinSpec{client::BinSpec::Scale::kLinear,
-                                                               40, -3, 3});
+                          at::randn({32, 17}),
+                          client::BinSpec{client::BinSpec::Scale::kLinear, 40, -3, 3});
     }
   }
   std::printf("recorded\n");

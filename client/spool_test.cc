@@ -34,7 +34,8 @@ v1::PushRequest Request(uint64_t sequence, size_t payload_bytes = 10) {
 TEST(SpoolTest, AppendedRequestsReadBackInOrderAfterSeal) {
   auto spool = Spool::Open(TempDir(), 1 << 20);
   ASSERT_TRUE(spool.ok()) << spool.status();
-  for (uint64_t i = 1; i <= 3; ++i) ASSERT_TRUE((*spool)->Append(RunSpecFor("r"), Request(i), 5).ok());
+  for (uint64_t i = 1; i <= 3; ++i)
+    ASSERT_TRUE((*spool)->Append(RunSpecFor("r"), Request(i), 5).ok());
   EXPECT_TRUE((*spool)->SealedSegments().empty());
   (*spool)->Seal();
   const std::vector<std::string> segments = (*spool)->SealedSegments();

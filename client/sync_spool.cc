@@ -11,8 +11,8 @@
 
 namespace actiscope::client {
 
-absl::StatusOr<uint64_t> SyncSpool(const std::string& spool_dir,
-                                   const std::string& server_address, absl::Duration timeout) {
+absl::StatusOr<uint64_t> SyncSpool(const std::string& spool_dir, const std::string& server_address,
+                                   absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   struct stat st;
   if (::stat(spool_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

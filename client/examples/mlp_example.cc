@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
     optimizer.step();
     (*reporter)->Record(step, client::Kind::kActivation, "fc1", hidden, bins);
     (*reporter)->Record(step, client::Kind::kActivation, "fc2", logits, bins);
-    (*reporter)->Record(step, client::Kind::kWeight, "fc1", model[0]->as<torch::nn::Linear>()->weight,
-                        client::LogMagnitudeBins());
+    (*reporter)->Record(step, client::Kind::kWeight, "fc1",
+                        model[0]->as<torch::nn::Linear>()->weight, client::LogMagnitudeBins());
     (*reporter)->RecordScalar(step, "loss", loss.item<double>());
   }
   const client::FinishReport report = (*reporter)->Finish(true, absl::Seconds(10));

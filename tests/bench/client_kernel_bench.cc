@@ -43,12 +43,15 @@ int main(int argc, char** argv) {
   double sink = 0;
   std::vector<Case> cases = {
       {"actiscope linear, N(0,1)",
-       [&] { sink += actiscope::client::ComputeHistogram(normal.data_ptr<float>(), n, linear).sum; }},
+       [&] {
+         sink += actiscope::client::ComputeHistogram(normal.data_ptr<float>(), n, linear).sum;
+       }},
       {"actiscope linear, ReLU(N(0,1))",
        [&] { sink += actiscope::client::ComputeHistogram(relu.data_ptr<float>(), n, linear).sum; }},
       {"actiscope log-magnitude, N(0,1)",
        [&] {
-         sink += actiscope::client::ComputeHistogram(normal.data_ptr<float>(), n, log_magnitude).sum;
+         sink +=
+             actiscope::client::ComputeHistogram(normal.data_ptr<float>(), n, log_magnitude).sum;
        }},
       {"actiscope via tensor (float16)", nullptr},
       {"torch::histc, N(0,1)", [&] { sink += at::histc(normal, 40, -4, 4)[0].item<float>(); }},

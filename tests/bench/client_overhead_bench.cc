@@ -21,7 +21,8 @@ namespace nn = torch::nn;
 namespace client = actiscope::client;
 
 nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
+  return nn::Conv2d(
+      nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
 }
 
 struct BlockImpl : nn::Module {
@@ -31,8 +32,8 @@ struct BlockImpl : nn::Module {
         conv2(register_module("conv2", Conv(out, out, 3, 1))),
         bn2(register_module("bn2", nn::BatchNorm2d(out))) {
     if (stride != 1 || in != out) {
-      shortcut = register_module("shortcut", nn::Sequential(Conv(in, out, 1, stride),
-                                                            nn::BatchNorm2d(out)));
+      shortcut = register_module("shortcut",
+                                 nn::Sequential(Conv(in, out, 1, stride), nn::BatchNorm2d(out)));
     }
   }
   torch::Tensor forward(const torch::Tensor& x) {
@@ -49,8 +50,8 @@ TORCH_MODULE(Block);
 
 struct ResNet18Impl : nn::Module {
   ResNet18Impl() {
-    stem = register_module("stem", nn::Sequential(Conv(1, 64, 7, 2), nn::BatchNorm2d(64),
-                                                  nn::ReLU()));
+    stem =
+        register_module("stem", nn::Sequential(Conv(1, 64, 7, 2), nn::BatchNorm2d(64), nn::ReLU()));
     const int64_t widths[] = {64, 128, 256, 512};
     int64_t in = 64;
     for (int s = 0; s < 4; ++s) {

@@ -55,7 +55,7 @@ struct RunOptions {
   std::string host;    // Empty: gethostname().
   std::string device;  // Free text, e.g. "cuda:0" or "cpu".
   uint32_t world_size = 1;
-  uint32_t rank = 0;   // Stamped on every frame and scalar.
+  uint32_t rank = 0;  // Stamped on every frame and scalar.
   // Set when resuming from a checkpoint: stored data for steps >= this step is replaced.
   std::optional<int64_t> resume_from_step;
 };
@@ -122,8 +122,8 @@ class Reporter {
 // the number of frames acknowledged. UNAVAILABLE / DEADLINE_EXCEEDED when the collector could
 // not take everything within `timeout` (what was not acknowledged stays in the spool);
 // NOT_FOUND when the directory does not exist.
-absl::StatusOr<uint64_t> SyncSpool(const std::string& spool_dir,
-                                   const std::string& server_address, absl::Duration timeout);
+absl::StatusOr<uint64_t> SyncSpool(const std::string& spool_dir, const std::string& server_address,
+                                   absl::Duration timeout);
 
 }  // namespace actiscope::client
 
