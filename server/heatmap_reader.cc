@@ -139,8 +139,7 @@ absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& se
   return total;
 }
 
-absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
-                                     bool segments_only) {
+absl::Status ValidateHeatmapQuery(const HeatmapQuery& query) {
   if (query.max_columns < 1 || query.max_columns > 10000) {
     return absl::InvalidArgumentError(
         absl::StrCat("heatmap: max_columns must be in [1, 10000], got ", query.max_columns));
@@ -153,6 +152,12 @@ absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const He
     return absl::InvalidArgumentError(absl::StrCat("heatmap: from_step ", query.from_step,
                                                    " is after to_step ", query.to_step));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
+                                     bool segments_only) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
   ACTISCOPE_ASSIGN_OR_RETURN(
       Statement stmt,
       conn->Prepare(absl::StrCat("SELECT series_id, rank, scale, bins, lo, hi, ",

@@ -71,9 +71,13 @@ absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series,
 absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& series,
                                            int64_t from, int64_t to);
 
+// INVALID_ARGUMENT for max_columns outside 1..10000, a negative from_step, or from_step after
+// an explicit to_step.
+absl::Status ValidateHeatmapQuery(const HeatmapQuery& query);
+
 // The heatmap of `query` for the run `run_key` (resolved by the caller, inside the same read
-// transaction): NOT_FOUND when the run lacks the layer/kind (or rank), INVALID_ARGUMENT for
-// max_columns outside 1..10000, a negative from_step, or from_step after an explicit to_step.
+// transaction): NOT_FOUND when the run lacks the layer/kind (or rank); INVALID_ARGUMENT as
+// ValidateHeatmapQuery.
 // `segments_only` sums segments even where summaries would do.
 absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
                                      bool segments_only);

@@ -175,13 +175,16 @@ absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
 
   // Group by series in first-reported order, resolving each series' state and layout.
   std::vector<SeriesGroup>& groups = prepared.groups;
-  absl::flat_hash_map<SeriesKey, size_t> group_of;
+  // Keyed by views into the batch: no string copies per histogram.
+  absl::flat_hash_map<std::tuple<absl::string_view, int, uint32_t>, size_t> group_of;
   // Layouts of (layer, kind) probes new in this batch: every rank must use the same one.
   absl::flat_hash_map<std::pair<std::string, int>, BinLayout> new_probes;
   for (const Histogram& h : batch.histograms) {
-    SeriesKey key(h.layer, static_cast<int>(h.kind), h.rank);
-    auto [it, inserted] = group_of.try_emplace(key, groups.size());
+    auto [it, inserted] = group_of.try_emplace(
+        std::make_tuple(absl::string_view(h.layer), static_cast<int>(h.kind), h.rank),
+        groups.size());
     if (inserted) {
+      SeriesKey key(h.layer, static_cast<int>(h.kind), h.rank);
       SeriesGroup& group = groups.emplace_back();
       group.key = key;
       group.first = &h;

@@ -234,6 +234,7 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Impl::ListScalarNames(
 }
 
 absl::StatusOr<Heatmap> SqliteStore::Impl::ReadHeatmap(const HeatmapQuery& query) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
   ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
   ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn.get(), false));
   ACTISCOPE_ASSIGN_OR_RETURN(int64_t run_key, RunKey(conn.get(), query.run_id));
