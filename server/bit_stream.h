@@ -22,14 +22,21 @@ class BitWriter {
  public:
   explicit BitWriter(std::string* out) : out_(out) {}
   ~BitWriter() { Flush(); }
-  // Appends the `n` (<= 57) low bits of v.
+  // Appends the `n` (<= 64) low bits of v.
   void Put(uint64_t v, int n) {
-    acc_ |= (n == 64 ? v : v & ((uint64_t{1} << n) - 1)) << used_;
+    if (n > 32) {
+      Put(v & 0xffffffff, 32);
+      Put(v >> 32, n - 32);
+      return;
+    }
+    acc_ |= (v & ((uint64_t{1} << n) - 1)) << used_;  // used_ < 32, so this fits.
     used_ += n;
-    while (used_ >= 8) {
-      out_->push_back(static_cast<char>(acc_ & 0xff));
-      acc_ >>= 8;
-      used_ -= 8;
+    if (used_ >= 32) {
+      const char bytes[4] = {static_cast<char>(acc_), static_cast<char>(acc_ >> 8),
+                             static_cast<char>(acc_ >> 16), static_cast<char>(acc_ >> 24)};
+      out_->append(bytes, 4);
+      acc_ >>= 32;
+      used_ -= 32;
     }
   }
   void PutRice(uint64_t z, int k) {
@@ -43,9 +50,12 @@ class BitWriter {
     Put((uint64_t{1} << q) - 1, static_cast<int>(q) + 1);  // q ones, then a zero.
     if (k > 0) Put(z, k);
   }
-  // Writes the last partial byte, zero-padded.
+  // Writes the bits still held, zero-padded to a byte.
   void Flush() {
-    if (used_ > 0) out_->push_back(static_cast<char>(acc_ & 0xff));
+    for (; used_ > 0; used_ -= 8) {
+      out_->push_back(static_cast<char>(acc_ & 0xff));
+      acc_ >>= 8;
+    }
     acc_ = 0;
     used_ = 0;
   }

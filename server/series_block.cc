@@ -60,10 +60,15 @@ int BestRiceParameter(const std::vector<uint64_t>& z) {
   int guess = 0;
   while (guess < 55 && (uint64_t{1} << (guess + 1)) <= mean) ++guess;
   const int first = std::max(0, guess - 2);
-  uint64_t quotients[4] = {0, 0, 0, 0};
+  uint64_t q0 = 0, q1 = 0, q2 = 0, q3 = 0;
   for (uint64_t v : z) {
-    for (int j = 0; j < 4; ++j) quotients[j] += v >> (first + j);
+    const uint64_t q = v >> first;
+    q0 += q;
+    q1 += q >> 1;
+    q2 += q >> 2;
+    q3 += q >> 3;
   }
+  const uint64_t quotients[4] = {q0, q1, q2, q3};
   int best = first;
   uint64_t best_bits = UINT64_MAX;
   for (int j = 0; j < 4; ++j) {
