@@ -3,7 +3,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
-import { startRun } from './grpc_start_run.mjs';
 import { launchChromium, startServer, loadgen, test, runTests, assert, waitUntil } from './harness.mjs';
 
 const build = process.argv[2];
@@ -23,7 +22,8 @@ try {
   await loadgen(build, server, ['--clients=2', '--layers=5', '--steps=2000', '--bins=40', '--run_prefix=load']);
   await loadgen(build, server, ['--clients=1', '--layers=3', '--steps=200', '--bins=40', '--run_prefix=kinds',
                                 '--kinds=activation,gradient,weight']);
-  await startRun(server.grpcPort, { runId: 'xss-probe', name: XSS, config: { model: XSS, lr: '1e-2' } });
+  await loadgen(build, server, ['--clients=1', '--layers=2', '--steps=50', '--bins=40', '--run_prefix=xss-probe',
+                                `--run_name=${XSS}`, `--layer_names=conv1,${XSS}`]);
   live = loadgen(build, server, ['--clients=1', '--layers=3', '--steps=1000000', '--bins=40',
                                  '--run_prefix=live', '--live_rate=20'], true);
   browser = await launchChromium();
@@ -219,12 +219,12 @@ function defineTests(server, browser) {
 
   test('a run named like an XSS probe renders as text and runs no script', async () => {
     const page = await newPage(browser);
-    await page.goto(`${server.url}/runs/xss-probe`);
+    await page.goto(`${server.url}/runs/xss-probe-0`);
     await waitForDraw(page);
     const title = await page.$eval('h1.run-name', (h) => h.textContent);
     assert(title === XSS, `title shows the characters: ${title}`);
-    const config = await page.$eval('.config', (c) => c.textContent);
-    assert(config.includes(XSS), `config value shows the characters: ${config}`);
+    const layers = await page.$$eval('.layer-name', (spans) => spans.map((s) => s.textContent));
+    assert(layers.includes(XSS), `layer name shows the characters: ${layers}`);
     assert(await page.$$eval('img', (imgs) => imgs.length) === 0, 'no <img> element');
     await closePage(page);  // Fails on any dialog.
   });

@@ -78,7 +78,10 @@ class Client {
   Client(const LoadOptions& options, int index)
       : options_(options),
         run_(options.run, index),
-        run_id_(absl::StrCat(options.run_prefix, "-", index)) {
+        run_id_(absl::StrCat(options.run_prefix, "-", index)),
+        run_name_(options.run_name.empty() ? run_id_
+                  : options.clients > 1    ? absl::StrCat(options.run_name, "-", index)
+                                           : options.run_name) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // One connection per client.
     args.SetMaxSendMessageSize(64 << 20);
@@ -112,7 +115,7 @@ class Client {
   absl::Status StartRun() {
     v1::RunSpec spec;
     spec.set_run_id(run_id_);
-    spec.set_name(run_id_);
+    spec.set_name(run_name_);
     auto& config = *spec.mutable_config();
     config["model"] = "synthetic";
     config["layers"] = absl::StrCat(options_.run.layers);
@@ -226,6 +229,7 @@ class Client {
   const LoadOptions& options_;
   SyntheticRun run_;
   std::string run_id_;
+  std::string run_name_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Collector::Stub> stub_;
   int64_t steps_per_batch_ = 1;

@@ -27,6 +27,9 @@ struct LoadOptions {
   SyntheticRunOptions run;  // run.steps is the number of steps each client sends.
   int steps_per_push = 64;
   std::string run_prefix = "load";
+  // The runs' display name (RunSpec.name); empty means the run id. Suffixed by "-<client>"
+  // when there are several clients.
+  std::string run_name;
   // Zero: send as fast as acks allow. Otherwise each client sends about this many steps per
   // second (batches of a tenth of a second), for watching a run grow live.
   double live_rate_steps_per_s = 0;

@@ -18,6 +18,10 @@ ABSL_FLAG(uint32_t, bins, 40, "Bins per histogram (1-1024)");
 ABSL_FLAG(std::string, kinds, "activation", "Comma-separated: activation, gradient, weight");
 ABSL_FLAG(int, steps_per_push, 64, "Steps per Push batch");
 ABSL_FLAG(std::string, run_prefix, "load", "Run ids are PREFIX-<client>");
+ABSL_FLAG(std::string, run_name, "",
+          "Display name of the runs (suffixed -<client> when several); empty: the run id");
+ABSL_FLAG(std::vector<std::string>, layer_names, {},
+          "Comma-separated layer names, one per layer; empty: conv1, conv2_x, ... or layer_N");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the synthetic data");
 ABSL_FLAG(double, noise, 0.02, "Step-to-step jitter of each distribution, fraction of its spread");
 ABSL_FLAG(double, live_rate, 0, "Steps per second per client; 0 sends as fast as possible");
@@ -33,6 +37,13 @@ int main(int argc, char** argv) {
   options.server = absl::GetFlag(FLAGS_server);
   options.clients = absl::GetFlag(FLAGS_clients);
   options.run.layers = absl::GetFlag(FLAGS_layers);
+  options.run.layer_names = absl::GetFlag(FLAGS_layer_names);
+  if (!options.run.layer_names.empty() &&
+      static_cast<int>(options.run.layer_names.size()) != options.run.layers) {
+    std::cerr << "actiscope-loadgen: --layer_names has " << options.run.layer_names.size()
+              << " names but --layers is " << options.run.layers << "\n";
+    return 2;
+  }
   options.run.steps = absl::GetFlag(FLAGS_steps);
   options.run.bins = absl::GetFlag(FLAGS_bins);
   options.run.seed = absl::GetFlag(FLAGS_seed);
@@ -53,6 +64,7 @@ int main(int argc, char** argv) {
   }
   options.steps_per_push = absl::GetFlag(FLAGS_steps_per_push);
   options.run_prefix = absl::GetFlag(FLAGS_run_prefix);
+  options.run_name = absl::GetFlag(FLAGS_run_name);
   options.live_rate_steps_per_s = absl::GetFlag(FLAGS_live_rate);
   options.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   options.prebuild = absl::GetFlag(FLAGS_prebuild);

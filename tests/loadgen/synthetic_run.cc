@@ -34,7 +34,10 @@ double NormalCdf(double x) { return 0.5 * std::erfc(-x * M_SQRT1_2); }
 }  // namespace
 
 SyntheticRun::SyntheticRun(const SyntheticRunOptions& options, int run_index)
-    : options_(options), run_index_(run_index), layer_names_(LayerNames(options.layers)) {
+    : options_(options),
+      run_index_(run_index),
+      layer_names_(options.layer_names.empty() ? LayerNames(options.layers)
+                                               : options.layer_names) {
   std::mt19937_64 rng(Mix(options.seed) ^ Mix(static_cast<uint64_t>(run_index) + 1));
   std::uniform_int_distribution<uint64_t> elements(50'000, 800'000);
   std::uniform_real_distribution<double> mean0(-0.5, 0.5);

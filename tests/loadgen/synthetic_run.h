@@ -37,6 +37,8 @@ struct SyntheticRunOptions {
   // what batch sampling noise does to real activations at 2%). Smaller values give smoother,
   // more compressible counts.
   double noise = 0.02;
+  // Layer names, one per layer; empty means LayerNames(layers).
+  std::vector<std::string> layer_names;
 };
 
 // One generated histogram: the frame's counts and stats.

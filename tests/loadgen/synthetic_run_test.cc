@@ -32,6 +32,19 @@ TEST(SyntheticRunTest, NamesLayersLikeAResNetUpToFive) {
               ElementsAre("layer_0", "layer_1", "layer_2", "layer_3", "layer_4", "layer_5"));
 }
 
+TEST(SyntheticRunTest, UsesGivenLayerNames) {
+  SyntheticRunOptions options = Options();
+  options.layers = 2;
+  options.layer_names = {"stem", "<b>head</b>"};
+  SyntheticRun run(options, 0);
+  EXPECT_THAT(run.layer_names(), ElementsAre("stem", "<b>head</b>"));
+  codec::FrameBatchBuilder builder;
+  run.AddSteps(0, 1, &builder);
+  const v1::FrameBatch batch = builder.Take();
+  EXPECT_EQ(batch.frames(0).layer(), "stem");
+  EXPECT_EQ(batch.frames(batch.frames_size() - 1).layer(), "<b>head</b>");
+}
+
 TEST(SyntheticRunTest, EveryFrameIsConsistentAndDecodes) {
   SyntheticRun run(Options(), 0);
   codec::FrameBatchBuilder builder;
