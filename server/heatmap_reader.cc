@@ -105,8 +105,7 @@ ColumnPlan PlanColumns(int64_t from, int64_t to, uint32_t max_columns) {
   return plan;
 }
 
-absl::Status ForEachStoredStep(Connection* conn, const SeriesRef& series, int64_t from,
-                               int64_t to,
+absl::Status ForEachStoredStep(Connection* conn, const SeriesRef& series, int64_t from, int64_t to,
                                const std::function<void(int64_t, const HistogramSums&)>& fn) {
   ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt, conn->Prepare(kSegmentsSql));
   stmt.Bind(1, series.series_id).Bind(2, from).Bind(3, to);
@@ -121,20 +120,18 @@ absl::Status ForEachStoredStep(Connection* conn, const SeriesRef& series, int64_
   }
 }
 
-absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series,
-                               const ColumnPlan& plan, bool raw_only,
-                               std::vector<StepRangeSums>* columns) {
+absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series, const ColumnPlan& plan,
+                               bool raw_only, std::vector<StepRangeSums>* columns) {
   RangeSummer summer(conn, series, [&](int64_t step, const StepRangeSums& sums) {
     (*columns)[plan.ColumnOf(step)].Merge(sums);
   });
   return summer.Sum(raw_only ? -1 : plan.level, plan.from, plan.to);
 }
 
-absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& series,
-                                           int64_t from, int64_t to) {
+absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& series, int64_t from,
+                                           int64_t to) {
   StepRangeSums total;
-  RangeSummer summer(conn, series,
-                     [&](int64_t, const StepRangeSums& sums) { total.Merge(sums); });
+  RangeSummer summer(conn, series, [&](int64_t, const StepRangeSums& sums) { total.Merge(sums); });
   ACTISCOPE_RETURN_IF_ERROR(summer.Sum(kSummaryLevels - 1, from, to));
   return total;
 }
@@ -149,8 +146,8 @@ absl::Status ValidateHeatmapQuery(const HeatmapQuery& query) {
         absl::StrCat("heatmap: from_step must be >= 0, got ", query.from_step));
   }
   if (query.to_step >= 0 && query.from_step > query.to_step) {
-    return absl::InvalidArgumentError(absl::StrCat("heatmap: from_step ", query.from_step,
-                                                   " is after to_step ", query.to_step));
+    return absl::InvalidArgumentError(
+        absl::StrCat("heatmap: from_step ", query.from_step, " is after to_step ", query.to_step));
   }
   return absl::OkStatus();
 }
@@ -159,10 +156,10 @@ absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const He
                                      bool segments_only) {
   ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
   ACTISCOPE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      conn->Prepare(absl::StrCat("SELECT series_id, rank, scale, bins, lo, hi, ",
-                                 kSeriesLastStepSql, " FROM series WHERE run_key = ?1 AND "
-                                 "layer = ?2 AND kind = ?3 ORDER BY series_id")));
+      Statement stmt, conn->Prepare(absl::StrCat("SELECT series_id, rank, scale, bins, lo, hi, ",
+                                                 kSeriesLastStepSql,
+                                                 " FROM series WHERE run_key = ?1 AND "
+                                                 "layer = ?2 AND kind = ?3 ORDER BY series_id")));
   stmt.Bind(1, run_key).BindText(2, query.layer).Bind(3, int64_t{static_cast<int>(query.kind)});
   Heatmap heatmap;
   std::vector<SeriesRef> series;
@@ -190,13 +187,12 @@ absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const He
   const ColumnPlan plan = PlanColumns(query.from_step, to, query.max_columns);
   std::vector<StepRangeSums> columns(plan.columns);
   for (const SeriesRef& s : series) {
-    ACTISCOPE_RETURN_IF_ERROR(
-        ReadSeriesColumns(conn, s, plan, segments_only, &columns));
+    ACTISCOPE_RETURN_IF_ERROR(ReadSeriesColumns(conn, s, plan, segments_only, &columns));
   }
   for (StepRangeSums& c : columns) {
     if (c.empty()) continue;
-    heatmap.columns.push_back(HeatmapColumn{c.step_from, c.step_to, c.histograms,
-                                            std::move(c.sums)});
+    heatmap.columns.push_back(
+        HeatmapColumn{c.step_from, c.step_to, c.histograms, std::move(c.sums)});
   }
   return heatmap;
 }

@@ -56,20 +56,18 @@ struct SeriesRef {
 };
 
 // Calls `fn` with every stored histogram of the series with a step in [from, to], ascending.
-absl::Status ForEachStoredStep(Connection* conn, const SeriesRef& series, int64_t from,
-                               int64_t to,
+absl::Status ForEachStoredStep(Connection* conn, const SeriesRef& series, int64_t from, int64_t to,
                                const std::function<void(int64_t, const HistogramSums&)>& fn);
 
 // Adds the series' histograms in [plan.from, plan.to] into `columns` (plan.columns entries).
 // `raw_only` sums segments even where summaries would do (tests compare the two).
-absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series,
-                               const ColumnPlan& plan, bool raw_only,
-                               std::vector<StepRangeSums>* columns);
+absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series, const ColumnPlan& plan,
+                               bool raw_only, std::vector<StepRangeSums>* columns);
 
 // The sum of the series' histograms in [from, to], from the coarsest rows that fit. Ingest
 // uses it to rebuild a series' open summary buckets after a restart or a resume.
-absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& series,
-                                           int64_t from, int64_t to);
+absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& series, int64_t from,
+                                           int64_t to);
 
 // INVALID_ARGUMENT for max_columns outside 1..10000, a negative from_step, or from_step after
 // an explicit to_step.

@@ -20,9 +20,8 @@ constexpr size_t kMaxNameBytes = 1024;
 
 absl::Status ValidateHistogram(size_t i, const Histogram& h) {
   auto invalid = [&](absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat("histogram ", i, " (layer '",
-                                                   h.layer.substr(0, 64), "', step ", h.step,
-                                                   "): ", what));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "histogram ", i, " (layer '", h.layer.substr(0, 64), "', step ", h.step, "): ", what));
   };
   if (h.layer.empty() || h.layer.size() > kMaxNameBytes) {
     return invalid(absl::StrCat("layer name must be 1 to ", kMaxNameBytes, " bytes"));
@@ -56,9 +55,8 @@ absl::Status ValidateScalar(size_t i, const ScalarPoint& s) {
         absl::StrCat("scalar ", i, ": name must be 1 to ", kMaxNameBytes, " bytes"));
   }
   if (s.step < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("scalar ", i, " ('", s.name.substr(0, 64), "'): step must be >= 0, got ",
-                     s.step));
+    return absl::InvalidArgumentError(absl::StrCat("scalar ", i, " ('", s.name.substr(0, 64),
+                                                   "'): step must be >= 0, got ", s.step));
   }
   return absl::OkStatus();
 }
@@ -73,13 +71,13 @@ BinLayout ReadLayout(const Statement& stmt, int col) {
 }
 
 absl::Status LayoutMismatch(const Histogram& h, const BinLayout& stored) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "layer '", h.layer.substr(0, 64), "' kind ", static_cast<int>(h.kind), " rank ", h.rank,
-      " step ", h.step, ": bin layout (scale ", static_cast<int>(h.layout.scale), ", bins ",
-      h.layout.bins, ", [", h.layout.lo, ", ", h.layout.hi,
-      ")) differs from the stored layout (scale ", static_cast<int>(stored.scale), ", bins ",
-      stored.bins, ", [", stored.lo, ", ", stored.hi,
-      ")); a probe's layout cannot change within a run"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("layer '", h.layer.substr(0, 64), "' kind ", static_cast<int>(h.kind), " rank ",
+                   h.rank, " step ", h.step, ": bin layout (scale ",
+                   static_cast<int>(h.layout.scale), ", bins ", h.layout.bins, ", [", h.layout.lo,
+                   ", ", h.layout.hi, ")) differs from the stored layout (scale ",
+                   static_cast<int>(stored.scale), ", bins ", stored.bins, ", [", stored.lo, ", ",
+                   stored.hi, ")); a probe's layout cannot change within a run"));
 }
 
 // Stores the new steps of a series: appended to its tail segment when that one is short,
@@ -90,8 +88,8 @@ absl::Status WriteSegment(Connection* conn, const std::vector<int64_t>& steps,
   if (state->tail_segment_id != 0 && state->tail_count < kMinSegmentSteps) {
     std::vector<StepHistogram> tail;
     {
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt, conn->Prepare("SELECT data FROM segments WHERE segment_id = ?1"));
+      ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt,
+                                 conn->Prepare("SELECT data FROM segments WHERE segment_id = ?1"));
       stmt.Bind(1, state->tail_segment_id);
       ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) return absl::InternalError("store: a series' tail segment is missing");
@@ -107,9 +105,8 @@ absl::Status WriteSegment(Connection* conn, const std::vector<int64_t>& steps,
     all_values.insert(all_values.end(), values.begin(), values.end());
     const std::string block = EncodeSeriesBlock(bins, all_steps, all_values);
     ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
-                      "WHERE segment_id = ?1"));
+        Statement stmt, conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
+                                      "WHERE segment_id = ?1"));
     stmt.Bind(1, state->tail_segment_id).Bind(2, all_steps.back());
     stmt.Bind(3, static_cast<int64_t>(all_steps.size())).BindBlob(4, block);
     ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
@@ -389,9 +386,8 @@ absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int
         values.push_back(&s.values);
       }
       ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt,
-          conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
-                        "WHERE segment_id = ?1"));
+          Statement stmt, conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
+                                        "WHERE segment_id = ?1"));
       const std::string block = EncodeSeriesBlock(bins, steps, values);
       stmt.Bind(1, straddling->first).Bind(2, kept.back().step);
       stmt.Bind(3, static_cast<int64_t>(kept.size())).BindBlob(4, block);

@@ -22,18 +22,20 @@
 //     appends at the end of the table; index segments_by_series finds a series' step range.
 //     A series' last segment with fewer than 64 steps is rewritten with the next steps
 //     (server/series_state.h), so small batches still make long segments.
-//
-// Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
-// pages leave little slack around them.
 //   summaries(summary_id INTEGER PRIMARY KEY, series_id, level, bucket, first_step,
 //             last_step, histograms, data)
-//     UNIQUE (series_id, level, bucket) through index summaries_by_series; rowid order is
-//     insertion order, so a commit's new rows share the table's last page. The sum of every stored
-//     histogram of the series with step / width(level) == bucket (server/summary_levels.h
-//     holds the widths and the data format). Only buckets the series has moved past are
-//     stored (sealed); the open one is summed from finer levels and segments at query time.
+//     The sum of every stored histogram of the series with step / width(level) == bucket
+//     (server/summary_levels.h holds the widths and the data format). Only buckets the
+//     series has moved past are stored (sealed); the open one is summed from finer levels
+//     and segments at query time. UNIQUE (series_id, level, bucket) through index
+//     summaries_by_series; rowid order is insertion order, so a commit's new rows share the
+//     table's last page.
 //   scalars(run_key, name, rank, step, value) PRIMARY KEY (run_key, name, rank, step),
 //     WITHOUT ROWID.
+//
+// Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
+// pages leave little slack around them. Changing any of the above needs a new version and a
+// migration in Migrations() below.
 #include "server/schema.h"
 
 #include <string>

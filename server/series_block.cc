@@ -170,16 +170,24 @@ std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
     prev_step = step;
   }
   for (uint64_t c : values[0]->counts) codec::PutVarint(c, &body);
-  PutColumn(n, [&](size_t i) { return values[i]->below; }, &body);
-  PutColumn(n, [&](size_t i) { return values[i]->above; }, &body);
-  PutColumn(n, [&](size_t i) { return values[i]->zeros; }, &body);
-  PutColumn(n, [&](size_t i) { return values[i]->nonfinite; }, &body);
-  PutColumn(n, [&](size_t i) { return values[i]->elements; }, &body);
-  PutFloatPlanes(n, [&](size_t i) { return values[i]->min; }, &body);
-  PutFloatPlanes(n, [&](size_t i) { return values[i]->max; }, &body);
-  PutFloatPlanes(n, [&](size_t i) { return static_cast<float>(values[i]->sum); }, &body);
-  PutFloatPlanes(n, [&](size_t i) { return static_cast<float>(values[i]->sum_squares); },
-                 &body);
+  PutColumn(
+      n, [&](size_t i) { return values[i]->below; }, &body);
+  PutColumn(
+      n, [&](size_t i) { return values[i]->above; }, &body);
+  PutColumn(
+      n, [&](size_t i) { return values[i]->zeros; }, &body);
+  PutColumn(
+      n, [&](size_t i) { return values[i]->nonfinite; }, &body);
+  PutColumn(
+      n, [&](size_t i) { return values[i]->elements; }, &body);
+  PutFloatPlanes(
+      n, [&](size_t i) { return values[i]->min; }, &body);
+  PutFloatPlanes(
+      n, [&](size_t i) { return values[i]->max; }, &body);
+  PutFloatPlanes(
+      n, [&](size_t i) { return static_cast<float>(values[i]->sum); }, &body);
+  PutFloatPlanes(
+      n, [&](size_t i) { return static_cast<float>(values[i]->sum_squares); }, &body);
   std::string block;
   block.reserve(body.size() / 2 + n * bins);
   codec::PutVarint(kFormat, &block);
@@ -187,7 +195,7 @@ std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
   block.resize(head_at + ZSTD_compressBound(body.size()));
   // One context per thread: creating one per call costs more than compressing a head.
   thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
-                                                                      ZSTD_freeCCtx);
+                                                                       ZSTD_freeCCtx);
   const size_t head_size = ZSTD_compressCCtx(cctx.get(), &block[head_at], block.size() - head_at,
                                              body.data(), body.size(), kBlockZstdLevel);
   block.resize(ZSTD_isError(head_size) ? head_at : head_at + head_size);
@@ -225,13 +233,13 @@ absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view b
   const absl::string_view frame = blob.substr(pos);
   const unsigned long long size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
-      size > kMaxBodyBytes || ZSTD_isError(frame_size)) {
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxBodyBytes ||
+      ZSTD_isError(frame_size)) {
     return Corrupt("not a zstd frame with a valid content size");
   }
   std::string body(size, '\0');
   thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
-                                                                      ZSTD_freeDCtx);
+                                                                       ZSTD_freeDCtx);
   const size_t got =
       ZSTD_decompressDCtx(dctx.get(), body.data(), body.size(), frame.data(), frame_size);
   if (ZSTD_isError(got) || got != size) return Corrupt("zstd decompression failed");

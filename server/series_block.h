@@ -54,8 +54,7 @@ std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
 
 // Decodes a block written by EncodeSeriesBlock for a series of `bins` bins. DATA_LOSS when the
 // blob is not such a block.
-absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view blob,
-                                                             uint32_t bins);
+absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view blob, uint32_t bins);
 
 }  // namespace actiscope::server
 

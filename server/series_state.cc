@@ -27,9 +27,9 @@ void SeriesState::Append(absl::Span<const int64_t> steps,
 
 absl::Status LoadSeriesState(Connection* conn, SeriesState* state) {
   {
-    ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt, conn->Prepare("SELECT segment_id, count FROM segments WHERE "
-                                      "series_id = ?1 ORDER BY first_step DESC LIMIT 1"));
+    ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt,
+                               conn->Prepare("SELECT segment_id, count FROM segments WHERE "
+                                             "series_id = ?1 ORDER BY first_step DESC LIMIT 1"));
     stmt.Bind(1, state->series_id);
     ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
     state->tail_segment_id = row ? stmt.Int(0) : 0;

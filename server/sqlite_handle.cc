@@ -78,7 +78,8 @@ absl::Status Statement::Run() {
 absl::string_view Statement::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   const int n = sqlite3_column_bytes(stmt_, col);
-  return p == nullptr ? absl::string_view() : absl::string_view(reinterpret_cast<const char*>(p), n);
+  return p == nullptr ? absl::string_view()
+                      : absl::string_view(reinterpret_cast<const char*>(p), n);
 }
 
 absl::string_view Statement::Blob(int col) const {
@@ -92,8 +93,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
                                                              absl::string_view synchronous,
                                                              int page_size) {
   sqlite3* db = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteError(db, rc, absl::StrCat("open database ", path));
@@ -105,9 +107,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   sqlite3_extended_result_codes(db, 1);
   if (!read_only) {
     // page_size only takes effect on a new, empty file (before journal_mode=WAL).
-    absl::Status status = conn->Exec(absl::StrCat("PRAGMA page_size=", page_size,
-                                                  "; PRAGMA journal_mode=WAL; PRAGMA synchronous=",
-                                                  synchronous, ";"));
+    absl::Status status = conn->Exec(
+        absl::StrCat("PRAGMA page_size=", page_size,
+                     "; PRAGMA journal_mode=WAL; PRAGMA synchronous=", synchronous, ";"));
     if (!status.ok()) return status;
   }
   absl::Status status = conn->Exec("PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;");

@@ -65,8 +65,7 @@ class Connection {
   // Opens `path` (created when missing, with `page_size` bytes per page) with WAL, the given
   // synchronous level ("FULL" or "NORMAL"), foreign keys on and a busy timeout. `read_only`
   // opens a query connection.
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
-                                                          bool read_only,
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only,
                                                           absl::string_view synchronous,
                                                           int page_size = 4096);
   ~Connection();

@@ -28,8 +28,7 @@ class SqliteStore::Impl {
   absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
   absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
-  absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains,
-                                                uint32_t limit);
+  absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains, uint32_t limit);
   absl::StatusOr<RunInfo> GetRun(absl::string_view run_id);
   absl::StatusOr<std::vector<LayerInfo>> ListLayers(absl::string_view run_id);
   absl::StatusOr<std::vector<std::string>> ListScalarNames(absl::string_view run_id);
@@ -120,11 +119,11 @@ absl::StatusOr<bool> SqliteStore::Impl::CreateRun(const RunInfo& run,
   bool created = false;
   if (existing.ok()) {
     if (resume_from_step.has_value()) {
-      ACTISCOPE_RETURN_IF_ERROR(ingest_.DeleteFromStep(writer_.get(), *existing, *resume_from_step));
+      ACTISCOPE_RETURN_IF_ERROR(
+          ingest_.DeleteFromStep(writer_.get(), *existing, *resume_from_step));
       ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt,
-          writer_->Prepare("UPDATE runs SET status = ?2, status_message = '', "
-                           "last_update_us = ?3 WHERE run_key = ?1"));
+          Statement stmt, writer_->Prepare("UPDATE runs SET status = ?2, status_message = '', "
+                                           "last_update_us = ?3 WHERE run_key = ?1"));
       stmt.Bind(1, *existing).Bind(2, int64_t{static_cast<int>(RunStatus::kLive)}).Bind(3, now_us);
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     }
@@ -241,8 +240,7 @@ absl::StatusOr<Heatmap> SqliteStore::Impl::ReadHeatmap(const HeatmapQuery& query
   return QueryHeatmap(conn.get(), run_key, query, options_.heatmap_from_segments_only);
 }
 
-absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::Impl::ReadScalars(
-    const ScalarQuery& query) {
+absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::Impl::ReadScalars(const ScalarQuery& query) {
   ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
   return QueryScalars(conn.get(), query);
 }

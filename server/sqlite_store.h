@@ -73,8 +73,7 @@ class SqliteStore {
   // INVALID_ARGUMENT when a histogram's layout differs from its series' stored layout.
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
 
-  absl::Status FinishRun(absl::string_view run_id, RunStatus status,
-                         absl::string_view message);
+  absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
 
   // Newest start first; `limit` zero means 1000.
   absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains, uint32_t limit);

@@ -68,11 +68,12 @@ class SqliteStoreTest : public ::testing::Test {
     return h;
   }
 
-  WriteResult WriteSteps(const std::string& run, const std::string& layer, int64_t from,
-                         int64_t to, uint32_t rank = 0, uint64_t salt = 0) {
+  WriteResult WriteSteps(const std::string& run, const std::string& layer, int64_t from, int64_t to,
+                         uint32_t rank = 0, uint64_t salt = 0) {
     WriteBatch batch;
     batch.run_id = run;
-    for (int64_t s = from; s <= to; ++s) batch.histograms.push_back(MakeHistogram(layer, s, rank, salt));
+    for (int64_t s = from; s <= to; ++s)
+      batch.histograms.push_back(MakeHistogram(layer, s, rank, salt));
     absl::StatusOr<WriteResult> result = store_->Write(batch);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : WriteResult{};
@@ -266,7 +267,8 @@ TEST_F(SqliteStoreTest, ListLayersKeepsFirstReportedOrder) {
   CreateRun("r1");
   WriteBatch batch;
   batch.run_id = "r1";
-  for (const char* layer : {"zeta", "alpha", "mid"}) batch.histograms.push_back(MakeHistogram(layer, 0));
+  for (const char* layer : {"zeta", "alpha", "mid"})
+    batch.histograms.push_back(MakeHistogram(layer, 0));
   batch.histograms.push_back(MakeHistogram("alpha", 0, 2));
   Histogram grad = MakeHistogram("zeta", 0);
   grad.kind = Kind::kGradient;

@@ -84,7 +84,8 @@ absl::StatusOr<std::vector<RunInfo>> QueryRuns(Connection* conn, absl::string_vi
                                                uint32_t limit, absl::Duration stall_after) {
   ACTISCOPE_ASSIGN_OR_RETURN(
       Statement stmt,
-      conn->Prepare(absl::StrCat("SELECT ", kRunColumns, " FROM runs WHERE instr(name, ?1) > 0 "
+      conn->Prepare(absl::StrCat("SELECT ", kRunColumns,
+                                 " FROM runs WHERE instr(name, ?1) > 0 "
                                  "ORDER BY start_time_us DESC, run_key DESC LIMIT ?2")));
   stmt.BindText(1, name_contains).Bind(2, int64_t{limit == 0 ? 1000 : limit});
   const absl::Time now = absl::Now();

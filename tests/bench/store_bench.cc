@@ -127,7 +127,7 @@ int64_t WrittenBytes() {
 
 struct WriteFigures {
   double histograms_per_s = 0;
-  double cpu_us_per_histogram = 0;  // CPU time of the writing thread inside Write.
+  double cpu_us_per_histogram = 0;   // CPU time of the writing thread inside Write.
   double written_per_histogram = 0;  // Bytes written to the WAL and the file, per histogram.
   double bytes_per_histogram = 0;
   int64_t histograms = 0;
@@ -280,8 +280,9 @@ int main(int argc, char** argv) {
 
   for (bool durable : {true, false}) {
     const double rate = RunConcurrentWrites(path, durable, 16, quick ? 640 : 6400, 64);
-    absl::PrintF("write 16 writers x (16x64) synchronous=%-6s: %10.0f histograms/s (group commit)\n",
-                 durable ? "FULL" : "NORMAL", rate);
+    absl::PrintF(
+        "write 16 writers x (16x64) synchronous=%-6s: %10.0f histograms/s (group commit)\n",
+        durable ? "FULL" : "NORMAL", rate);
   }
 
   // A 1,000,000-step layer (two layers written, so rows interleave as in a real run).
@@ -296,9 +297,10 @@ int main(int argc, char** argv) {
   if (!summarized.ok() || !raw.ok()) return 1;
   const Latency s = TimeHeatmap(summarized->get(), heatmap_steps, quick ? 20 : 100);
   const Latency r = TimeHeatmap(raw->get(), heatmap_steps, 3);
-  absl::PrintF("heatmap %d steps -> 1000 columns: summaries p50 %.2f ms p99 %.2f ms; "
-               "raw segments p50 %.1f ms (%.0fx slower)\n",
-               heatmap_steps, s.p50_ms, s.p99_ms, r.p50_ms, r.p50_ms / s.p50_ms);
+  absl::PrintF(
+      "heatmap %d steps -> 1000 columns: summaries p50 %.2f ms p99 %.2f ms; "
+      "raw segments p50 %.1f ms (%.0fx slower)\n",
+      heatmap_steps, s.p50_ms, s.p99_ms, r.p50_ms, r.p50_ms / s.p50_ms);
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return 0;
 }
