@@ -185,7 +185,7 @@ absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
       SeriesGroup& group = groups.emplace_back();
       group.key = key;
       group.first = &h;
-      auto pending = pending_.find(std::make_pair(run->run_key, key));
+      auto pending = pending_.find(std::make_pair(run, key));
       auto cached = run->series.find(key);
       if (pending != pending_.end()) {
         group.next = pending->second;
@@ -283,7 +283,7 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
       stmt.Bind(6, int64_t{b.sums.histograms}).BindBlob(7, data);
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     }
-    pending_[std::make_pair(run_key, group.key)] = std::move(group.next);
+    pending_[std::make_pair(prepared.run, group.key)] = std::move(group.next);
   }
   for (const ScalarPoint& s : batch.scalars) {
     ACTISCOPE_ASSIGN_OR_RETURN(
@@ -331,14 +331,7 @@ std::vector<absl::StatusOr<WriteResult>> IngestWriter::WriteGroup(
   }
   const absl::Status status = txn->Commit();
   if (!status.ok()) return fail_all(status);
-  for (auto& [key, state] : pending_) {
-    for (auto& [run_id, run] : runs_) {
-      if (run.run_key == key.first) {
-        run.series[key.second] = std::move(state);
-        break;
-      }
-    }
-  }
+  for (auto& [key, state] : pending_) key.first->series[key.second] = std::move(state);
   pending_.clear();
   return results;
 }

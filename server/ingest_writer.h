@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -63,9 +64,10 @@ class IngestWriter {
   absl::StatusOr<WriteResult> Apply(Connection* conn, Prepared& prepared);
 
   // Committed state, per run id.
-  absl::flat_hash_map<std::string, RunState> runs_;
-  // States written by the open transaction: (run key, series) -> state.
-  absl::flat_hash_map<std::pair<int64_t, SeriesKey>, SeriesState> pending_;
+  // Node-based: RunState pointers stay valid while other runs are added.
+  absl::node_hash_map<std::string, RunState> runs_;
+  // States written by the open transaction: (run, series) -> state.
+  absl::flat_hash_map<std::pair<RunState*, SeriesKey>, SeriesState> pending_;
 };
 
 }  // namespace actiscope::server

@@ -7,7 +7,7 @@ actiscope_cc_library(NAME actiscope_store
        summary_levels.cc series_state.cc heatmap_reader.cc ingest_writer.cc
        store_queries.cc
   DEPS SQLite::SQLite3 actiscope_codec actiscope_status absl::status absl::statusor
-       absl::strings absl::synchronization absl::time absl::flat_hash_map absl::span
+       absl::strings absl::synchronization absl::time absl::flat_hash_map absl::node_hash_map absl::span
        zstd::libzstd_shared)
 
 actiscope_cc_test(NAME store_test
