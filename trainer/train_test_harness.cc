@@ -38,6 +38,20 @@ std::vector<double> Distribution(const v1::HeatmapColumn& column) {
   return d;
 }
 
+v1::HeatmapColumn SumColumns(const v1::Heatmap& heatmap, int from, int to) {
+  v1::HeatmapColumn sum = heatmap.columns(from);
+  for (int i = from + 1; i < to; ++i) {
+    const v1::HeatmapColumn& c = heatmap.columns(i);
+    for (int b = 0; b < std::min(sum.counts_size(), c.counts_size()); ++b) {
+      sum.set_counts(b, sum.counts(b) + c.counts(b));
+    }
+    sum.set_below(sum.below() + c.below());
+    sum.set_above(sum.above() + c.above());
+    sum.set_elements(sum.elements() + c.elements());
+  }
+  return sum;
+}
+
 }  // namespace
 
 absl::StatusOr<TrainerOutput> ParseTrainerOutput(const std::string& out, const std::string& err) {
@@ -115,6 +129,13 @@ double L1Distance(const v1::HeatmapColumn& a, const v1::HeatmapColumn& b) {
   double distance = 0;
   for (size_t i = 0; i < std::min(da.size(), db.size()); ++i) distance += std::abs(da[i] - db[i]);
   return distance;
+}
+
+double StartToEndDistance(const v1::Heatmap& heatmap, int window) {
+  const int n = heatmap.columns_size();
+  window = std::min(window, n);
+  if (window < 1) return 0;
+  return L1Distance(SumColumns(heatmap, 0, window), SumColumns(heatmap, n - window, n));
 }
 
 }  // namespace actiscope::trainer

@@ -46,6 +46,10 @@ double MeanLowestBinShare(const v1::Heatmap& heatmap, int from, int to);
 // (0: identical, 2: disjoint).
 double L1Distance(const v1::HeatmapColumn& a, const v1::HeatmapColumn& b);
 
+// How far a layer's distribution moved over training: the L1 distance between the summed first
+// `window` columns and the summed last `window` columns (summing damps batch-to-batch noise).
+double StartToEndDistance(const v1::Heatmap& heatmap, int window);
+
 }  // namespace actiscope::trainer
 
 #endif  // ACTISCOPE_TRAINER_TRAIN_TEST_HARNESS_H_
