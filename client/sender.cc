@@ -8,7 +8,7 @@
 namespace actiscope::client {
 namespace {
 
-constexpr absl::Duration kRpcTimeout = absl::Seconds(5);
+constexpr absl::Duration kRpcTimeout = absl::Seconds(2);  // StartRun; bounds Stop() too.
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
 

@@ -108,7 +108,8 @@ class Reporter {
 
   // Flushes everything queued, waiting at most `timeout` for acknowledgements, then reports
   // the run finished (or failed) to the collector. What is not acknowledged by then stays in
-  // the spool (when there is one). Idempotent: later calls return the first report.
+  // the spool (when there is one). A hung collector can hold Finish up to about 2 s past
+  // `timeout` (an RPC in flight). Idempotent: later calls return the first report.
   FinishReport Finish(bool succeeded, absl::Duration timeout);
 
  private:
