@@ -242,6 +242,29 @@ TEST_F(SqliteStoreTest, DifferentLayoutRejectsTheWholeBatch) {
   EXPECT_EQ(ReadHeatmap("r1", "a").columns.size(), 4u);
 }
 
+TEST_F(SqliteStoreTest, NewRankMustUseTheProbesLayout) {
+  CreateRun("r1");
+  WriteSteps("r1", "a", 0, 3, 0);
+  WriteBatch batch;
+  batch.run_id = "r1";
+  batch.histograms = {MakeHistogram("a", 0, 1)};
+  batch.histograms[0].layout.lo = -2.0;
+  EXPECT_EQ(store_->Write(batch).status().code(), absl::StatusCode::kInvalidArgument);
+  // Two new ranks of a new probe in one batch must agree too.
+  batch.histograms = {MakeHistogram("b", 0, 0), MakeHistogram("b", 0, 1)};
+  batch.histograms[1].layout.hi = 3.0;
+  EXPECT_EQ(store_->Write(batch).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, HeatmapPastTheLastStepIsEmpty) {
+  CreateRun("r1");
+  WriteSteps("r1", "a", 0, 9);
+  const Heatmap heatmap = ReadHeatmap("r1", "a", 50, -1);
+  EXPECT_TRUE(heatmap.columns.empty());
+  EXPECT_EQ(heatmap.bin_edges.size(), 9u);
+  EXPECT_EQ(ReadHeatmap("r1", "a", 5, 500).columns.size(), 5u);
+}
+
 TEST_F(SqliteStoreTest, InvalidHistogramsAndUnknownRunsAreRejected) {
   CreateRun("r1");
   WriteBatch batch;
