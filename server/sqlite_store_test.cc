@@ -1,5 +1,7 @@
 #include "server/sqlite_store.h"
 
+#include <sqlite3.h>
+
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -412,6 +414,24 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
     ASSERT_EQ(heatmap.columns.size(), 400u);
     EXPECT_EQ(heatmap.columns[399].sums.counts, MakeHistogram("b", 399).values.counts);
   }
+}
+
+TEST_F(SqliteStoreTest, CorruptSegmentReadsAsDataLoss) {
+  CreateRun("r1");
+  WriteSteps("r1", "a", 0, 9);
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "test.db").string().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE segments SET data = x'0300ff'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Reopen(true);
+  HeatmapQuery q;
+  q.run_id = "r1";
+  q.layer = "a";
+  EXPECT_EQ(store_->ReadHeatmap(q).status().code(), absl::StatusCode::kDataLoss);
+  // Other reads still work.
+  EXPECT_TRUE(store_->GetRun("r1").ok());
 }
 
 TEST_F(SqliteStoreTest, ScalarsAverageRanksAndDownsample) {
