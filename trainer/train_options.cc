@@ -133,6 +133,7 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   c["max_steps"] = absl::StrCat(o.max_steps);
   c["batch_size"] = absl::StrCat(o.batch_size);
   c["train_limit"] = absl::StrCat(o.train_limit);
+  c["test_limit"] = absl::StrCat(o.test_limit);
   c["seed"] = absl::StrCat(o.seed);
   c["optimizer"] = o.optimizer == OptimizerKind::kAdamOneCycle ? "adam_one_cycle" : "sgd";
   c["lr"] = absl::StrCat(o.lr);
