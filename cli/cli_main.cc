@@ -19,7 +19,8 @@
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "actiscope-server gRPC address, HOST:PORT");
 ABSL_FLAG(bool, json, false, "Print machine-readable JSON (shapes in cli/README.md)");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each RPC");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
+          "Deadline of each RPC; for sync, of the whole delivery");
 ABSL_FLAG(std::string, kind, "activation", "heatmap: activation, gradient or weight");
 ABSL_FLAG(int, columns, 0, "heatmap: at most this many columns; 0 fits the terminal");
 ABSL_FLAG(int64_t, from, 0, "heatmap: first step (inclusive)");
@@ -47,7 +48,7 @@ int TerminalWidth() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "actiscope [--server=HOST:PORT] [--json] runs | show RUN | heatmap RUN LAYER | "
-      "scalars RUN | watch RUN");
+      "scalars RUN | watch RUN | sync DIR");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::vector<std::string> positional(args.begin() + 1, args.end());
 

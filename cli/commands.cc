@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "actiscope/client/reporter.h"
 #include "cli/json_output.h"
+#include "cli/json_writer.h"
 #include "cli/terminal_heatmap.h"
 #include "cli/text_output.h"
 #include "cli/wire_names.h"
@@ -21,7 +23,8 @@ constexpr char kUsage[] =
     "  heatmap RUN LAYER [--kind=activation|gradient|weight] [--columns=N] [--from=S] [--to=S] "
     "[--rank=R]\n"
     "  scalars RUN [--names=a,b]\n"
-    "  watch RUN";
+    "  watch RUN\n"
+    "  sync DIR";
 
 bool Ended(v1::RunStatus status) {
   return status == v1::RUN_STATUS_FINISHED || status == v1::RUN_STATUS_FAILED;
@@ -149,6 +152,26 @@ absl::Status Commands::Watch(const std::string& run_id) {
   return FromGrpc(status, absl::StrCat("watch ", run_id), options_.server);
 }
 
+absl::Status Commands::Sync(const std::string& dir) {
+  ACTISCOPE_ASSIGN_OR_RETURN(const uint64_t frames,
+                             client::SyncSpool(dir, options_.server, options_.timeout));
+  if (options_.json) {
+    JsonWriter json;
+    json.BeginObject();
+    json.Key("dir");
+    json.String(dir);
+    json.Key("server");
+    json.String(options_.server);
+    json.Key("frames_delivered");
+    json.Uint(frames);
+    json.EndObject();
+    *out_ << json.str() << "\n";
+  } else {
+    *out_ << "delivered " << frames << " frames from " << dir << " to " << options_.server << "\n";
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunCommand(const std::vector<std::string>& positional, const CommandFlags& flags,
                         Commands* commands) {
   auto want = [&](size_t args) -> absl::Status {
@@ -182,6 +205,10 @@ absl::Status RunCommand(const std::vector<std::string>& positional, const Comman
   if (command == "watch") {
     ACTISCOPE_RETURN_IF_ERROR(want(1));
     return commands->Watch(positional[1]);
+  }
+  if (command == "sync") {
+    ACTISCOPE_RETURN_IF_ERROR(want(1));
+    return commands->Sync(positional[1]);
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\"\n", kUsage));
 }

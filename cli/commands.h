@@ -6,6 +6,7 @@
 //   heatmap RUN LAYER         GetHeatmap (terminal picture, or JSON)
 //   scalars RUN               GetScalars
 //   watch RUN                 WatchRun, one line per update until the run ends
+//   sync DIR                  Collector.Push: resends a reporter's spool (client SyncSpool)
 //
 // Every RPC has a deadline (CommandOptions::timeout; `watch` uses watch_timeout for its stream).
 // RPC failures come back as absl::Status with the gRPC code and a message a user can act on
@@ -60,6 +61,9 @@ class Commands {
   // `names` empty means every scalar.
   absl::Status Scalars(const std::string& run_id, const std::vector<std::string>& names);
   absl::Status Watch(const std::string& run_id);
+  // Delivers the spool in `dir` to the server within `timeout` and prints how many frames
+  // were acknowledged. What was not delivered stays in the spool (rerun to resume).
+  absl::Status Sync(const std::string& dir);
 
  private:
   void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) const;
