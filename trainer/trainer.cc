@@ -115,19 +115,54 @@ double ParameterChecksum(const StagedModel& model) {
   return sum;
 }
 
+// A seeded random subset of the training set, and the first test_limit test images.
+void ApplyLimits(const TrainOptions& options, Dataset* data) {
+  if (options.train_limit > 0 && options.train_limit < data->train_images.size(0)) {
+    const torch::Tensor subset =
+        torch::randperm(data->train_images.size(0)).slice(0, 0, options.train_limit);
+    data->train_images = data->train_images.index_select(0, subset);
+    data->train_labels = data->train_labels.index_select(0, subset);
+  }
+  if (options.test_limit > 0 && options.test_limit < data->test_images.size(0)) {
+    data->test_images = data->test_images.slice(0, 0, options.test_limit);
+    data->test_labels = data->test_labels.slice(0, 0, options.test_limit);
+  }
+}
+
+// The reporter for this rank. With several ranks, rank 0's reporter picks the run id and the
+// others wait for it through the process group's store, so every rank reports into one run.
+absl::StatusOr<std::unique_ptr<client::Reporter>> StartReporter(const TrainOptions& options,
+                                                                torch::Device device,
+                                                                ProcessGroup* process_group) {
+  constexpr char kRunIdKey[] = "actiscope/run_id";
+  client::ReporterOptions reporter_options;
+  reporter_options.server_address = options.server;
+  reporter_options.spool_dir = options.spool_dir;
+  reporter_options.offline = options.offline;
+  reporter_options.run.name = options.run_name;
+  reporter_options.run.config = ConfigMap(options);
+  reporter_options.run.device = device.str();
+  reporter_options.run.world_size = options.distributed.world_size;
+  reporter_options.run.rank = options.distributed.rank;
+  const bool leader = process_group == nullptr || process_group->rank() == 0;
+  if (!leader) {
+    ACTISCOPE_ASSIGN_OR_RETURN(reporter_options.run.run_id,
+                               process_group->ShareFromRankZero(kRunIdKey, ""));
+  }
+  ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<client::Reporter> reporter,
+                             client::Reporter::Start(std::move(reporter_options)));
+  if (leader && process_group != nullptr) {
+    ACTISCOPE_RETURN_IF_ERROR(
+        process_group->ShareFromRankZero(kRunIdKey, reporter->run_id()).status());
+  }
+  return reporter;
+}
+
 absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
   ACTISCOPE_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(options.device));
   ACTISCOPE_ASSIGN_OR_RETURN(Dataset data, LoadDataset(options.data_dir));
   torch::manual_seed(options.seed);
-  if (options.train_limit > 0 && options.train_limit < data.train_images.size(0)) {
-    torch::Tensor subset = torch::randperm(data.train_images.size(0)).slice(0, 0, options.train_limit);
-    data.train_images = data.train_images.index_select(0, subset);
-    data.train_labels = data.train_labels.index_select(0, subset);
-  }
-  if (options.test_limit > 0 && options.test_limit < data.test_images.size(0)) {
-    data.test_images = data.test_images.slice(0, 0, options.test_limit);
-    data.test_labels = data.test_labels.slice(0, 0, options.test_limit);
-  }
+  ApplyLimits(options, &data);
   const uint32_t world = options.distributed.world_size;
   const uint32_t rank = options.distributed.rank;
   const int64_t steps_per_epoch = data.train_images.size(0) / world / options.batch_size;
@@ -154,25 +189,8 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
     ACTISCOPE_RETURN_IF_ERROR(process_group->BroadcastFromRankZero(model->buffers()));
   }
 
-  client::ReporterOptions reporter_options;
-  reporter_options.server_address = options.server;
-  reporter_options.spool_dir = options.spool_dir;
-  reporter_options.offline = options.offline;
-  reporter_options.run.name = options.run_name;
-  reporter_options.run.config = ConfigMap(options);
-  reporter_options.run.device = device.str();
-  reporter_options.run.world_size = world;
-  reporter_options.run.rank = rank;
-  if (process_group != nullptr && rank != 0) {
-    ACTISCOPE_ASSIGN_OR_RETURN(reporter_options.run.run_id,
-                               process_group->ShareFromRankZero("actiscope/run_id", ""));
-  }
   ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<client::Reporter> reporter,
-                             client::Reporter::Start(std::move(reporter_options)));
-  if (process_group != nullptr && rank == 0) {
-    ACTISCOPE_RETURN_IF_ERROR(
-        process_group->ShareFromRankZero("actiscope/run_id", reporter->run_id()).status());
-  }
+                             StartReporter(options, device, process_group.get()));
   // Any early return or exception below reports the run as failed.
   struct FailUnlessFinished {
     client::Reporter* reporter;
