@@ -60,7 +60,17 @@ PushStream::~PushStream() {
   }
 }
 
-bool PushStream::Write(const v1::PushRequest& request) { return stream_->Write(request); }
+bool PushStream::Write(const v1::PushRequest& request) {
+  const v1::PushRequest* to_send = &request;
+  if (!request.run_id().empty() && request.run_id() == run_id_) {
+    without_run_id_ = request;
+    without_run_id_.clear_run_id();
+    to_send = &without_run_id_;
+  }
+  run_id_ = request.run_id();
+  bytes_written_ += to_send->ByteSizeLong() + kFramingBytes;
+  return stream_->Write(*to_send);
+}
 
 bool PushStream::ReadAck(v1::PushAck* ack) { return stream_->Read(ack); }
 

@@ -31,8 +31,13 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view what);
 [[nodiscard]] absl::Status FinishRun(v1::Collector::Stub* stub, const std::string& run_id,
                                      bool succeeded, absl::Duration timeout);
 
+// One Push stream. The run id travels once: a request whose run_id equals the one sent last on
+// this stream goes without it (the collector keeps the stream's run id).
 class PushStream {
  public:
+  // gRPC's 5-byte message prefix plus an HTTP/2 DATA frame header (9 bytes) per request.
+  static constexpr size_t kFramingBytes = 5 + 9;
+
   explicit PushStream(v1::Collector::Stub* stub);
   ~PushStream();
   // Each returns false once the stream is broken or cancelled; Close() then says why.
@@ -42,11 +47,17 @@ class PushStream {
   [[nodiscard]] absl::Status Close();
   // Makes blocked and later calls fail. Thread-safe.
   void Cancel();
+  // Bytes of the requests written so far: serialized size plus kFramingBytes each (HTTP/2
+  // HEADERS of the stream and flow-control frames not counted).
+  uint64_t bytes_written() const { return bytes_written_; }
 
  private:
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::PushRequest, v1::PushAck>> stream_;
   bool closed_ = false;
+  std::string run_id_;  // Last run id sent on this stream.
+  v1::PushRequest without_run_id_;
+  uint64_t bytes_written_ = 0;
 };
 
 }  // namespace actiscope::client

@@ -73,7 +73,17 @@ class FakeCollector {
 
   grpc::Status Push(grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
     v1::PushRequest request;
+    std::string stream_run_id;  // Requests without run_id continue the stream's run.
     while (stream->Read(&request)) {
+      if (request.run_id().empty()) {
+        if (stream_run_id.empty()) {
+          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no run_id on the stream");
+        }
+        request.set_run_id(stream_run_id);
+        absl::MutexLock lock(&mu_);
+        ++requests_without_run_id_;
+      }
+      stream_run_id = request.run_id();
       absl::StatusOr<v1::FrameBatch> batch =
           codec::DecompressBatch(request.zstd_batch(), size_t{64} << 20);
       if (!batch.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad batch");
@@ -130,6 +140,11 @@ class FakeCollector {
     absl::MutexLock lock(&mu_);
     return scalars_.size();
   }
+  // Push requests that came without run_id (continuing their stream's run).
+  uint64_t requests_without_run_id() {
+    absl::MutexLock lock(&mu_);
+    return requests_without_run_id_;
+  }
   uint64_t dropped() {
     absl::MutexLock lock(&mu_);
     return dropped_;
@@ -174,6 +189,7 @@ class FakeCollector {
   std::map<std::tuple<std::string, std::string, int64_t>, double> scalars_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::RunStatus> finished_ ABSL_GUARDED_BY(mu_);
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t requests_without_run_id_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace actiscope::client::testing

@@ -146,6 +146,7 @@ class Reporter::Impl {
     report.frames_acked = counts.frames_acked;
     report.frames_dropped = counts.frames_dropped;
     report.frames_in_spool = counts.frames_unacked;
+    report.wire_bytes = counts.wire_bytes;
     report.all_delivered = delivered && counts.frames_dropped == 0 && counts.frames_unacked == 0;
     if (!report.all_delivered && (!options_.offline || report.frames_dropped > 0)) {
       log_.Log("finish", absl::StrCat("run ", run_.run_id(), ": ", report.frames_acked,

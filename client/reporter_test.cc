@@ -69,6 +69,9 @@ TEST(ReporterTest, DeliversEveryFrameAndScalarAndFinishesTheRun) {
   EXPECT_TRUE(report.all_delivered);
   EXPECT_EQ(report.frames_acked, 20u * kLayers);
   EXPECT_EQ(report.frames_dropped, 0u);
+  // At least the counts, at most a few hundred bytes per histogram.
+  EXPECT_GT(report.wire_bytes, 20u * kLayers * 4);
+  EXPECT_LT(report.wire_bytes, 20u * kLayers * 400);
   ExpectAllStoredOnce(&collector, "run-a", 20);
   EXPECT_EQ(collector.scalar_count(), 20u);
   EXPECT_EQ(collector.finished().at("run-a"), v1::RUN_STATUS_FINISHED);

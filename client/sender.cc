@@ -217,6 +217,7 @@ bool Sender::ReplaySegment(const std::string& path) {
     {
       absl::MutexLock lock(&mu_);
       live_ = nullptr;
+      counts_.wire_bytes += stream.bytes_written();
     }
     if (acked < requests.size()) {
       log_->Log("connect", absl::StrCat("replaying spool segment ", path, ": ", closed.ToString()));
@@ -280,6 +281,7 @@ bool Sender::StreamOutbox() {
   const absl::Status closed = stream.Close();
   absl::MutexLock lock(&mu_);
   live_ = nullptr;
+  counts_.wire_bytes += stream.bytes_written();
   sent_ = 0;
   if (!healthy && !stopping_ && !spool_mode_) {
     log_->Log("connect",

@@ -51,6 +51,8 @@ struct SenderCounts {
   uint64_t frames_acked = 0;      // Of those and of replayed segments.
   uint64_t frames_dropped = 0;    // Lost to both bounds.
   uint64_t frames_unacked = 0;    // In the outbox or in the spool.
+  // Bytes of all Push requests written, resends included (PushStream::bytes_written).
+  uint64_t wire_bytes = 0;
 };
 
 class Sender {

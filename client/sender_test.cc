@@ -50,6 +50,27 @@ SenderOptions Options(int port, const std::string& run_id) {
   return options;
 }
 
+TEST(SenderTest, RunIdTravelsOncePerStreamAndWireBytesAreCounted) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  RateLimitedLog log;
+  SenderOptions options = Options(port, "run-w");
+  options.outbox_bound_bytes = size_t{1} << 20;
+  Sender sender(options, nullptr, &log);
+  uint64_t expected_bytes = 0;
+  for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
+    v1::PushRequest request = Request("run-w", sequence, static_cast<int64_t>(sequence));
+    if (sequence > 1) request.clear_run_id();
+    expected_bytes += request.ByteSizeLong() + PushStream::kFramingBytes;
+    sender.Submit(Request("run-w", sequence, static_cast<int64_t>(sequence)), 1);
+  }
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(10)));
+  sender.Stop();
+  EXPECT_EQ(collector.requests_without_run_id(), 2u);
+  EXPECT_EQ(sender.counts().frames_acked, 3u);
+  EXPECT_EQ(sender.counts().wire_bytes, expected_bytes);
+}
+
 TEST(SenderTest, FullOutboxSpillsToTheSpoolAndIsReplayedInOrderOnceTheCollectorIsBack) {
   FakeCollector collector;
   const int port = collector.Serve();

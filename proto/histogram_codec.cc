@@ -1,14 +1,13 @@
 #include "proto/histogram_codec.h"
 
-#include <zstd.h>
-
+#include <algorithm>
 #include <tuple>
-
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "proto/bin_layout.h"
+#include "proto/bit_io.h"
 #include "proto/status_macros.h"
 
 namespace actiscope::codec {
@@ -39,11 +38,61 @@ bool GetVarint(absl::string_view data, size_t* pos, uint64_t* value) {
   return false;
 }
 
+namespace {
+
+constexpr int kOffsetBits = 6;
+constexpr int kOffsetBias = 16;
+
+int BitLength(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
+
+// k[i] of the grammar: the Rice parameter of a residual predicted by `prediction`.
+inline int RiceParameter(uint64_t prediction, int weight, int offset) {
+  const int twice = weight * BitLength(prediction) + offset - kOffsetBias;
+  return std::min(kMaxRiceParameter, std::max(0, twice) >> 1);
+}
+
+// Bits of the Rice code of z with parameter k.
+inline uint64_t RiceBits(uint64_t z, int k) {
+  const uint64_t q = z >> k;
+  return q >= kRiceEscape ? kRiceEscape + 64 : q + 1 + static_cast<uint64_t>(k);
+}
+
+}  // namespace
+
 void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> base,
                   std::string* out) {
+  if (counts.empty()) return;
+  const bool delta = !base.empty();
+  const int weight = delta ? 1 : 2;
+  std::vector<uint64_t> z(counts.size());
+  std::vector<uint64_t> prediction(counts.size());
   for (size_t i = 0; i < counts.size(); ++i) {
-    const uint64_t b = base.empty() ? 0 : base[i];
-    PutVarint(ZigZag(static_cast<int64_t>(counts[i] - b)), out);
+    prediction[i] = delta ? base[i] : (i == 0 ? 0 : counts[i - 1]);
+    z[i] = ZigZag(static_cast<int64_t>(counts[i] - prediction[i]));
+  }
+  // The total size is about convex in the offset: walk downhill from a typical value.
+  const auto cost = [&](int offset) {
+    uint64_t bits = 0;
+    for (size_t i = 0; i < z.size(); ++i) {
+      bits += RiceBits(z[i], RiceParameter(prediction[i], weight, offset));
+    }
+    return bits;
+  };
+  constexpr int kMaxOffset = (1 << kOffsetBits) - 1;
+  int offset = kOffsetBias + 1;
+  uint64_t best = cost(offset);
+  for (int direction : {1, -1}) {
+    while (offset + direction >= 0 && offset + direction <= kMaxOffset) {
+      const uint64_t next = cost(offset + direction);
+      if (next >= best) break;
+      best = next;
+      offset += direction;
+    }
+  }
+  BitWriter bits(out);
+  bits.Put(static_cast<uint64_t>(offset), kOffsetBits);
+  for (size_t i = 0; i < z.size(); ++i) {
+    bits.PutRice(z[i], RiceParameter(prediction[i], weight, offset));
   }
 }
 
@@ -54,25 +103,35 @@ absl::Status DecodeCounts(absl::string_view data, absl::Span<const uint64_t> bas
         absl::StrCat("counts: delta base has ", base.size(), " bins, expected ", bins));
   }
   out->resize(bins);
-  size_t pos = 0;
+  BitReader bits(data);
+  const auto malformed = [&](size_t i) {
+    return absl::InvalidArgumentError(absl::StrCat("counts: truncated or malformed at bin ", i,
+                                                   " of ", bins, " (", data.size(), " bytes)"));
+  };
+  uint64_t offset = 0;
+  if (bins > 0 && !bits.Get(kOffsetBits, &offset)) return malformed(0);
+  const int weight = base.empty() ? 2 : 1;
+  uint64_t previous = 0;
   for (size_t i = 0; i < bins; ++i) {
-    uint64_t raw;
-    if (!GetVarint(data, &pos, &raw)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "counts: truncated or malformed at bin ", i, " of ", bins, " (", data.size(),
-          " bytes)"));
+    const uint64_t b = base.empty() ? previous : base[i];
+    uint64_t z;
+    if (!bits.GetRice(RiceParameter(b, weight, static_cast<int>(offset)), &z)) {
+      return malformed(i);
     }
-    const int64_t delta = UnZigZag(raw);
-    const uint64_t b = base.empty() ? 0 : base[i];
+    const int64_t delta = UnZigZag(z);
     if (delta < 0 && static_cast<uint64_t>(-delta) > b) {
       return absl::InvalidArgumentError(
           absl::StrCat("counts: bin ", i, " would be negative (base ", b, ", delta ", delta, ")"));
     }
-    (*out)[i] = b + static_cast<uint64_t>(delta);
+    previous = (*out)[i] = b + static_cast<uint64_t>(delta);
   }
-  if (pos != data.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("counts: ", data.size() - pos,
+  if (bits.consumed() != data.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("counts: ", data.size() - bits.consumed(),
                                                    " trailing bytes after ", bins, " bins"));
+  }
+  if (!bits.PaddingIsZero()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("counts: nonzero padding bits after ", bins, " bins"));
   }
   return absl::OkStatus();
 }
@@ -127,37 +186,6 @@ absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
     last_index[key] = i;
   }
   return decoded;
-}
-
-std::string CompressBatch(const v1::FrameBatch& batch) {
-  const std::string raw = batch.SerializeAsString();
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
-  const size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kBatchZstdLevel);
-  out.resize(ZSTD_isError(n) ? 0 : n);
-  return out;
-}
-
-absl::StatusOr<v1::FrameBatch> DecompressBatch(absl::string_view data, size_t max_bytes) {
-  const unsigned long long size = ZSTD_getFrameContentSize(data.data(), data.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
-    return absl::InvalidArgumentError(
-        "zstd_batch: not a zstd frame with its content size in the header");
-  }
-  if (size > max_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat("zstd_batch: decompresses to ", size,
-                                                     " bytes, over the limit of ", max_bytes));
-  }
-  std::string raw(size, '\0');
-  const size_t n = ZSTD_decompress(raw.data(), raw.size(), data.data(), data.size());
-  if (ZSTD_isError(n) || n != size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "zstd_batch: corrupt zstd data: ", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short"));
-  }
-  v1::FrameBatch batch;
-  if (!batch.ParseFromString(raw)) {
-    return absl::InvalidArgumentError("zstd_batch: decompressed bytes are not a FrameBatch");
-  }
-  return batch;
 }
 
 void FrameBatchBuilder::AddFrame(v1::Frame frame, absl::Span<const uint64_t> counts) {

@@ -1,15 +1,30 @@
 // The one codec for histogram counts on the wire, used by the client to encode and by the
 // server to decode (storage has its own block format, see server/series_block.h).
 //
-// Count encoding (Frame.counts):
-//   counts := varint{bins}           one per bin, in bin order
-//   varint := zigzag(count - base) as LEB128 (7 bits per byte, low first, high bit = more)
-// where base is 0 for an absolute frame and, for a delta frame (Frame.delta), the same bin of
-// the previous frame of the same (layer, kind, rank) in the same FrameBatch. Counts of
-// consecutive steps are close, so deltas are small and compress well.
+// Count encoding (Frame.counts), a bit stream packed least significant bit first
+// (proto/bit_io.h), empty for zero bins:
+//   counts   := offset:6 residual{bins} pad
+//   residual := Rice(zigzag(c[i] - p[i]), k[i])   (Rice codes and their escape: bit_io.h)
+//   pad      := zero bits up to the next byte boundary; nothing may follow
+// The prediction p[i] is, for a delta frame (Frame.delta), bin i of the previous frame of the
+// same (layer, kind, rank) in the same FrameBatch (weight w = 1), and for an absolute frame
+// the previous bin c[i-1], with p[0] = 0 (w = 2). zigzag(d) = (d << 1) ^ (d >> 63) on the 64-bit
+// two's complement difference. The Rice parameter follows the size of the prediction:
+//   k[i] = min(40, max(0, w * bitlen(p[i]) + offset - 16) >> 1)
+// with bitlen(0) = 0 and bitlen(v) = floor(log2(v)) + 1. Step-to-step noise of a bin grows
+// like the square root of its count (w = 1), the bin-to-bin change like the count (w = 2); the
+// encoder picks the offset (0-63) that makes the frame shortest.
 //
-// Batch compression (PushRequest.zstd_batch): a serialized FrameBatch compressed by zstd,
-// with the content size in the zstd frame header.
+// Batch compression (PushRequest.zstd_batch): zstd, with the content size in the zstd frame
+// header, of a serialized FrameBatch in which each delta frame whose base frame (as above)
+// exists holds these fields relative to its base:
+//   step                                    step - base.step (64-bit two's complement)
+//   stats.{elements,below,above,zeros,nonfinite}  zigzag(value - base.value)
+//   layout                                  absent when equal to the base's (it must be)
+// Consecutive frames of a series share their layout and element count, and their steps and
+// other counts are close, so the relative values are small or zero (and then not serialized).
+// DecompressBatch restores the absolute values; a FrameBatch sent uncompressed
+// (PushRequest.batch) holds absolute values.
 //
 // Thread-safety: all functions are pure; FrameBatchBuilder is not thread-safe.
 #ifndef ACTISCOPE_PROTO_HISTOGRAM_CODEC_H_

@@ -47,8 +47,19 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
 grpc::Status CollectorService::Push(
     grpc::ServerContext* context, grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
   absl::flat_hash_set<std::string> known_runs;
+  std::string stream_run_id;  // A request without run_id continues the previous one's run.
   v1::PushRequest request;
   while (stream->Read(&request)) {
+    if (request.run_id().empty() && stream_run_id.empty()) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("push (sequence ", request.sequence(),
+                       "): run_id: missing on the first request of the stream")));
+    }
+    if (request.run_id().empty()) {
+      request.set_run_id(stream_run_id);
+    } else {
+      stream_run_id = request.run_id();
+    }
     absl::StatusOr<v1::PushAck> ack = Ingest(&request, &known_runs);
     if (!ack.ok()) {
       return ToGrpcStatus(

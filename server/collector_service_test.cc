@@ -89,6 +89,26 @@ TEST(CollectorServiceTest, AcksComeInRequestOrder) {
   }
 }
 
+TEST(CollectorServiceTest, RequestsWithoutRunIdContinueTheStreamsRun) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("a").ok());
+  ASSERT_TRUE(server.StartRun("b").ok());
+  std::vector<v1::PushAck> acks;
+  ASSERT_TRUE(server
+                  .Push({MakeRequest("a", 1, MakeBatch("fc", 0, 2)),
+                         MakeRequest("", 2, MakeBatch("fc", 2, 3)),
+                         MakeRequest("b", 3, MakeBatch("fc", 0, 1)),
+                         MakeRequest("", 4, MakeBatch("fc", 1, 1))},
+                        &acks)
+                  .ok());
+  ASSERT_EQ(acks.size(), 4u);
+  v1::RunDetail a, b;
+  ASSERT_TRUE(server.GetRun("a", &a).ok());
+  ASSERT_TRUE(server.GetRun("b", &b).ok());
+  EXPECT_EQ(a.run().last_step(), 4);
+  EXPECT_EQ(b.run().last_step(), 1);
+}
+
 TEST(CollectorServiceTest, RepushedBatchIsIgnoredAndStoredOnce) {
   TestGrpcServer server;
   ASSERT_TRUE(server.StartRun("r").ok());

@@ -105,6 +105,11 @@ TEST_F(PushBadInputTest, UnknownRunIsNotFound) {
                  "run \"nobody\": unknown; call StartRun first");
 }
 
+TEST_F(PushBadInputTest, FirstRequestWithoutRunIdIsInvalidArgument) {
+  ExpectRejected(MakeRequest("", 1, MakeBatch("good", 0, 1)), grpc::StatusCode::INVALID_ARGUMENT,
+                 "push (sequence 1): run_id: missing on the first request of the stream");
+}
+
 TEST_F(PushBadInputTest, NegativeStepIsInvalidArgument) {
   ExpectRejected(RequestWithBadFrame([](v1::Frame* f) { f->set_step(-1); }),
                  grpc::StatusCode::INVALID_ARGUMENT,
