@@ -20,6 +20,7 @@
 // exists holds these fields relative to its base:
 //   step                                    step - base.step (64-bit two's complement)
 //   stats.{elements,below,above,zeros,nonfinite}  zigzag(value - base.value)
+//   stats.{min,max,sum,sum_squares}         the float's bits XOR the base's bits
 //   layout                                  absent when equal to the base's (it must be)
 // Consecutive frames of a series share their layout and element count, and their steps and
 // other counts are close, so the relative values are small or zero (and then not serialized).
@@ -74,7 +75,7 @@ inline int64_t UnZigZag(uint64_t v) {
     const v1::FrameBatch& batch);
 
 // zstd level used by CompressBatch.
-inline constexpr int kBatchZstdLevel = 3;
+inline constexpr int kBatchZstdLevel = 15;
 
 // Serializes and compresses `batch` for PushRequest.zstd_batch.
 std::string CompressBatch(const v1::FrameBatch& batch);

@@ -177,6 +177,9 @@ TEST(HistogramCodecTest, CompressedBatchRestoresRelativeFieldsOfDeltaFrames) {
       stats->set_nonfinite(step % 3);
       stats->set_elements(stats->elements() + stats->nonfinite());
       stats->set_sum(static_cast<float>(rng() % 100) / 3);
+      // Float stats must come back bit for bit, NaN and negative zero included.
+      stats->set_max(step == 5 ? std::nanf("") : static_cast<float>(step));
+      stats->set_min(step == 6 ? -0.0f : -static_cast<float>(step));
       builder.AddFrame(std::move(frame), counts);
     }
   }
