@@ -41,7 +41,7 @@ if [ "$#" -gt 0 ]; then
   "${train[@]}" "$@"
 else
   # The seed's three pictures, at a width and length this CPU trains in minutes.
-  common=(--width=16 --epochs=1 --max_steps=300 --batch_size=64 --bins=40)
+  common=(--width=16 --epochs=2 --max_steps=1000 --batch_size=64 --bins=40)
   "${train[@]}" "${common[@]}" --run_name="lr 1e-2" --lr=1e-2
   "${train[@]}" "${common[@]}" --run_name="lr 1" --lr=1
   "${train[@]}" "${common[@]}" --run_name="discriminative 1e-6..1e-2" \
