@@ -51,12 +51,12 @@ void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> 
                   std::string* out);
 
 // Decodes exactly `bins` counts from `data` into `out` (resized to `bins`). `base` is empty or
-// has `bins` entries. INVALID_ARGUMENT when data is truncated, has trailing bytes, a varint is
-// over 10 bytes, or a count would fall below zero.
+// has `bins` entries. INVALID_ARGUMENT when data is truncated, has trailing bytes or nonzero
+// padding bits, or a count would fall below zero.
 [[nodiscard]] absl::Status DecodeCounts(absl::string_view data, absl::Span<const uint64_t> base,
                                         size_t bins, std::vector<uint64_t>* out);
 
-// LEB128 varints, for other compact formats built on this encoding.
+// LEB128 varints, for other compact formats (the store's summaries).
 void PutVarint(uint64_t value, std::string* out);
 // Reads one varint at *pos, advancing it. False when truncated or over 10 bytes.
 bool GetVarint(absl::string_view data, size_t* pos, uint64_t* value);
