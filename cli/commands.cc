@@ -7,13 +7,15 @@
 #include "absl/strings/str_join.h"
 #include "actiscope/client/reporter.h"
 #include "cli/json_output.h"
-#include "cli/json_writer.h"
+#include "server/http_json.h"
 #include "cli/terminal_heatmap.h"
 #include "cli/text_output.h"
 #include "cli/wire_names.h"
 #include "proto/status_macros.h"
 
 namespace actiscope::cli {
+
+using ::actiscope::server::JsonWriter;
 namespace {
 
 constexpr char kUsage[] =
@@ -165,7 +167,7 @@ absl::Status Commands::Sync(const std::string& dir) {
     json.Key("frames_delivered");
     json.Uint(frames);
     json.EndObject();
-    *out_ << json.str() << "\n";
+    *out_ << json.text() << "\n";
   } else {
     *out_ << "delivered " << frames << " frames from " << dir << " to " << options_.server << "\n";
   }

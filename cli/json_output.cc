@@ -3,10 +3,12 @@
 #include <map>
 
 #include "absl/time/time.h"
-#include "cli/json_writer.h"
+#include "server/http_json.h"
 #include "cli/wire_names.h"
 
 namespace actiscope::cli {
+
+using ::actiscope::server::JsonWriter;
 namespace {
 
 void WriteTime(const google::protobuf::Timestamp& t, JsonWriter* w) {
@@ -100,7 +102,7 @@ std::string RunsJson(const v1::ListRunsResponse& response) {
   w.BeginArray();
   for (const v1::RunSummary& run : response.runs()) WriteRun(run, &w);
   w.EndArray();
-  return w.str();
+  return w.text();
 }
 
 std::string RunDetailJson(const v1::RunDetail& detail) {
@@ -129,7 +131,7 @@ std::string RunDetailJson(const v1::RunDetail& detail) {
   for (const std::string& name : detail.scalar_names()) w.String(name);
   w.EndArray();
   w.EndObject();
-  return w.str();
+  return w.text();
 }
 
 std::string HeatmapJson(const v1::Heatmap& heatmap) {
@@ -152,7 +154,7 @@ std::string HeatmapJson(const v1::Heatmap& heatmap) {
   for (const v1::HeatmapColumn& column : heatmap.columns()) WriteColumn(column, &w);
   w.EndArray();
   w.EndObject();
-  return w.str();
+  return w.text();
 }
 
 std::string ScalarsJson(absl::string_view run_id, const v1::GetScalarsResponse& response) {
@@ -178,13 +180,13 @@ std::string ScalarsJson(absl::string_view run_id, const v1::GetScalarsResponse& 
   }
   w.EndArray();
   w.EndObject();
-  return w.str();
+  return w.text();
 }
 
 std::string RunUpdateJson(const v1::RunUpdate& update) {
   JsonWriter w;
   WriteRun(update.run(), &w);
-  return w.str();
+  return w.text();
 }
 
 }  // namespace actiscope::cli

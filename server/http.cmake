@@ -11,12 +11,16 @@ target_compile_definitions(actiscope_httplib INTERFACE
 target_link_libraries(actiscope_httplib INTERFACE
   ${HTTPLIB_LIBRARY} OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB Threads::Threads)
 
+# JSON text with safe escaping; the HTTP API and the CLI's --json output both write with it.
+actiscope_cc_library(NAME actiscope_json
+  HDRS http_json.h
+  SRCS http_json.cc
+  DEPS absl::strings)
+
 actiscope_cc_library(NAME actiscope_http
-  HDRS http_server.h http_api.h http_events.h http_json.h http_request.h static_files.h
-       web_root.h
-  SRCS http_server.cc http_api.cc http_events.cc http_json.cc http_request.cc static_files.cc
-       web_root.cc
-  DEPS actiscope_store actiscope_run_notifier actiscope_httplib
+  HDRS http_server.h http_api.h http_events.h http_request.h static_files.h web_root.h
+  SRCS http_server.cc http_api.cc http_events.cc http_request.cc static_files.cc web_root.cc
+  DEPS actiscope_json actiscope_store actiscope_run_notifier actiscope_httplib
        absl::status absl::statusor absl::strings absl::synchronization absl::time
        absl::flat_hash_map Threads::Threads)
 # The source tree's web/ is the last place FindWebRoot looks (see web_root.h).

@@ -1,4 +1,5 @@
-// JsonWriter: builds compact JSON text for the HTTP API (server/http_api.h). Strings are
+// JsonWriter: builds compact JSON text for the HTTP API (server/http_api.h) and the CLI's
+// --json output (cli/json_output.h). Strings are
 // escaped so the output is safe to embed anywhere: quotes, backslashes, control characters,
 // '<', '>', '&', U+2028 and U+2029 become \u escapes, and invalid UTF-8 becomes U+FFFD.
 // Non-finite doubles are written as null (JSON has no NaN or Infinity).

@@ -144,10 +144,15 @@ int Main() {
   std::printf("steps %lld  steps/s %.2f  test_error_rate %.4f  parameter_checksum %.17g\n",
               static_cast<long long>(result->steps), result->steps_per_second,
               result->test_error_rate, result->parameter_checksum);
-  std::printf("frames acked %llu, in spool %llu, dropped %llu\n",
+  std::printf("frames acked %llu, in spool %llu, dropped %llu",
               static_cast<unsigned long long>(result->frames_acked),
               static_cast<unsigned long long>(result->frames_in_spool),
               static_cast<unsigned long long>(result->frames_dropped));
+  if (result->frames_acked > 0) {
+    std::printf(", %.1f wire bytes per histogram",
+                static_cast<double>(result->wire_bytes) / result->frames_acked);
+  }
+  std::printf("\n");
   std::printf("run_id %s\n  http://%s/runs/%s\n  actiscope --server=%s show %s\n",
               result->run_id.c_str(), options->http_address.c_str(), result->run_id.c_str(),
               options->server.c_str(), result->run_id.c_str());

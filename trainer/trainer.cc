@@ -250,6 +250,7 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
   const client::FinishReport finish = reporter->Finish(/*succeeded=*/true, kFinishTimeout);
   result.frames_acked = finish.frames_acked;
   result.frames_in_spool = finish.frames_in_spool;
+  result.wire_bytes = finish.wire_bytes;
   result.frames_dropped = finish.frames_dropped;
   return result;
 }

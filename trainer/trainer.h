@@ -28,6 +28,7 @@ struct TrainResult {
   double parameter_checksum = 0;   // Sum of all parameters; equal across ranks of one run.
   uint64_t frames_acked = 0;       // From the reporter's Finish.
   uint64_t frames_in_spool = 0;
+  uint64_t wire_bytes = 0;  // Sent to the collector, framing included (FinishReport).
   uint64_t frames_dropped = 0;
 };
 

@@ -7,7 +7,3 @@ find_package(ZLIB REQUIRED)
 actiscope_cc_benchmark(NAME client_wire_bench
   SRCS client_wire_bench.cc
   DEPS actiscope_client ZLIB::ZLIB)
-
-actiscope_cc_benchmark(NAME client_overhead_bench
-  SRCS client_overhead_bench.cc
-  DEPS actiscope_client)
