@@ -14,15 +14,11 @@ actiscope_cc_library(NAME actiscope_grpc_server
   DEPS actiscope_service_edge actiscope_codec actiscope_status actiscope_run_notifier
        actiscope_store gRPC::grpc++ gRPC::grpc++_reflection
        absl::flat_hash_set absl::synchronization absl::time)
-if(TARGET actiscope_store)
-  actiscope_cc_test(NAME grpc_server_test
-    SRCS collector_service_test.cc push_bad_input_test.cc query_service_test.cc
-         grpc_server_test.cc grpc_test_server.h
-    DEPS actiscope_grpc_server actiscope_codec)
-  if(TARGET actiscope_http)
-    actiscope_cc_binary(NAME actiscope-server
-      SRCS server_main.cc
-      DEPS actiscope_grpc_server actiscope_http absl::flags absl::flags_parse)
-    install(TARGETS actiscope-server RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-  endif()
-endif()
+actiscope_cc_test(NAME grpc_server_test
+  SRCS collector_service_test.cc push_bad_input_test.cc query_service_test.cc
+       grpc_server_test.cc grpc_test_server.h
+  DEPS actiscope_grpc_server actiscope_codec)
+actiscope_cc_binary(NAME actiscope-server
+  SRCS server_main.cc
+  DEPS actiscope_grpc_server actiscope_http absl::flags absl::flags_parse)
+install(TARGETS actiscope-server RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
