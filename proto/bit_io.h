@@ -1,5 +1,5 @@
 // Bit-level writer and reader with Rice codes, for the histogram count encoding of
-// proto/histogram_codec.h (and any other compact format that wants them). Bits are packed
+// proto/histogram_codec.h and the store's series blocks (server/series_block.h). Bits are packed
 // least significant first into bytes.
 //
 // Rice code with parameter k (0 <= k <= kMaxRiceParameter) of z >= 0: q = z >> k as q one-bits
@@ -19,7 +19,7 @@
 namespace actiscope::codec {
 
 inline constexpr uint32_t kRiceEscape = 24;
-inline constexpr int kMaxRiceParameter = 40;
+inline constexpr int kMaxRiceParameter = 56;
 
 class BitWriter {
  public:
@@ -87,7 +87,7 @@ class BitReader {
   // False when the data runs out (or k > kMaxRiceParameter).
   bool GetRice(int k, uint64_t* z) {
     if (k > kMaxRiceParameter) return false;
-    if (used_ <= static_cast<int>(kRiceEscape) + kMaxRiceParameter) Refill();
+    Refill();
     // Ones before the first zero, counted among the bits at hand.
     const uint64_t available = used_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << used_) - 1;
     const uint64_t zeros = ~acc_ & available;

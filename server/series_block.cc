@@ -7,10 +7,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "proto/histogram_codec.h"
-#include "server/bit_stream.h"
+#include "proto/bit_io.h"
 
 namespace actiscope::server {
 namespace {
+
+using ::actiscope::codec::BitReader;
+using ::actiscope::codec::BitWriter;
 
 constexpr uint64_t kFormat = 3;
 constexpr int kPredictorSteps = 4;

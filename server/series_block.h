@@ -12,7 +12,7 @@
 //   fplane  := 4 planes of n bytes, most significant byte first, of bits(f_i) ^ bits(f_(i-1))
 //              with f the value as a float32 and bits(f_(-1)) = 0
 //   bits    := per bin b: u6{k_b} rice_k_b(zz(counts_i[b] - pred_i[b])) for i = 1..n-1,
-//              bit-packed (server/bit_stream.h), zero-padded to a byte
+//              bit-packed (proto/bit_io.h), zero-padded to a byte
 //   pred_i  := floor(mean of counts_(i-1) .. counts_(i-4)[b], those that exist)
 // Counts of consecutive steps differ by sampling noise; predicting from the mean of the last
 // four steps cuts that noise's variance by a third against the previous step alone, and a

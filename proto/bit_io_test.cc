@@ -1,19 +1,20 @@
-#include "server/bit_stream.h"
+#include "proto/bit_io.h"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
 
-namespace actiscope::server {
+namespace actiscope::codec {
 namespace {
 
-TEST(BitStreamTest, RiceCodesRoundTripWithEscapes) {
+TEST(BitIoTest, RiceCodesRoundTripWithEscapes) {
   std::mt19937_64 rng(5);
   std::vector<std::pair<uint64_t, int>> values;
   for (int i = 0; i < 5000; ++i) {
-    const int k = static_cast<int>(rng() % 20);
-    const uint64_t z = i % 97 == 0 ? rng() : rng() % (uint64_t{1} << (k + 3));
+    const int k = static_cast<int>(rng() % (kMaxRiceParameter + 1));
+    const uint64_t z = i % 97 == 0 ? rng() : rng() % (uint64_t{1} << std::min(k + 3, 63));
     values.emplace_back(z, k);
   }
   std::string data;
@@ -30,7 +31,7 @@ TEST(BitStreamTest, RiceCodesRoundTripWithEscapes) {
   EXPECT_EQ(reader.consumed(), data.size());
 }
 
-TEST(BitStreamTest, TruncatedDataFailsInsteadOfReadingPastTheEnd) {
+TEST(BitIoTest, TruncatedDataFailsInsteadOfReadingPastTheEnd) {
   std::string data;
   {
     BitWriter writer(&data);
@@ -43,4 +44,4 @@ TEST(BitStreamTest, TruncatedDataFailsInsteadOfReadingPastTheEnd) {
 }
 
 }  // namespace
-}  // namespace actiscope::server
+}  // namespace actiscope::codec
