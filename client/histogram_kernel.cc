@@ -14,16 +14,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-v1::BinLayout ToLayout(const BinSpec& spec) {
-  v1::BinLayout layout;
-  layout.set_scale(spec.scale == BinSpec::Scale::kLinear ? v1::BIN_SCALE_LINEAR
-                                                         : v1::BIN_SCALE_LOG_MAGNITUDE);
-  layout.set_bins(spec.bins);
-  layout.set_lo(spec.lo);
-  layout.set_hi(spec.hi);
-  return layout;
-}
-
 // The smallest float >= e, so that for every float x: x < e  <=>  x < RoundUp(e).
 float RoundUp(double e) {
   float f = static_cast<float>(e);
@@ -72,16 +62,26 @@ Log2Poly FitLog2() {
 
 }  // namespace
 
+v1::BinLayout ToWireLayout(const BinSpec& spec) {
+  v1::BinLayout layout;
+  layout.set_scale(spec.scale == BinSpec::Scale::kLinear ? v1::BIN_SCALE_LINEAR
+                                                         : v1::BIN_SCALE_LOG_MAGNITUDE);
+  layout.set_bins(spec.bins);
+  layout.set_lo(spec.lo);
+  layout.set_hi(spec.hi);
+  return layout;
+}
+
 const Log2Poly& Log2Approximation() {
   static const Log2Poly poly = FitLog2();
   return poly;
 }
 
-absl::Status ValidateBinSpec(const BinSpec& spec) { return ValidateLayout(ToLayout(spec)); }
+absl::Status ValidateBinSpec(const BinSpec& spec) { return ValidateLayout(ToWireLayout(spec)); }
 
 HistogramPlan::HistogramPlan(const BinSpec& s)
     : spec(s), log_scale(s.scale == BinSpec::Scale::kLogMagnitude), bins(s.bins) {
-  const std::vector<double> e = BinEdges(ToLayout(s));
+  const std::vector<double> e = BinEdges(ToWireLayout(s));
   edges.reserve(bins + 3);
   edges.push_back(-kInf);
   for (double edge : e) edges.push_back(RoundUp(edge));

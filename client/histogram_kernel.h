@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "actiscope/client/histogram.h"
+#include "actiscope/v1/histogram.pb.h"
 
 namespace actiscope::client {
 
@@ -57,6 +58,9 @@ struct HistogramAccumulator {
   std::vector<uint32_t> scratch_counts;
   std::vector<uint32_t> scratch_deferred;
 };
+
+// The bin layout of `spec` as it travels on the wire (actiscope.v1.BinLayout).
+v1::BinLayout ToWireLayout(const BinSpec& spec);
 
 // The kernels: add `n` values to `acc`.
 void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);

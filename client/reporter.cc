@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/device_histogram.h"
+#include "client/histogram_kernel.h"
 #include "client/rate_limited_log.h"
 #include "client/run_spec.h"
 #include "client/sender.h"
@@ -39,16 +40,6 @@ struct QueuedItem {
   absl::Time queued_at;
   size_t bytes = 0;
 };
-
-v1::BinLayout ToLayout(const BinSpec& spec) {
-  v1::BinLayout layout;
-  layout.set_scale(spec.scale == BinSpec::Scale::kLinear ? v1::BIN_SCALE_LINEAR
-                                                         : v1::BIN_SCALE_LOG_MAGNITUDE);
-  layout.set_bins(spec.bins);
-  layout.set_lo(spec.lo);
-  layout.set_hi(spec.hi);
-  return layout;
-}
 
 // This Abseil is built with its own string_view, distinct from std::string_view.
 absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -238,7 +229,7 @@ class Reporter::Impl {
       frame.set_kind(static_cast<v1::Kind>(item.kind));
       frame.set_step(item.step);
       frame.set_rank(run_rank());
-      *frame.mutable_layout() = ToLayout(item.bins);
+      *frame.mutable_layout() = ToWireLayout(item.bins);
       v1::HistogramStats* stats = frame.mutable_stats();
       stats->set_elements(result->elements);
       stats->set_below(result->below);
