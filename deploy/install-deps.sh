@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libgloo-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libsqlite3-dev libzstd-dev libcpp-httplib-dev
+  libabsl-dev libsqlite3-dev sqlite3 libzstd-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   chromium chromium-driver

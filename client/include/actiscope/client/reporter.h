@@ -83,7 +83,7 @@ struct FinishReport {
   bool all_delivered = false;    // Every recorded frame was acknowledged.
   // Bytes written to the collector: each Push request's serialized size plus 14 bytes of gRPC
   // and HTTP/2 DATA framing, resends included. wire_bytes / frames_acked is the wire cost of
-  // one histogram (scalars and the stream's headers aside).
+  // one histogram, the scalars sent with them included (the stream's headers aside).
   uint64_t wire_bytes = 0;
 };
 
