@@ -43,6 +43,7 @@ ABSL_FLAG(std::string, bin_mode, "linear",
 ABSL_FLAG(double, log_lo, 1e-8, "Lowest magnitude of --bin_mode=log");
 ABSL_FLAG(double, log_hi, 1e4, "Highest magnitude of --bin_mode=log");
 ABSL_FLAG(int64_t, every, 1, "Record histograms every N steps");
+ABSL_FLAG(int64_t, scalar_every, 1, "Report loss and lr every N steps (0: per-epoch scalars only)");
 ABSL_FLAG(std::string, run_name, "", "Human-readable run name");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Collector gRPC address HOST:PORT");
 ABSL_FLAG(std::string, http, "", "The server's HTTP address for the printed link (default HOST:8080)");
@@ -114,6 +115,11 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
                                                    bin_mode, "\""));
   }
   o.probes.every = absl::GetFlag(FLAGS_every);
+  o.scalar_every = absl::GetFlag(FLAGS_scalar_every);
+  if (o.scalar_every < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--scalar_every must be >= 0, got ", o.scalar_every));
+  }
   o.run_name = absl::GetFlag(FLAGS_run_name);
   o.server = absl::GetFlag(FLAGS_server);
   o.http_address = absl::GetFlag(FLAGS_http);

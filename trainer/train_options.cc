@@ -158,6 +158,7 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   if (o.probes.gradients) c["gradient_bins"] = BinsText(o.probes.gradient_bins);
   if (o.probes.weights) c["weight_bins"] = BinsText(o.probes.weight_bins);
   c["every"] = absl::StrCat(o.probes.every);
+  c["scalar_every"] = absl::StrCat(o.scalar_every);
   c["world_size"] = absl::StrCat(o.distributed.world_size);
   return c;
 }

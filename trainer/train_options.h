@@ -77,6 +77,9 @@ struct TrainOptions {
   double lr_max = 0;
 
   ProbeOptions probes;
+  // The per-step scalars (loss, lr) go out on steps where step % scalar_every == 0; zero sends
+  // only the per-epoch ones (train_loss, test_error_rate, test_accuracy).
+  int64_t scalar_every = 1;
   std::string run_name;
   std::string server = "127.0.0.1:50051";
   std::string http_address;  // For the printed link; empty: the server's host with port 8080.

@@ -232,8 +232,10 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
       probes.RecordWeights(step);
       const double loss_value = loss.item<double>();
       loss_sum += loss_value;
-      reporter->RecordScalar(step, "loss", loss_value);
-      reporter->RecordScalar(step, "lr", peaks.back() * value.lr_scale);
+      if (options.scalar_every > 0 && step % options.scalar_every == 0) {
+        reporter->RecordScalar(step, "loss", loss_value);
+        reporter->RecordScalar(step, "lr", peaks.back() * value.lr_scale);
+      }
       if (print) progress.Step(i + 1, loss_value);
     }
     train_time += absl::Now() - epoch_start;
