@@ -101,8 +101,8 @@ export function drawHeatmap(canvas, hm, from, to, cssWidth) {
   canvas.heatmapState = { hm, from, to, plotWidth, maxCount };
 }
 
-function drawAxes(ctx, hm, from, to, plotWidth) {
-  const { left, top, plotHeight } = LAYOUT;
+// The left and bottom axis lines of a plot area; leaves the axis style set for tick labels.
+export function drawPlotFrame(ctx, left, top, plotWidth, plotHeight) {
   ctx.strokeStyle = AXIS;
   ctx.fillStyle = AXIS;
   ctx.font = FONT;
@@ -112,6 +112,11 @@ function drawAxes(ctx, hm, from, to, plotWidth) {
   ctx.lineTo(left - 0.5, top + plotHeight + 0.5);
   ctx.lineTo(left + plotWidth, top + plotHeight + 0.5);
   ctx.stroke();
+}
+
+function drawAxes(ctx, hm, from, to, plotWidth) {
+  const { left, top, plotHeight } = LAYOUT;
+  drawPlotFrame(ctx, left, top, plotWidth, plotHeight);
   ctx.textBaseline = 'top';
   ctx.textAlign = 'center';
   const span = to - from + 1;

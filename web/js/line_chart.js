@@ -1,12 +1,10 @@
 // A small line chart on <canvas> whose plot area lines up with the heatmaps above it (same
 // left/right margins and step range), so a step sits at the same x in both.
 
-import { LAYOUT } from './heatmap.js';
+import { LAYOUT, drawPlotFrame } from './heatmap.js';
 import { formatNumber, niceTicks } from './format.js';
 import { el } from './dom.js';
 
-const AXIS = '#9aa0a6';
-const FONT = '11px system-ui, sans-serif';
 const HEIGHT = 110;
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
                         '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -57,15 +55,7 @@ export function drawLineChart(canvas, series, from, to, cssWidth) {
   const span = to - from + 1;
   const xOf = (step) => left + ((step - from + 0.5) / span) * plotWidth;
   const yOf = (v) => top + plotHeight - ((v - lo) / (hi - lo)) * plotHeight;
-  ctx.strokeStyle = AXIS;
-  ctx.fillStyle = AXIS;
-  ctx.font = FONT;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  ctx.moveTo(left - 0.5, top);
-  ctx.lineTo(left - 0.5, top + plotHeight + 0.5);
-  ctx.lineTo(left + plotWidth, top + plotHeight + 0.5);
-  ctx.stroke();
+  drawPlotFrame(ctx, left, top, plotWidth, plotHeight);
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
   for (const v of niceTicks(lo, hi, 3)) ctx.fillText(formatNumber(v), left - 6, yOf(v));
