@@ -7,15 +7,15 @@
 #include "absl/strings/str_join.h"
 #include "actiscope/client/reporter.h"
 #include "cli/json_output.h"
-#include "server/http_json.h"
+#include "common/json_writer.h"
 #include "cli/terminal_heatmap.h"
 #include "cli/text_output.h"
 #include "cli/wire_names.h"
-#include "proto/status_macros.h"
+#include "common/status_macros.h"
+#include "common/grpc_status.h"
 
 namespace actiscope::cli {
 
-using ::actiscope::server::JsonWriter;
 namespace {
 
 constexpr char kUsage[] =
@@ -36,18 +36,17 @@ bool Ended(v1::RunStatus status) {
 
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what,
                       absl::string_view server) {
-  if (status.ok()) return absl::OkStatus();
-  const auto code = static_cast<absl::StatusCode>(status.error_code());
-  if (code == absl::StatusCode::kUnavailable) {
+  absl::Status converted = FromGrpcStatus(status, what);
+  if (absl::IsUnavailable(converted)) {
     return absl::UnavailableError(absl::StrCat("cannot reach server at ", server, ": ",
                                                status.error_message(),
                                                "; is actiscope-server running?"));
   }
-  if (code == absl::StatusCode::kDeadlineExceeded) {
+  if (absl::IsDeadlineExceeded(converted)) {
     return absl::DeadlineExceededError(absl::StrCat(
         what, ": server at ", server, " did not answer in time: ", status.error_message()));
   }
-  return absl::Status(code, absl::StrCat(what, ": ", status.error_message()));
+  return converted;
 }
 
 Commands::Commands(v1::Query::StubInterface* query, CommandOptions options, std::ostream* out)

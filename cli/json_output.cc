@@ -3,12 +3,11 @@
 #include <map>
 
 #include "absl/time/time.h"
-#include "server/http_json.h"
+#include "common/json_writer.h"
 #include "cli/wire_names.h"
 
 namespace actiscope::cli {
 
-using ::actiscope::server::JsonWriter;
 namespace {
 
 void WriteTime(const google::protobuf::Timestamp& t, JsonWriter* w) {

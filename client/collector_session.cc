@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/grpc_status.h"
 
 namespace actiscope::client {
 
@@ -14,12 +15,6 @@ std::shared_ptr<grpc::Channel> MakeCollectorChannel(const std::string& address) 
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
 }
 
 namespace {
@@ -35,7 +30,7 @@ absl::Status StartRun(v1::Collector::Stub* stub, const v1::RunSpec& run, absl::D
   grpc::ClientContext context;
   SetTimeout(&context, timeout);
   v1::StartRunResponse response;
-  return FromGrpc(stub->StartRun(&context, run, &response),
+  return FromGrpcStatus(stub->StartRun(&context, run, &response),
                   absl::StrCat("StartRun ", run.run_id()));
 }
 
@@ -47,7 +42,7 @@ absl::Status FinishRun(v1::Collector::Stub* stub, const std::string& run_id, boo
   request.set_run_id(run_id);
   request.set_status(succeeded ? v1::RUN_STATUS_FINISHED : v1::RUN_STATUS_FAILED);
   v1::FinishRunResponse response;
-  return FromGrpc(stub->FinishRun(&context, request, &response),
+  return FromGrpcStatus(stub->FinishRun(&context, request, &response),
                   absl::StrCat("FinishRun ", run_id));
 }
 
@@ -80,7 +75,7 @@ absl::Status PushStream::Close() {
   v1::PushAck extra;
   while (stream_->Read(&extra)) {
   }
-  return FromGrpc(stream_->Finish(), "Push");
+  return FromGrpcStatus(stream_->Finish(), "Push");
 }
 
 void PushStream::Cancel() { context_.TryCancel(); }

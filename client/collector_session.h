@@ -23,9 +23,6 @@ namespace actiscope::client {
 // back.
 std::shared_ptr<grpc::Channel> MakeCollectorChannel(const std::string& address);
 
-// The gRPC status as an absl::Status with the same code and "what: message".
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what);
-
 [[nodiscard]] absl::Status StartRun(v1::Collector::Stub* stub, const v1::RunSpec& run,
                                     absl::Duration timeout);
 [[nodiscard]] absl::Status FinishRun(v1::Collector::Stub* stub, const std::string& run_id,

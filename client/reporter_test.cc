@@ -6,20 +6,18 @@
 #include <string>
 
 #include "client/fake_collector.h"
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace actiscope::client {
 namespace {
 
+using ::actiscope::testing::TempDir;
+
 using testing::FakeCollector;
 
 constexpr int kLayers = 3;
 const BinSpec kBins{BinSpec::Scale::kLinear, 40, -3, 3};
-
-std::string TempDir() {
-  std::string pattern = ::testing::TempDir() + "reporter_test_XXXXXX";
-  return std::string(::mkdtemp(pattern.data()));
-}
 
 ReporterOptions Options(int port, const std::string& run_id) {
   ReporterOptions options;
@@ -99,7 +97,8 @@ TEST(ReporterTest, UnreachableCollectorSpillsToSpoolWhichTheNextReporterDelivers
   FakeCollector collector;
   const int port = collector.Serve();
   collector.Shutdown();  // The port is now free: nobody listens.
-  const std::string spool = TempDir();
+  TempDir temp_dir("reporter_test");
+  const std::string spool = temp_dir.path();
   ReporterOptions options = Options(port, "run-spooled");
   options.spool_dir = spool;
   auto first = Reporter::Start(options);
@@ -123,7 +122,8 @@ TEST(ReporterTest, UnreachableCollectorSpillsToSpoolWhichTheNextReporterDelivers
 }
 
 TEST(ReporterTest, OfflineSpoolIsDeliveredBySyncSpool) {
-  const std::string spool = TempDir();
+  TempDir temp_dir("reporter_test");
+  const std::string spool = temp_dir.path();
   ReporterOptions options = Options(1, "run-offline");
   options.spool_dir = spool;
   options.offline = true;
@@ -163,7 +163,8 @@ TEST(ReporterTest, FramesBeyondBothBoundsAreCountedAndReported) {
 }
 
 TEST(ReporterTest, InvalidInputIsDroppedWithoutThrowing) {
-  const std::string spool = TempDir();
+  TempDir temp_dir("reporter_test");
+  const std::string spool = temp_dir.path();
   ReporterOptions options = Options(1, "run-invalid");
   options.spool_dir = spool;
   options.offline = true;
@@ -198,7 +199,8 @@ TEST(ReporterTest, StartRejectsInvalidOptions) {
 TEST(ReporterTest, GeneratedRunIdsAreValidAndDistinct) {
   ReporterOptions options = Options(1, "");
   options.offline = true;
-  options.spool_dir = TempDir();
+  TempDir temp_dir("reporter_test");
+  options.spool_dir = temp_dir.path();
   auto a = Reporter::Start(options);
   auto b = Reporter::Start(options);
   ASSERT_TRUE(a.ok() && b.ok());

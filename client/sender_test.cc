@@ -3,18 +3,16 @@
 #include <stdlib.h>
 
 #include "client/fake_collector.h"
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "proto/histogram_codec.h"
 
 namespace actiscope::client {
 namespace {
 
-using testing::FakeCollector;
+using ::actiscope::testing::TempDir;
 
-std::string TempDir() {
-  std::string pattern = ::testing::TempDir() + "sender_test_XXXXXX";
-  return std::string(::mkdtemp(pattern.data()));
-}
+using testing::FakeCollector;
 
 // A request with one frame of `layer` at `step`, padded with incompressible counts.
 v1::PushRequest Request(const std::string& run_id, uint64_t sequence, int64_t step) {
@@ -75,7 +73,8 @@ TEST(SenderTest, FullOutboxSpillsToTheSpoolAndIsReplayedInOrderOnceTheCollectorI
   FakeCollector collector;
   const int port = collector.Serve();
   collector.Shutdown();
-  auto spool = Spool::Open(TempDir(), 1 << 20);
+  TempDir temp_dir("sender_test");
+  auto spool = Spool::Open(temp_dir.path(), 1 << 20);
   ASSERT_TRUE(spool.ok());
   std::shared_ptr<Spool> shared = *std::move(spool);
   RateLimitedLog log;
@@ -94,7 +93,8 @@ TEST(SenderTest, FullSpoolDropsAndReportsTheCountInTheNextRequest) {
   FakeCollector collector;
   const int port = collector.Serve();
   collector.Shutdown();
-  auto spool = Spool::Open(TempDir(), 2048);
+  TempDir temp_dir("sender_test");
+  auto spool = Spool::Open(temp_dir.path(), 2048);
   ASSERT_TRUE(spool.ok());
   std::shared_ptr<Spool> shared = *std::move(spool);
   RateLimitedLog log;

@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "client/crc32c.h"
 #include "proto/histogram_codec.h"
+#include "common/varint.h"
 
 namespace actiscope::client {
 namespace {
@@ -59,7 +60,7 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
     if (Crc32c(body) != crc) break;
     size_t body_pos = 1;
     uint64_t frames = 0;
-    if (!codec::GetVarint(body, &body_pos, &frames)) break;
+    if (!GetVarint(body, &body_pos, &frames)) break;
     const absl::string_view message = body.substr(body_pos);
     if (static_cast<uint8_t>(body[0]) == kRunRecord && !have_run) {
       if (!contents.run.ParseFromArray(message.data(), static_cast<int>(message.size()))) break;
@@ -142,7 +143,7 @@ absl::Status Spool::StartSegment(const v1::RunSpec& run) {
 
 absl::Status Spool::WriteRecord(uint8_t type, uint32_t frames, const std::string& message) {
   std::string body(1, static_cast<char>(type));
-  codec::PutVarint(frames, &body);
+  PutVarint(frames, &body);
   body += message;
   std::string record;
   PutFixed32(static_cast<uint32_t>(body.size()), &record);

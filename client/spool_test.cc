@@ -7,15 +7,13 @@
 #include <fstream>
 #include <string>
 
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace actiscope::client {
 namespace {
 
-std::string TempDir() {
-  std::string pattern = ::testing::TempDir() + "spool_test_XXXXXX";
-  return std::string(::mkdtemp(pattern.data()));
-}
+using ::actiscope::testing::TempDir;
 
 v1::RunSpec RunSpecFor(const std::string& id) {
   v1::RunSpec run;
@@ -32,7 +30,8 @@ v1::PushRequest Request(uint64_t sequence, size_t payload_bytes = 10) {
 }
 
 TEST(SpoolTest, AppendedRequestsReadBackInOrderAfterSeal) {
-  auto spool = Spool::Open(TempDir(), 1 << 20);
+  TempDir temp_dir("spool_test");
+  auto spool = Spool::Open(temp_dir.path(), 1 << 20);
   ASSERT_TRUE(spool.ok()) << spool.status();
   for (uint64_t i = 1; i <= 3; ++i)
     ASSERT_TRUE((*spool)->Append(RunSpecFor("r"), Request(i), 5).ok());
@@ -53,7 +52,8 @@ TEST(SpoolTest, AppendedRequestsReadBackInOrderAfterSeal) {
 }
 
 TEST(SpoolTest, AnotherRunStartsANewSegment) {
-  auto spool = Spool::Open(TempDir(), 1 << 20);
+  TempDir temp_dir("spool_test");
+  auto spool = Spool::Open(temp_dir.path(), 1 << 20);
   ASSERT_TRUE(spool.ok());
   ASSERT_TRUE((*spool)->Append(RunSpecFor("a"), Request(1), 1).ok());
   ASSERT_TRUE((*spool)->Append(RunSpecFor("b"), Request(2), 1).ok());
@@ -65,7 +65,8 @@ TEST(SpoolTest, AnotherRunStartsANewSegment) {
 }
 
 TEST(SpoolTest, ReopenedSpoolIndexesLeftSegmentsAndAppendsToANewOne) {
-  const std::string dir = TempDir();
+  TempDir temp_dir("spool_test");
+  const std::string dir = temp_dir.path();
   {
     auto spool = Spool::Open(dir, 1 << 20);
     ASSERT_TRUE(spool.ok());
@@ -81,7 +82,8 @@ TEST(SpoolTest, ReopenedSpoolIndexesLeftSegmentsAndAppendsToANewOne) {
 }
 
 TEST(SpoolTest, TornLastRecordIsDetectedAndEarlierRecordsKept) {
-  const std::string dir = TempDir();
+  TempDir temp_dir("spool_test");
+  const std::string dir = temp_dir.path();
   auto spool = Spool::Open(dir, 1 << 20);
   ASSERT_TRUE(spool.ok());
   ASSERT_TRUE((*spool)->Append(RunSpecFor("r"), Request(1), 1).ok());
@@ -97,7 +99,8 @@ TEST(SpoolTest, TornLastRecordIsDetectedAndEarlierRecordsKept) {
 }
 
 TEST(SpoolTest, FlippedByteFailsTheChecksum) {
-  auto spool = Spool::Open(TempDir(), 1 << 20);
+  TempDir temp_dir("spool_test");
+  auto spool = Spool::Open(temp_dir.path(), 1 << 20);
   ASSERT_TRUE(spool.ok());
   ASSERT_TRUE((*spool)->Append(RunSpecFor("r"), Request(1, 100), 1).ok());
   (*spool)->Seal();
@@ -114,7 +117,8 @@ TEST(SpoolTest, FlippedByteFailsTheChecksum) {
 }
 
 TEST(SpoolTest, AppendBeyondTheBoundIsRefusedAndWritesNothing) {
-  auto spool = Spool::Open(TempDir(), 600);
+  TempDir temp_dir("spool_test");
+  auto spool = Spool::Open(temp_dir.path(), 600);
   ASSERT_TRUE(spool.ok());
   ASSERT_TRUE((*spool)->Append(RunSpecFor("r"), Request(1, 300), 1).ok());
   const size_t before = (*spool)->bytes();
@@ -124,7 +128,8 @@ TEST(SpoolTest, AppendBeyondTheBoundIsRefusedAndWritesNothing) {
 }
 
 TEST(SpoolTest, RemovedSegmentIsGone) {
-  auto spool = Spool::Open(TempDir(), 1 << 20);
+  TempDir temp_dir("spool_test");
+  auto spool = Spool::Open(temp_dir.path(), 1 << 20);
   ASSERT_TRUE(spool.ok());
   ASSERT_TRUE((*spool)->Append(RunSpecFor("r"), Request(1), 1).ok());
   (*spool)->Seal();

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "proto/bin_layout.h"
 #include "proto/histogram_codec.h"
+#include "common/varint.h"
 
 namespace actiscope::codec {
 namespace {

@@ -1,8 +1,8 @@
 // The one codec for histogram counts on the wire, used by the client to encode and by the
-// server to decode (storage has its own block format, see server/series_block.h).
+// server to decode (storage has its own block format, see server/store/series_block.h).
 //
 // Count encoding (Frame.counts), a bit stream packed least significant bit first
-// (proto/bit_io.h), empty for zero bins:
+// (common/bit_io.h), empty for zero bins:
 //   counts   := offset:6 residual{bins} pad
 //   residual := Rice(zigzag(c[i] - p[i]), k[i])   (Rice codes and their escape: bit_io.h)
 //   pad      := zero bits up to the next byte boundary; nothing may follow
@@ -55,17 +55,6 @@ void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> 
 // padding bits, or a count would fall below zero.
 [[nodiscard]] absl::Status DecodeCounts(absl::string_view data, absl::Span<const uint64_t> base,
                                         size_t bins, std::vector<uint64_t>* out);
-
-// LEB128 varints, for other compact formats (the store's summaries).
-void PutVarint(uint64_t value, std::string* out);
-// Reads one varint at *pos, advancing it. False when truncated or over 10 bytes.
-bool GetVarint(absl::string_view data, size_t* pos, uint64_t* value);
-inline uint64_t ZigZag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-inline int64_t UnZigZag(uint64_t v) {
-  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-}
 
 // Decodes every frame's counts in `batch`, resolving delta frames, and validates each frame's
 // layout (bin_layout.h) and its counts against its stats: sum(counts) + below + above +

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "common/varint.h"
 
 namespace actiscope::codec {
 namespace {

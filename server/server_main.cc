@@ -14,11 +14,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "proto/status_macros.h"
-#include "server/grpc_server.h"
-#include "server/http_server.h"
+#include "common/status_macros.h"
+#include "server/grpc/grpc_server.h"
+#include "server/http/http_server.h"
 #include "server/run_notifier.h"
-#include "server/sqlite_store.h"
+#include "server/store/sqlite_store.h"
 
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50051",
           "host:port for gRPC (Collector, Query, health, reflection); port 0 picks one");

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "proto/status_macros.h"
+#include "common/status_macros.h"
 
 namespace actiscope::trainer {
 namespace {

@@ -7,10 +7,13 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace actiscope::trainer {
 namespace {
+
+using ::actiscope::testing::TempDir;
 
 using ::testing::HasSubstr;
 
@@ -25,13 +28,6 @@ std::string Idx(uint8_t type, std::vector<uint32_t> dims, size_t data_bytes, uin
 
 class IdxDatasetTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-
   std::string WriteGz(const std::string& name, const std::string& contents) {
     const std::string path = (dir_ / name).string();
     gzFile f = gzopen(path.c_str(), "wb");
@@ -48,7 +44,8 @@ class IdxDatasetTest : public ::testing::Test {
     return path;
   }
 
-  std::filesystem::path dir_;
+  TempDir temp_dir_{"idx_dataset_test"};
+  const std::filesystem::path dir_{temp_dir_.path()};
 };
 
 TEST_F(IdxDatasetTest, ReadsGzippedImagesWithTheirShape) {

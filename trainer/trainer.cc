@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "actiscope/client/reporter.h"
-#include "proto/status_macros.h"
+#include "common/status_macros.h"
 #include "trainer/distributed.h"
 #include "trainer/idx_dataset.h"
 #include "trainer/optim_schedule.h"

@@ -24,6 +24,7 @@
 #include "actiscope/client/histogram.h"
 #include "actiscope/v1/collector.pb.h"
 #include "proto/histogram_codec.h"
+#include "common/varint.h"
 
 namespace {
 
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
           ours.AddFrame(MakeFrame(layer, step, bins, r, Stats::kAll), r.counts);
           bare.AddFrame(MakeFrame(layer, step, bins, r, Stats::kNone), r.counts);
           v1::Frame frame = MakeFrame(layer, step, bins, r, Stats::kAll);
-          for (uint64_t c : r.counts) codec::PutVarint(c, frame.mutable_counts());
+          for (uint64_t c : r.counts) actiscope::PutVarint(c, frame.mutable_counts());
           *absolute.add_frames() = std::move(frame);
         }
       }

@@ -30,7 +30,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "server/sqlite_store.h"
+#include "server/store/sqlite_store.h"
 
 namespace actiscope::server {
 namespace {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/subprocess.h"
@@ -19,6 +20,8 @@
 
 namespace actiscope::testing {
 namespace {
+
+using ::actiscope::testing::TempDir;
 
 using google::protobuf::Value;
 
@@ -59,8 +62,8 @@ uint64_t Number(const Value& v) { return static_cast<uint64_t>(v.number_value())
 class CliEndToEndTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char pattern[] = "/tmp/actiscope-it-XXXXXX";
-    dir_ = new std::string(mkdtemp(pattern));
+    temp_dir_ = new TempDir("cli_end_to_end_test");
+    dir_ = &temp_dir_->path();
     server_ = StartServer().value_or(nullptr);
     if (server_ == nullptr) return;
     absl::StatusOr<CommandOutput> load =
@@ -76,8 +79,7 @@ class CliEndToEndTest : public ::testing::Test {
   static void TearDownTestSuite() {
     if (server_ != nullptr) server_->Stop();
     server_.reset();
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
+    delete temp_dir_;
     delete load_;
   }
 
@@ -103,12 +105,14 @@ class CliEndToEndTest : public ::testing::Test {
     return output.ok() ? *output : CommandOutput{-1, "", output.status().ToString()};
   }
 
-  static std::string* dir_;
+  static TempDir* temp_dir_;
+  static const std::string* dir_;
   static std::unique_ptr<ServerProcess> server_;
   static CommandOutput* load_;
 };
 
-std::string* CliEndToEndTest::dir_ = nullptr;
+TempDir* CliEndToEndTest::temp_dir_ = nullptr;
+const std::string* CliEndToEndTest::dir_ = nullptr;
 std::unique_ptr<ServerProcess> CliEndToEndTest::server_;
 CommandOutput* CliEndToEndTest::load_ = nullptr;
 

@@ -14,16 +14,11 @@
 #include "absl/synchronization/mutex.h"
 #include "actiscope/v1/collector.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "proto/status_macros.h"
+#include "common/status_macros.h"
+#include "common/grpc_status.h"
 
 namespace actiscope::loadgen {
 namespace {
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
 
 // User + system CPU time of this process (all threads).
 absl::Duration ProcessCpu() {
@@ -129,7 +124,7 @@ class Client {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
     v1::StartRunResponse response;
-    return FromGrpc(stub_->StartRun(&context, spec, &response),
+    return FromGrpcStatus(stub_->StartRun(&context, spec, &response),
                     absl::StrCat("StartRun ", run_id_, " at ", options_.server));
   }
 
@@ -140,7 +135,7 @@ class Client {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
     v1::FinishRunResponse response;
-    return FromGrpc(stub_->FinishRun(&context, request, &response),
+    return FromGrpcStatus(stub_->FinishRun(&context, request, &response),
                     absl::StrCat("FinishRun ", run_id_));
   }
 
@@ -218,7 +213,7 @@ class Client {
     writer.join();
     result->pushes = acks;
     ACTISCOPE_RETURN_IF_ERROR(
-        FromGrpc(stream->Finish(), absl::StrCat("Push ", run_id_, " at ", options_.server)));
+        FromGrpcStatus(stream->Finish(), absl::StrCat("Push ", run_id_, " at ", options_.server)));
     if (acks != static_cast<uint64_t>(batch_count_)) {
       return absl::DataLossError(absl::StrCat("Push ", run_id_, ": stream ended after ", acks,
                                               " of ", batch_count_, " acks"));

@@ -1,0 +1,141 @@
+#include "server/grpc/collector_service.h"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "proto/histogram_codec.h"
+#include "common/status_macros.h"
+#include "common/grpc_status.h"
+#include "server/grpc/proto_convert.h"
+#include "server/grpc/request_validation.h"
+
+namespace actiscope::server {
+namespace {
+
+// `status` with `context` in front of its message, same code.
+absl::Status WithContext(const absl::Status& status, absl::string_view context) {
+  return absl::Status(status.code(), absl::StrCat(context, status.message()));
+}
+
+}  // namespace
+
+CollectorService::CollectorService(CollectorOptions options, SqliteStore* store,
+                                   RunNotifier* notifier)
+    : options_(options), store_(store), notifier_(notifier) {}
+
+grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::RunSpec* spec,
+                                        v1::StartRunResponse* response) {
+  if (absl::Status s = ValidateRunSpec(*spec); !s.ok()) {
+    return ToGrpcStatus(WithContext(s, "StartRun: "));
+  }
+  std::optional<int64_t> resume_from_step;
+  if (spec->resumed() || spec->resume_from_step() > 0) {
+    resume_from_step = spec->resume_from_step();
+  }
+  absl::StatusOr<bool> created =
+      store_->CreateRun(FromRunSpec(*spec, absl::Now()), resume_from_step);
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  notifier_->Notify(spec->run_id());
+  response->set_run_id(spec->run_id());
+  response->set_created(*created);
+  return grpc::Status::OK;
+}
+
+grpc::Status CollectorService::Push(
+    grpc::ServerContext* context, grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
+  absl::flat_hash_set<std::string> known_runs;
+  std::string stream_run_id;  // A request without run_id continues the previous one's run.
+  v1::PushRequest request;
+  while (stream->Read(&request)) {
+    if (request.run_id().empty() && stream_run_id.empty()) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("push (sequence ", request.sequence(),
+                       "): run_id: missing on the first request of the stream")));
+    }
+    if (request.run_id().empty()) {
+      request.set_run_id(stream_run_id);
+    } else {
+      stream_run_id = request.run_id();
+    }
+    absl::StatusOr<v1::PushAck> ack = Ingest(&request, &known_runs);
+    if (!ack.ok()) {
+      return ToGrpcStatus(
+          WithContext(ack.status(), absl::StrCat("push (sequence ", request.sequence(), "): ")));
+    }
+    if (!stream->Write(*ack)) break;  // The client went away; what was acked is stored.
+  }
+  return grpc::Status::OK;
+}
+
+absl::Status CollectorService::CheckRunExists(const std::string& run_id,
+                                              absl::flat_hash_set<std::string>* known_runs) {
+  if (known_runs->contains(run_id)) return absl::OkStatus();
+  absl::StatusOr<RunInfo> run = store_->GetRun(run_id);
+  if (absl::IsNotFound(run.status())) {
+    return absl::NotFoundError(absl::StrCat("run \"", run_id, "\": unknown; call StartRun first"));
+  }
+  ACTISCOPE_RETURN_IF_ERROR(run.status());
+  known_runs->insert(run_id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
+                                                     absl::flat_hash_set<std::string>* known_runs) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request->run_id()));
+  ACTISCOPE_RETURN_IF_ERROR(CheckRunExists(request->run_id(), known_runs));
+
+  v1::FrameBatch decompressed;
+  v1::FrameBatch* batch = &decompressed;  // Empty when the request has no payload.
+  if (request->has_batch()) {
+    batch = request->mutable_batch();
+  } else if (request->has_zstd_batch()) {
+    ACTISCOPE_ASSIGN_OR_RETURN(
+        decompressed, codec::DecompressBatch(request->zstd_batch(), options_.max_batch_bytes));
+  }
+  for (int i = 0; i < batch->frames_size(); ++i) {
+    ACTISCOPE_RETURN_IF_ERROR(ValidateFrame(i, batch->frames(i)));
+  }
+  for (int i = 0; i < batch->scalars_size(); ++i) {
+    ACTISCOPE_RETURN_IF_ERROR(ValidateScalar(i, batch->scalars(i)));
+  }
+  ACTISCOPE_ASSIGN_OR_RETURN(std::vector<std::vector<uint64_t>> counts,
+                             codec::DecodeBatchCounts(*batch));
+
+  WriteBatch write;
+  write.run_id = request->run_id();
+  write.dropped_frames = request->dropped_frames();
+  write.histograms.reserve(batch->frames_size());
+  for (int i = 0; i < batch->frames_size(); ++i) {
+    write.histograms.push_back(TakeHistogram(batch->mutable_frames(i), std::move(counts[i])));
+  }
+  write.scalars.reserve(batch->scalars_size());
+  for (int i = 0; i < batch->scalars_size(); ++i) {
+    write.scalars.push_back(TakeScalar(batch->mutable_scalars(i)));
+  }
+  ACTISCOPE_ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
+  notifier_->Notify(write.run_id);
+
+  v1::PushAck ack;
+  ack.set_sequence(request->sequence());
+  ack.set_frames_stored(result.histograms_stored);
+  ack.set_frames_ignored(result.histograms_ignored);
+  return ack;
+}
+
+grpc::Status CollectorService::FinishRun(grpc::ServerContext* context,
+                                         const v1::FinishRunRequest* request,
+                                         v1::FinishRunResponse* response) {
+  if (absl::Status s = ValidateFinishRun(*request); !s.ok()) {
+    return ToGrpcStatus(WithContext(s, "FinishRun: "));
+  }
+  absl::Status s =
+      store_->FinishRun(request->run_id(), FromProto(request->status()), request->message());
+  if (!s.ok()) return ToGrpcStatus(s);
+  notifier_->Notify(request->run_id());
+  return grpc::Status::OK;
+}
+
+}  // namespace actiscope::server

@@ -1,0 +1,177 @@
+#include "server/grpc/query_service.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/grpc/grpc_test_server.h"
+
+namespace actiscope::server {
+namespace {
+
+using ::actiscope::server::testing::MakeBatch;
+using ::actiscope::server::testing::MakeFrame;
+using ::actiscope::server::testing::MakeRequest;
+using ::actiscope::server::testing::TestGrpcServer;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(QueryServiceTest, GetRunListsLayersKindsRanksAndScalarNames) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  codec::FrameBatchBuilder builder;
+  for (const char* layer : {"conv1", "fc"}) {
+    for (v1::Kind kind : {v1::KIND_ACTIVATION, v1::KIND_GRADIENT}) {
+      std::vector<uint64_t> counts;
+      v1::Frame frame = MakeFrame(layer, 3, 4, &counts);
+      frame.set_kind(kind);
+      builder.AddFrame(std::move(frame), counts);
+    }
+  }
+  v1::Scalar lr;
+  lr.set_name("lr");
+  lr.set_step(3);
+  lr.set_value(0.1);
+  builder.AddScalar(lr);
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, builder.Take())}).ok());
+
+  v1::RunDetail detail;
+  ASSERT_TRUE(server.GetRun("r", &detail).ok());
+  EXPECT_EQ(detail.run().run_id(), "r");
+  EXPECT_EQ(detail.run().first_step(), 3);
+  EXPECT_EQ(detail.run().last_step(), 3);
+  EXPECT_EQ(detail.run().status(), v1::RUN_STATUS_LIVE);
+  ASSERT_EQ(detail.layers_size(), 2);
+  EXPECT_EQ(detail.layers(0).name(), "conv1");
+  EXPECT_EQ(detail.layers(1).name(), "fc");
+  EXPECT_THAT(detail.layers(0).kinds(), ElementsAre(v1::KIND_ACTIVATION, v1::KIND_GRADIENT));
+  EXPECT_THAT(detail.layers(0).ranks(), ElementsAre(0u));
+  EXPECT_THAT(detail.scalar_names(), ElementsAre("lr"));
+}
+
+TEST(QueryServiceTest, GetRunOfUnknownRunIsNotFound) {
+  TestGrpcServer server;
+  v1::RunDetail detail;
+  EXPECT_EQ(server.GetRun("missing", &detail).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(QueryServiceTest, HeatmapSumsStepsIntoColumns) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 10, 2))}).ok());
+  v1::GetHeatmapRequest request;
+  request.set_run_id("r");
+  request.set_layer("fc");
+  request.set_max_columns(5);
+  v1::Heatmap heatmap;
+  ASSERT_TRUE(server.GetHeatmap(request, &heatmap).ok());
+  EXPECT_EQ(heatmap.kind(), v1::KIND_ACTIVATION);
+  ASSERT_LE(heatmap.columns_size(), 5);
+  uint64_t bin0 = 0;
+  uint32_t histograms = 0;
+  for (const v1::HeatmapColumn& column : heatmap.columns()) {
+    bin0 += column.counts(0);
+    histograms += column.histograms();
+  }
+  EXPECT_EQ(histograms, 10u);
+  EXPECT_EQ(bin0, 45u);  // Steps 0..9, bin 0 counts `step`.
+}
+
+TEST(QueryServiceTest, HeatmapOverTenThousandColumnsIsInvalidArgument) {
+  TestGrpcServer server;
+  v1::GetHeatmapRequest request;
+  request.set_run_id("r");
+  request.set_layer("fc");
+  request.set_max_columns(10001);
+  v1::Heatmap heatmap;
+  grpc::Status status = server.GetHeatmap(request, &heatmap);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("max_columns must be at most 10000 (0 means 1000), got 10001"));
+}
+
+TEST(QueryServiceTest, HeatmapOfUnknownLayerIsNotFound) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  v1::GetHeatmapRequest request;
+  request.set_run_id("r");
+  request.set_layer("nope");
+  v1::Heatmap heatmap;
+  EXPECT_EQ(server.GetHeatmap(request, &heatmap).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(QueryServiceTest, GetScalarsReturnsTheSeries) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 4))}).ok());
+  v1::GetScalarsRequest request;
+  request.set_run_id("r");
+  grpc::ClientContext context;
+  v1::GetScalarsResponse response;
+  ASSERT_TRUE(server.query().GetScalars(&context, request, &response).ok());
+  ASSERT_EQ(response.series_size(), 1);
+  EXPECT_EQ(response.series(0).name(), "loss");
+  EXPECT_THAT(response.series(0).steps(), ElementsAre(0, 1, 2, 3));
+  EXPECT_DOUBLE_EQ(response.series(0).values(3), 0.25);
+}
+
+TEST(QueryServiceTest, WatchRunSendsCurrentStateThenUpdatesUntilFinished) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  v1::WatchRunRequest request;
+  request.set_run_id("r");
+  auto stream = server.query().WatchRun(&context, request);
+  v1::RunUpdate update;
+  ASSERT_TRUE(stream->Read(&update));
+  EXPECT_EQ(update.run().last_step(), -1);
+
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 3))}).ok());
+  do {
+    ASSERT_TRUE(stream->Read(&update));
+  } while (update.run().last_step() != 2);
+
+  v1::FinishRunRequest finish;
+  finish.set_run_id("r");
+  finish.set_status(v1::RUN_STATUS_FINISHED);
+  grpc::ClientContext finish_context;
+  v1::FinishRunResponse finished;
+  ASSERT_TRUE(server.collector().FinishRun(&finish_context, finish, &finished).ok());
+  while (stream->Read(&update)) {
+  }
+  EXPECT_EQ(update.run().status(), v1::RUN_STATUS_FINISHED);
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST(QueryServiceTest, WatchRunEndsWithUnavailableOnShutdown) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  v1::WatchRunRequest request;
+  request.set_run_id("r");
+  auto stream = server.query().WatchRun(&context, request);
+  v1::RunUpdate update;
+  ASSERT_TRUE(stream->Read(&update));
+  server.notifier().Shutdown();
+  EXPECT_FALSE(stream->Read(&update));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("shutting down"));
+}
+
+TEST(QueryServiceTest, WatchRunOfUnknownRunIsNotFound) {
+  TestGrpcServer server;
+  grpc::ClientContext context;
+  v1::WatchRunRequest request;
+  request.set_run_id("missing");
+  auto stream = server.query().WatchRun(&context, request);
+  v1::RunUpdate update;
+  EXPECT_FALSE(stream->Read(&update));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace actiscope::server

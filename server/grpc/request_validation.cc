@@ -1,0 +1,159 @@
+#include "server/grpc/request_validation.h"
+
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace actiscope::server {
+namespace {
+
+// A user-supplied string quoted for an error message, cut to its first 64 bytes.
+std::string Quote(absl::string_view s) {
+  constexpr size_t kShown = 64;
+  if (s.size() <= kShown) return absl::StrCat("\"", absl::CHexEscape(s), "\"");
+  return absl::StrCat("\"", absl::CHexEscape(s.substr(0, kShown)), "...\" (", s.size(), " bytes)");
+}
+
+absl::Status CheckName(absl::string_view what, absl::string_view value, bool may_be_empty) {
+  if ((value.empty() && !may_be_empty) || value.size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " must be ", may_be_empty ? 0 : 1, "-", kMaxNameBytes, " bytes, got ", value.size(),
+        " bytes", value.empty() ? "" : ": ", value.empty() ? "" : Quote(value)));
+  }
+  return absl::OkStatus();
+}
+
+bool IsRunIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+std::string FramePrefix(int index, const v1::Frame& frame) {
+  if (frame.layer().empty() || frame.layer().size() > kMaxNameBytes) {
+    return absl::StrCat("frame ", index, " (step ", frame.step(), "): ");
+  }
+  return absl::StrCat("frame ", index, " (layer ", Quote(frame.layer()), ", step ", frame.step(),
+                      "): ");
+}
+
+// from_step >= 0 and, when to_step is set (> 0), from_step <= to_step.
+absl::Status CheckStepRange(int64_t from_step, int64_t to_step) {
+  if (from_step < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("from_step must be >= 0, got ", from_step));
+  }
+  if (to_step > 0 && from_step > to_step) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("from_step must not be after to_step, got ", from_step, " > ", to_step));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateRunId(absl::string_view run_id) {
+  bool ok = !run_id.empty() && run_id.size() <= kMaxRunIdBytes;
+  for (char c : run_id) ok = ok && IsRunIdChar(c);
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "run_id must be 1-", kMaxRunIdBytes, " characters of [A-Za-z0-9._-], got ", Quote(run_id)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRunSpec(const v1::RunSpec& spec) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(spec.run_id()));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("run name", spec.name(), true));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("host", spec.host(), true));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("device", spec.device(), true));
+  if (spec.config_size() > static_cast<int>(kMaxConfigEntries)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: at most ", kMaxConfigEntries, " entries, got ", spec.config_size()));
+  }
+  for (const auto& [key, value] : spec.config()) {
+    ACTISCOPE_RETURN_IF_ERROR(CheckName("config key", key, false));
+    if (value.size() > kMaxConfigValueBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config[", Quote(key), "]: value must be at most ", kMaxConfigValueBytes,
+                       " bytes, got ", value.size()));
+    }
+  }
+  if (spec.resume_from_step() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resume_from_step must be >= 0, got ", spec.resume_from_step()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFinishRun(const v1::FinishRunRequest& request) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
+  if (request.status() != v1::RUN_STATUS_FINISHED && request.status() != v1::RUN_STATUS_FAILED) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "status must be RUN_STATUS_FINISHED or RUN_STATUS_FAILED, got ",
+        v1::RunStatus_Name(request.status()).empty() ? std::to_string(request.status())
+                                                     : v1::RunStatus_Name(request.status())));
+  }
+  if (request.message().size() > kMaxStatusMessageBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("message must be at most ",
+                                                   kMaxStatusMessageBytes, " bytes, got ",
+                                                   request.message().size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFrame(int index, const v1::Frame& frame) {
+  if (absl::Status s = CheckName("layer name", frame.layer(), false); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(FramePrefix(index, frame), s.message()));
+  }
+  if (frame.kind() != v1::KIND_ACTIVATION && frame.kind() != v1::KIND_GRADIENT &&
+      frame.kind() != v1::KIND_WEIGHT) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        FramePrefix(index, frame),
+        "kind must be KIND_ACTIVATION, KIND_GRADIENT or KIND_WEIGHT, got ", frame.kind()));
+  }
+  if (frame.step() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(FramePrefix(index, frame), "step must be >= 0, got ", frame.step()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateScalar(int index, const v1::Scalar& scalar) {
+  if (absl::Status s = CheckName("name", scalar.name(), false); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scalar ", index, " (step ", scalar.step(), "): ", s.message()));
+  }
+  if (scalar.step() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("scalar ", index, " (", Quote(scalar.name()),
+                                                   "): step must be >= 0, got ", scalar.step()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHeatmapRequest(const v1::GetHeatmapRequest& request) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
+  ACTISCOPE_RETURN_IF_ERROR(CheckName("layer", request.layer(), false));
+  if (request.kind() < v1::KIND_UNSPECIFIED || request.kind() > v1::KIND_WEIGHT) {
+    return absl::InvalidArgumentError(absl::StrCat("kind: unknown value ", request.kind()));
+  }
+  ACTISCOPE_RETURN_IF_ERROR(CheckStepRange(request.from_step(), request.to_step()));
+  if (request.max_columns() > kMaxHeatmapColumns) {
+    return absl::InvalidArgumentError(absl::StrCat("max_columns must be at most ",
+                                                   kMaxHeatmapColumns, " (0 means 1000), got ",
+                                                   request.max_columns()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateScalarsRequest(const v1::GetScalarsRequest& request) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
+  ACTISCOPE_RETURN_IF_ERROR(CheckStepRange(request.from_step(), request.to_step()));
+  if (request.max_points() > kMaxScalarPoints) {
+    return absl::InvalidArgumentError(absl::StrCat("max_points must be at most ", kMaxScalarPoints,
+                                                   " (0 means 10000), got ", request.max_points()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace actiscope::server

@@ -1,0 +1,131 @@
+#include "server/http/http_api.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/http/http_test_store.h"
+
+namespace actiscope::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_.CreateRun("r1", "<img src=x onerror=alert(1)>");
+    data_.WriteSteps("r1", "conv1", 0, 9);
+    data_.WriteSteps("r1", "conv2_x", 0, 9);
+    data_.CreateRun("r2", "other");
+  }
+
+  HttpTestStore data_;
+  HttpApi api_{data_.store()};
+};
+
+TEST_F(HttpApiTest, ListsRunsWithEscapedNamesConfigAndLatestScalars) {
+  HttpReply reply = api_.Get("/api/runs");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "application/json; charset=utf-8");
+  EXPECT_THAT(reply.body,
+              HasSubstr(R"("id":"r1","name":"\u003cimg src=x onerror=alert(1)\u003e")"));
+  EXPECT_THAT(reply.body, HasSubstr(R"("status":"live")"));
+  EXPECT_THAT(reply.body, HasSubstr(R"("first_step":0,"last_step":9)"));
+  EXPECT_THAT(reply.body, HasSubstr(R"("config":{"lr":"0.01","model":"resnet18"})"));
+  EXPECT_THAT(reply.body, HasSubstr(R"("latest":{"loss":{"step":9,"value":0.1}})"));
+  EXPECT_THAT(reply.body, HasSubstr(R"("start_time":"2023-11-14T22:13:20.000Z")"));
+  EXPECT_EQ(reply.body.front(), '[');
+}
+
+TEST_F(HttpApiTest, FiltersRunsByName) {
+  HttpReply reply = api_.Get("/api/runs?name=oth");
+  EXPECT_THAT(reply.body, HasSubstr(R"("id":"r2")"));
+  EXPECT_THAT(reply.body, ::testing::Not(HasSubstr(R"("id":"r1")")));
+}
+
+TEST_F(HttpApiTest, ShowsLayersInModelOrderWithKindsRanksAndScalars) {
+  HttpReply reply = api_.Get("/api/runs/r1");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_THAT(reply.body,
+              HasSubstr(R"("layers":[{"name":"conv1","kinds":["activation"],"ranks":[0]},)"
+                        R"({"name":"conv2_x","kinds":["activation"],"ranks":[0]}],)"
+                        R"("scalars":["loss"]})"));
+}
+
+TEST_F(HttpApiTest, HeatmapIsCompactColumnsTimesBins) {
+  HttpReply reply = api_.Get("/api/runs/r1/heatmap?layer=conv1&from=2&to=3&columns=2");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  std::string counts;
+  for (int64_t step = 2; step <= 3; ++step) {
+    for (uint32_t bin = 0; bin < 4; ++bin) {
+      absl::StrAppend(&counts, counts.empty() ? "" : ",", HttpTestStore::Count(step, bin));
+    }
+  }
+  EXPECT_THAT(reply.body, HasSubstr(R"({"layer":"conv1","kind":"activation","rank":"merged",)"
+                                    R"("scale":"linear","bins":4,"bin_edges":[0,1,2,3,4],)"
+                                    R"("step_from":[2,3],"step_to":[2,3],)"));
+  EXPECT_THAT(reply.body, HasSubstr(absl::StrCat(R"("counts":[)", counts, "]")));
+  EXPECT_THAT(reply.body, HasSubstr(R"("below":[0,0],"above":[0,0])"));
+}
+
+TEST_F(HttpApiTest, HeatmapSumsStepsIntoFewerColumns) {
+  HttpReply reply = api_.Get("/api/runs/r1/heatmap?layer=conv1&columns=5&rank=0");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("rank":0)"));
+  EXPECT_THAT(reply.body, HasSubstr(R"("step_from":[0,2,4,6,8],"step_to":[1,3,5,7,9])"));
+}
+
+TEST_F(HttpApiTest, ScalarsReturnsSeries) {
+  HttpReply reply = api_.Get("/api/runs/r1/scalars?names=loss&from=8");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.body,
+            R"({"scalars":[{"name":"loss","steps":[8,9],"values":[0.1111111111111111,0.1]}]})");
+}
+
+TEST_F(HttpApiTest, BadParametersAreBadRequestsWithAJsonError) {
+  for (const char* target :
+       {"/api/runs/r1/heatmap?layer=conv1&from=abc",
+        "/api/runs/r1/heatmap?layer=conv1&columns=10001",
+        "/api/runs/r1/heatmap?layer=conv1&columns=0", "/api/runs/r1/heatmap?layer=conv1&kind=bias",
+        "/api/runs/r1/heatmap?layer=conv1&from=5&to=2", "/api/runs/r1/heatmap",
+        "/api/runs/r1/heatmap?layer=conv1&rank=-1", "/api/runs/r1/heatmap?layer=conv1&from=-5",
+        "/api/runs?limit=100000", "/api/runs/r1/scalars?points=x", "/api/runs/%zz"}) {
+    HttpReply reply = api_.Get(target);
+    EXPECT_EQ(reply.status, 400) << target;
+    EXPECT_THAT(reply.body, HasSubstr(R"({"error":")")) << target;
+  }
+}
+
+TEST_F(HttpApiTest, UnknownRunsLayersAndRoutesAreNotFound) {
+  for (const char* target :
+       {"/api/runs/nope", "/api/runs/nope/heatmap?layer=conv1", "/api/runs/r1/heatmap?layer=nope",
+        "/api/runs/nope/scalars", "/api/runs/r1/heatmap?layer=conv1&kind=gradient", "/api/nothing",
+        "/api", "/api/runs/r1/extra/segments"}) {
+    HttpReply reply = api_.Get(target);
+    EXPECT_EQ(reply.status, 404) << target << " " << reply.body;
+    EXPECT_THAT(reply.body, HasSubstr(R"({"error":")")) << target;
+  }
+}
+
+TEST_F(HttpApiTest, HeatmapsOverTheCellLimitAreRefusedWithAHint) {
+  HttpApiOptions options;
+  options.max_heatmap_cells = 20;  // 5 columns x 4 bins.
+  HttpApi small(data_.store(), options);
+  EXPECT_EQ(small.Get("/api/runs/r1/heatmap?layer=conv1&columns=5").status, 200);
+  HttpReply reply = small.Get("/api/runs/r1/heatmap?layer=conv1&columns=10");
+  EXPECT_EQ(reply.status, 429);
+  EXPECT_THAT(reply.body, HasSubstr("ask for at most 5 columns"));
+}
+
+TEST(HttpStatusForTest, MapsStatusCodesToHttp) {
+  EXPECT_EQ(HttpStatusFor(absl::InvalidArgumentError("x")), 400);
+  EXPECT_EQ(HttpStatusFor(absl::NotFoundError("x")), 404);
+  EXPECT_EQ(HttpStatusFor(absl::ResourceExhaustedError("x")), 429);
+  EXPECT_EQ(HttpStatusFor(absl::UnavailableError("x")), 503);
+  EXPECT_EQ(HttpStatusFor(absl::InternalError("x")), 500);
+}
+
+}  // namespace
+}  // namespace actiscope::server

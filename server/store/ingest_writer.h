@@ -1,0 +1,75 @@
+// The write path of the store: validates a WriteBatch, packs each series' new steps into one
+// segment row, seals summary buckets, and keeps the per-series state (series_state.h) that
+// makes ingest free of read-modify-write. Also deletes a run's steps from a step onward, for
+// resumed runs. SqliteStore calls it under its writer mutex with the writer connection.
+//
+// Atomicity: each batch is validated whole (fields, layouts, run) before anything of it is
+// written; a group of batches is written in one transaction (group commit), and the in-memory
+// state changes only after that commit.
+//
+// Thread-safety: not thread-safe; the store serializes all calls.
+#ifndef ACTISCOPE_SERVER_STORE_INGEST_WRITER_H_
+#define ACTISCOPE_SERVER_STORE_INGEST_WRITER_H_
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "server/store/series_state.h"
+#include "server/store/sqlite_handle.h"
+#include "server/store/store_types.h"
+
+namespace actiscope::server {
+
+class IngestWriter {
+ public:
+  // Stores `batches` in one transaction of `conn` (committed when this returns). One result
+  // per batch: NOT_FOUND for an unknown run; INVALID_ARGUMENT for an invalid histogram or
+  // scalar, or a layout that differs from the one stored for its (layer, kind); a rejected
+  // batch stores nothing and does not affect the others. When the transaction itself fails,
+  // every batch gets that error and nothing is stored.
+  std::vector<absl::StatusOr<WriteResult>> WriteGroup(Connection* conn,
+                                                      absl::Span<const WriteBatch* const> batches);
+
+  // Inside the caller's transaction: deletes the run's histograms and scalars at steps >=
+  // `step`, truncating the segment that straddles it and dropping the summary buckets that
+  // held deleted steps. The caller must call ForgetRun after the transaction ends.
+  absl::Status DeleteFromStep(Connection* conn, int64_t run_key, int64_t step);
+
+  // Drops the cached state of the run; it is reloaded from the database on its next write.
+  void ForgetRun(const std::string& run_id) { runs_.erase(run_id); }
+
+ private:
+  using SeriesKey = std::tuple<std::string, int, uint32_t>;  // layer, kind, rank
+  struct RunState {
+    int64_t run_key = 0;
+    absl::flat_hash_map<SeriesKey, SeriesState> series;
+  };
+
+  struct SeriesGroup;
+  struct Prepared;
+
+  absl::StatusOr<RunState*> LoadRun(Connection* conn, const std::string& run_id);
+  // Validates `batch` and plans its writes against the committed and pending state; writes
+  // nothing.
+  absl::StatusOr<Prepared> Prepare(Connection* conn, const WriteBatch& batch);
+  // Writes a prepared batch inside the open transaction, recording series states in pending_.
+  absl::StatusOr<WriteResult> Apply(Connection* conn, Prepared& prepared);
+
+  // Committed state, per run id.
+  // Node-based: RunState pointers stay valid while other runs are added.
+  absl::node_hash_map<std::string, RunState> runs_;
+  // States written by the open transaction: (run, series) -> state.
+  absl::flat_hash_map<std::pair<RunState*, SeriesKey>, SeriesState> pending_;
+};
+
+}  // namespace actiscope::server
+
+#endif  // ACTISCOPE_SERVER_STORE_INGEST_WRITER_H_

@@ -1,0 +1,147 @@
+// Schema of the actiscope database.
+//
+// Version history (PRAGMA user_version):
+//   0: empty file.
+//   1: runs, series, segments, summaries, scalars (below).
+//
+// Tables at version 1:
+//   runs(run_key INTEGER PRIMARY KEY, run_id TEXT UNIQUE, name, config BLOB, host, device,
+//        world_size, start_time_us, last_update_us, status, status_message, first_step,
+//        last_step, dropped_frames)
+//     config: varint-length-prefixed key, value pairs, sorted by key.
+//     status: RunStatus value (live, finished, failed); stalled is computed at read time.
+//     first_step/last_step: -1 while nothing is stored.
+//   series(series_id INTEGER PRIMARY KEY, run_key, layer, kind, rank, scale, bins, lo, hi)
+//     One per (run, layer, kind, rank); ids ascend in first-reported order, which is the
+//     layer order ListLayers returns. The layout is the series' first; it never changes.
+//     A series' last stored step is its last segment's last_step (not kept here, so ingest
+//     does not rewrite this table's page at every commit).
+//   segments(segment_id INTEGER PRIMARY KEY, series_id, first_step, last_step, count, data)
+//     data: a series block (server/store/series_block.h) of `count` consecutive stored steps of the
+//     series. Segments of a series never overlap. Rowid order is insertion order, so ingest
+//     appends at the end of the table; index segments_by_series finds a series' step range.
+//     A series' last segment with fewer than 64 steps is rewritten with the next steps
+//     (server/store/series_state.h), so small batches still make long segments.
+//   summaries(summary_id INTEGER PRIMARY KEY, series_id, level, bucket, first_step,
+//             last_step, histograms, data)
+//     The sum of every stored histogram of the series with step / width(level) == bucket
+//     (server/store/summary_levels.h holds the widths and the data format). Only buckets the
+//     series has moved past are stored (sealed); the open one is summed from finer levels
+//     and segments at query time. UNIQUE (series_id, level, bucket) through index
+//     summaries_by_series; rowid order is insertion order, so a commit's new rows share the
+//     table's last page.
+//   scalars(run_key, name, rank, step, value) PRIMARY KEY (run_key, name, rank, step),
+//     WITHOUT ROWID.
+//
+// Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
+// pages leave little slack around them. Changing any of the above needs a new version and a
+// migration in Migrations() below.
+#include "server/store/schema.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace actiscope::server {
+namespace {
+
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE runs(
+  run_key INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  config BLOB NOT NULL,
+  host TEXT NOT NULL,
+  device TEXT NOT NULL,
+  world_size INTEGER NOT NULL,
+  start_time_us INTEGER NOT NULL,
+  last_update_us INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  status_message TEXT NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  dropped_frames INTEGER NOT NULL
+) STRICT;
+CREATE TABLE series(
+  series_id INTEGER PRIMARY KEY,
+  run_key INTEGER NOT NULL REFERENCES runs(run_key),
+  layer TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  scale INTEGER NOT NULL,
+  bins INTEGER NOT NULL,
+  lo REAL NOT NULL,
+  hi REAL NOT NULL,
+  UNIQUE(run_key, layer, kind, rank)
+) STRICT;
+CREATE TABLE segments(
+  segment_id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  data BLOB NOT NULL
+) STRICT;
+CREATE INDEX segments_by_series ON segments(series_id, first_step);
+CREATE TABLE summaries(
+  summary_id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  histograms INTEGER NOT NULL,
+  data BLOB NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX summaries_by_series ON summaries(series_id, level, bucket);
+CREATE TABLE scalars(
+  run_key INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY(run_key, name, rank, step)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+// migrations[v] takes a file from version v to v + 1.
+const std::vector<const char*>& Migrations() {
+  static const auto* migrations = new std::vector<const char*>{kVersion1};
+  return *migrations;
+}
+
+absl::StatusOr<int> UserVersion(Connection* conn) {
+  absl::StatusOr<Statement> stmt = conn->Prepare("PRAGMA user_version");
+  if (!stmt.ok()) return stmt.status();
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return *row ? static_cast<int>(stmt->Int(0)) : 0;
+}
+
+}  // namespace
+
+absl::Status MigrateSchema(Connection* conn) {
+  static_assert(kSchemaVersion >= 1, "schema version starts at 1");
+  for (;;) {
+    absl::StatusOr<Transaction> txn = Transaction::Begin(conn, /*immediate=*/true);
+    if (!txn.ok()) return txn.status();
+    absl::StatusOr<int> version = UserVersion(conn);
+    if (!version.ok()) return version.status();
+    if (*version == kSchemaVersion) return txn->Commit();
+    if (*version > kSchemaVersion || *version < 0 ||
+        static_cast<size_t>(*version) >= Migrations().size()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("database schema version ", *version, " is newer than this build's ",
+                       kSchemaVersion, "; upgrade actiscope-server"));
+    }
+    absl::Status status = conn->Exec(Migrations()[*version]);
+    if (!status.ok()) return status;
+    status = conn->Exec(absl::StrCat("PRAGMA user_version=", *version + 1));
+    if (!status.ok()) return status;
+    status = txn->Commit();
+    if (!status.ok()) return status;
+  }
+}
+
+}  // namespace actiscope::server

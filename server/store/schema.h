@@ -1,0 +1,22 @@
+// The SQLite schema of the store and its migrations. The schema, with its version history, is
+// documented in schema.cc; PRAGMA user_version holds the version a file is at.
+//
+// Thread-safety: Migrate runs on the writer connection before the store serves anything.
+#ifndef ACTISCOPE_SERVER_STORE_SCHEMA_H_
+#define ACTISCOPE_SERVER_STORE_SCHEMA_H_
+
+#include "absl/status/status.h"
+#include "server/store/sqlite_handle.h"
+
+namespace actiscope::server {
+
+// The version this build writes.
+inline constexpr int kSchemaVersion = 1;
+
+// Brings the database to kSchemaVersion, one migration per version in one transaction each.
+// FAILED_PRECONDITION when the file is from a newer build.
+[[nodiscard]] absl::Status MigrateSchema(Connection* conn);
+
+}  // namespace actiscope::server
+
+#endif  // ACTISCOPE_SERVER_STORE_SCHEMA_H_

@@ -1,0 +1,288 @@
+#include "server/store/sqlite_store.h"
+
+#include <deque>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+#include "server/store/heatmap_query.h"
+#include "server/store/ingest_writer.h"
+#include "server/store/schema.h"
+#include "server/store/sqlite_handle.h"
+#include "server/store/store_queries.h"
+
+namespace actiscope::server {
+
+class SqliteStore::Impl {
+ public:
+  explicit Impl(const StoreOptions& options) : options_(options) {}
+
+  absl::Status Init() {
+    absl::MutexLock lock(&write_mu_);
+    ACTISCOPE_ASSIGN_OR_RETURN(writer_, Connection::Open(options_.path, /*read_only=*/false,
+                                                         Synchronous(), options_.page_size));
+    return MigrateSchema(writer_.get());
+  }
+
+  absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
+  absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
+  absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
+  absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains, uint32_t limit);
+  absl::StatusOr<RunInfo> GetRun(absl::string_view run_id);
+  absl::StatusOr<std::vector<LayerInfo>> ListLayers(absl::string_view run_id);
+  absl::StatusOr<std::vector<std::string>> ListScalarNames(absl::string_view run_id);
+  absl::StatusOr<Heatmap> ReadHeatmap(const HeatmapQuery& query);
+  absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
+
+ private:
+  // A query connection, returned to the pool when destroyed.
+  class Reader {
+   public:
+    Reader(Impl* impl, std::unique_ptr<Connection> conn) : impl_(impl), conn_(std::move(conn)) {}
+    Reader(Reader&&) = default;
+    ~Reader() {
+      if (conn_ != nullptr) impl_->Release(std::move(conn_));
+    }
+    Connection* operator->() const { return conn_.get(); }
+    Connection* get() const { return conn_.get(); }
+
+   private:
+    Impl* impl_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  absl::string_view Synchronous() const {
+    return options_.durable_against_power_loss ? "FULL" : "NORMAL";
+  }
+  absl::StatusOr<Reader> Acquire();
+  void Release(std::unique_ptr<Connection> conn);
+
+  // A Write waiting in the group-commit queue.
+  struct PendingWrite {
+    const WriteBatch* batch = nullptr;
+    bool done = false;
+    absl::StatusOr<WriteResult> result;
+  };
+  static constexpr size_t kMaxGroupBatches = 256;
+  static constexpr size_t kMaxGroupHistograms = 1 << 20;
+
+  const StoreOptions options_;
+
+  // Group commit: Writes queue here; the one at the front (the leader) writes the queued
+  // batches in one transaction, hands each its result and wakes the next leader.
+  absl::Mutex queue_mu_;
+  absl::CondVar queue_cv_;
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+
+  absl::Mutex write_mu_;
+  std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(write_mu_);
+  IngestWriter ingest_ ABSL_GUARDED_BY(write_mu_);
+
+  absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(pool_mu_);
+};
+
+absl::StatusOr<SqliteStore::Impl::Reader> SqliteStore::Impl::Acquire() {
+  {
+    absl::MutexLock lock(&pool_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return Reader(this, std::move(conn));
+    }
+  }
+  ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+                             Connection::Open(options_.path, /*read_only=*/true, Synchronous()));
+  return Reader(this, std::move(conn));
+}
+
+void SqliteStore::Impl::Release(std::unique_ptr<Connection> conn) {
+  absl::MutexLock lock(&pool_mu_);
+  if (static_cast<int>(idle_readers_.size()) < options_.read_connections) {
+    idle_readers_.push_back(std::move(conn));
+  }
+}
+
+absl::StatusOr<bool> SqliteStore::Impl::CreateRun(const RunInfo& run,
+                                                  std::optional<int64_t> resume_from_step) {
+  if (run.run_id.empty()) return absl::InvalidArgumentError("run id: must not be empty");
+  if (resume_from_step.has_value() && *resume_from_step < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resume_from_step: must be >= 0, got ", *resume_from_step));
+  }
+  absl::MutexLock lock(&write_mu_);
+  ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_.get(), true));
+  absl::StatusOr<int64_t> existing = RunKey(writer_.get(), run.run_id);
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  bool created = false;
+  if (existing.ok()) {
+    if (resume_from_step.has_value()) {
+      ACTISCOPE_RETURN_IF_ERROR(
+          ingest_.DeleteFromStep(writer_.get(), *existing, *resume_from_step));
+      ACTISCOPE_ASSIGN_OR_RETURN(
+          Statement stmt, writer_->Prepare("UPDATE runs SET status = ?2, status_message = '', "
+                                           "last_update_us = ?3 WHERE run_key = ?1"));
+      stmt.Bind(1, *existing).Bind(2, int64_t{static_cast<int>(RunStatus::kLive)}).Bind(3, now_us);
+      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    }
+  } else {
+    ACTISCOPE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        writer_->Prepare("INSERT INTO runs(run_id, name, config, host, device, world_size, "
+                         "start_time_us, last_update_us, status, status_message, first_step, "
+                         "last_step, dropped_frames) "
+                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', -1, -1, 0)"));
+    const std::string config = EncodeConfig(run.config);
+    stmt.BindText(1, run.run_id).BindText(2, run.name).BindBlob(3, config);
+    stmt.BindText(4, run.host).BindText(5, run.device);
+    stmt.Bind(6, int64_t{run.world_size}).Bind(7, absl::ToUnixMicros(run.start_time));
+    stmt.Bind(8, now_us).Bind(9, int64_t{static_cast<int>(RunStatus::kLive)});
+    ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    created = true;
+  }
+  const absl::Status status = txn.Commit();
+  // Deleted steps change what the in-memory series state holds: reload it on next use.
+  ingest_.ForgetRun(run.run_id);
+  if (!status.ok()) return status;
+  return created;
+}
+
+absl::Status SqliteStore::Impl::FinishRun(absl::string_view run_id, RunStatus status,
+                                          absl::string_view message) {
+  if (status != RunStatus::kFinished && status != RunStatus::kFailed) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "finish run: status must be finished or failed, got ", static_cast<int>(status)));
+  }
+  absl::MutexLock lock(&write_mu_);
+  ACTISCOPE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      writer_->Prepare("UPDATE runs SET status = ?2, status_message = ?3, last_update_us = ?4 "
+                       "WHERE run_id = ?1"));
+  stmt.BindText(1, run_id).Bind(2, int64_t{static_cast<int>(status)}).BindText(3, message);
+  stmt.Bind(4, absl::ToUnixMicros(absl::Now()));
+  ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(writer_->raw()) == 0) return RunNotFound(run_id);
+  // A finished run rarely gets more data: free its ingest state (reloaded if it does).
+  ingest_.ForgetRun(std::string(run_id));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WriteResult> SqliteStore::Impl::Write(const WriteBatch& batch) {
+  PendingWrite self;
+  self.batch = &batch;
+  queue_mu_.Lock();
+  queue_.push_back(&self);
+  while (!self.done && queue_.front() != &self) queue_cv_.Wait(&queue_mu_);
+  if (self.done) {
+    queue_mu_.Unlock();
+    return std::move(self.result);
+  }
+  // Leader: commit everything queued (up to a bound) in one transaction.
+  std::vector<PendingWrite*> group;
+  size_t histograms = 0;
+  for (PendingWrite* p : queue_) {
+    if (!group.empty() && (group.size() >= kMaxGroupBatches ||
+                           histograms + p->batch->histograms.size() > kMaxGroupHistograms)) {
+      break;
+    }
+    group.push_back(p);
+    histograms += p->batch->histograms.size();
+  }
+  queue_mu_.Unlock();
+
+  std::vector<const WriteBatch*> batches;
+  for (PendingWrite* p : group) batches.push_back(p->batch);
+  std::vector<absl::StatusOr<WriteResult>> results;
+  {
+    absl::MutexLock lock(&write_mu_);
+    results = ingest_.WriteGroup(writer_.get(), batches);
+  }
+
+  absl::MutexLock lock(&queue_mu_);
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->result = std::move(results[i]);
+    group[i]->done = true;
+    queue_.pop_front();
+  }
+  queue_cv_.SignalAll();
+  return std::move(self.result);
+}
+
+absl::StatusOr<std::vector<RunInfo>> SqliteStore::Impl::ListRuns(absl::string_view name_contains,
+                                                                 uint32_t limit) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
+  return QueryRuns(conn.get(), name_contains, limit, options_.stall_after);
+}
+
+absl::StatusOr<RunInfo> SqliteStore::Impl::GetRun(absl::string_view run_id) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
+  return QueryRun(conn.get(), run_id, options_.stall_after);
+}
+
+absl::StatusOr<std::vector<LayerInfo>> SqliteStore::Impl::ListLayers(absl::string_view run_id) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
+  return QueryLayers(conn.get(), run_id);
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::Impl::ListScalarNames(
+    absl::string_view run_id) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
+  return QueryScalarNames(conn.get(), run_id);
+}
+
+absl::StatusOr<Heatmap> SqliteStore::Impl::ReadHeatmap(const HeatmapQuery& query) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
+  ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
+  ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn.get(), false));
+  ACTISCOPE_ASSIGN_OR_RETURN(int64_t run_key, RunKey(conn.get(), query.run_id));
+  return QueryHeatmap(conn.get(), run_key, query, options_.heatmap_from_segments_only);
+}
+
+absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::Impl::ReadScalars(const ScalarQuery& query) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
+  return QueryScalars(conn.get(), query);
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  ACTISCOPE_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteStore::~SqliteStore() = default;
+
+absl::StatusOr<bool> SqliteStore::CreateRun(const RunInfo& run,
+                                            std::optional<int64_t> resume_from_step) {
+  return impl_->CreateRun(run, resume_from_step);
+}
+absl::StatusOr<WriteResult> SqliteStore::Write(const WriteBatch& batch) {
+  return impl_->Write(batch);
+}
+absl::Status SqliteStore::FinishRun(absl::string_view run_id, RunStatus status,
+                                    absl::string_view message) {
+  return impl_->FinishRun(run_id, status, message);
+}
+absl::StatusOr<std::vector<RunInfo>> SqliteStore::ListRuns(absl::string_view name_contains,
+                                                           uint32_t limit) {
+  return impl_->ListRuns(name_contains, limit);
+}
+absl::StatusOr<RunInfo> SqliteStore::GetRun(absl::string_view run_id) {
+  return impl_->GetRun(run_id);
+}
+absl::StatusOr<std::vector<LayerInfo>> SqliteStore::ListLayers(absl::string_view run_id) {
+  return impl_->ListLayers(run_id);
+}
+absl::StatusOr<std::vector<std::string>> SqliteStore::ListScalarNames(absl::string_view run_id) {
+  return impl_->ListScalarNames(run_id);
+}
+absl::StatusOr<Heatmap> SqliteStore::ReadHeatmap(const HeatmapQuery& query) {
+  return impl_->ReadHeatmap(query);
+}
+absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::ReadScalars(const ScalarQuery& query) {
+  return impl_->ReadScalars(query);
+}
+
+}  // namespace actiscope::server

@@ -1,0 +1,96 @@
+// SqliteStore: actiscope's storage of runs, histograms and scalars in one SQLite file (WAL).
+// The gRPC services and the HTTP API both read and write through it; it is the only code that
+// includes <sqlite3.h> or writes SQL. The schema and its version history are documented in
+// server/store/schema.cc; the packed segment format in server/store/series_block.h.
+//
+// Storage: each Write packs a series' (run, layer, kind, rank) new steps into one segment row
+// (server/store/ingest_writer.h) and seals multi-resolution summary buckets, so a heatmap over a
+// million steps reads about a thousand summary rows (server/store/range_sums.h).
+//
+// Guarantees:
+//  - Durability: a Write that returned OK is committed; with durable_against_power_loss (the
+//    default, synchronous=FULL) it survives power loss, otherwise a process crash only.
+//  - Atomicity: a batch is validated whole before anything of it is written; a rejected batch
+//    stores nothing.
+//  - Idempotency: per series, steps are stored in ascending order and a histogram at or below
+//    the series' last stored step is ignored (WriteResult::histograms_ignored), so re-sent
+//    frames are stored once. Scalars: the first value of (run, name, rank, step) stays.
+//  - Layouts: the first layout of a (run, layer, kind) sticks for all ranks; a histogram with
+//    another layout is INVALID_ARGUMENT.
+//
+// Thread-safety: all methods are safe to call concurrently. Concurrent Writes are committed
+// together (group commit: one transaction and one fsync for all that queued while the previous
+// commit ran); reads use their own connections (a small pool) and see committed data only, so
+// queries do not wait behind ingest.
+#ifndef ACTISCOPE_SERVER_STORE_SQLITE_STORE_H_
+#define ACTISCOPE_SERVER_STORE_SQLITE_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/store/store_types.h"
+
+namespace actiscope::server {
+
+struct StoreOptions {
+  std::string path;  // The database file; created when missing.
+  // A live run with no data for this long reads as RunStatus::kStalled.
+  absl::Duration stall_after = absl::Minutes(2);
+  // true: PRAGMA synchronous=FULL, a Write that returned OK survives power loss (the WAL is
+  // fsynced at every commit). false: synchronous=NORMAL, it survives a crash of the process
+  // but the last commits may be lost on power loss or an OS crash.
+  bool durable_against_power_loss = true;
+  // SQLite page size of a new file (512..65536, a power of two). Segments are a few KB each:
+  // large pages pack them with little slack.
+  int page_size = 32768;
+  // Query connections kept open; more are opened while all are busy, and closed after use.
+  int read_connections = 4;
+  // Testing: sum heatmaps from segments only, never from summaries.
+  bool heatmap_from_segments_only = false;
+};
+
+class SqliteStore {
+ public:
+  // Opens (creating and migrating as needed) the database at options.path.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // Creates the run, or leaves an existing one as it is (returns false). With
+  // `resume_from_step` set, what is stored for steps >= it is deleted first, so the resumed
+  // trainer's frames replace it.
+  absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
+
+  // Stores the batch atomically and durably (committed when this returns OK). Histograms for a
+  // (run, layer, kind, rank, step) already stored are ignored. NOT_FOUND for an unknown run;
+  // INVALID_ARGUMENT when a histogram's layout differs from its series' stored layout.
+  absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
+
+  absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
+
+  // Newest start first; `limit` zero means 1000.
+  absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains, uint32_t limit);
+  absl::StatusOr<RunInfo> GetRun(absl::string_view run_id);
+  absl::StatusOr<std::vector<LayerInfo>> ListLayers(absl::string_view run_id);
+  absl::StatusOr<std::vector<std::string>> ListScalarNames(absl::string_view run_id);
+
+  // NOT_FOUND for an unknown run or a layer/kind the run lacks.
+  absl::StatusOr<Heatmap> ReadHeatmap(const HeatmapQuery& query);
+  absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
+
+ private:
+  class Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace actiscope::server
+
+#endif  // ACTISCOPE_SERVER_STORE_SQLITE_STORE_H_
