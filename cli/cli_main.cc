@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,13 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
 ABSL_FLAG(std::string, kind, "activation", "heatmap: activation, gradient or weight");
 ABSL_FLAG(int, columns, 0, "heatmap: at most this many columns; 0 fits the terminal");
 ABSL_FLAG(int64_t, from, 0, "heatmap: first step (inclusive)");
-ABSL_FLAG(int64_t, to, 0, "heatmap: last step (inclusive); 0 means the last stored step");
+ABSL_FLAG(std::optional<int64_t>, to, std::nullopt,
+          "heatmap: last step (inclusive); unset means the last stored step");
 ABSL_FLAG(int, rank, -1, "heatmap: one rank only; negative merges all ranks");
 ABSL_FLAG(int, rows, 20, "heatmap: text rows of the picture (two bins per row)");
 ABSL_FLAG(std::vector<std::string>, names, {}, "scalars: comma-separated names; empty means all");
+ABSL_FLAG(uint32_t, limit, 0,
+          "runs: list at most this many, newest first; 0 means the server's default");
 
 namespace {
 
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
   flags.heatmap.to_step = absl::GetFlag(FLAGS_to);
   flags.heatmap.rank = absl::GetFlag(FLAGS_rank);
   flags.scalar_names = absl::GetFlag(FLAGS_names);
+  flags.runs_limit = absl::GetFlag(FLAGS_limit);
 
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(256 << 20);

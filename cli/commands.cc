@@ -7,12 +7,12 @@
 #include "absl/strings/str_join.h"
 #include "actiscope/client/reporter.h"
 #include "cli/json_output.h"
-#include "common/json_writer.h"
 #include "cli/terminal_heatmap.h"
 #include "cli/text_output.h"
 #include "cli/wire_names.h"
-#include "common/status_macros.h"
 #include "common/grpc_status.h"
+#include "common/json_writer.h"
+#include "common/status_macros.h"
 
 namespace actiscope::cli {
 
@@ -56,12 +56,14 @@ void Commands::SetDeadline(grpc::ClientContext* context, absl::Duration timeout)
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
 }
 
-absl::Status Commands::Runs() {
+absl::Status Commands::Runs(uint32_t limit) {
   grpc::ClientContext context;
   SetDeadline(&context, options_.timeout);
+  v1::ListRunsRequest request;
+  request.set_limit(limit);
   v1::ListRunsResponse response;
-  ACTISCOPE_RETURN_IF_ERROR(FromGrpc(query_->ListRuns(&context, v1::ListRunsRequest(), &response),
-                                     "runs", options_.server));
+  ACTISCOPE_RETURN_IF_ERROR(
+      FromGrpc(query_->ListRuns(&context, request, &response), "runs", options_.server));
   *out_ << (options_.json ? RunsJson(response) + "\n" : RunsText(response));
   return absl::OkStatus();
 }
@@ -80,17 +82,17 @@ absl::Status Commands::Show(const std::string& run_id) {
 
 absl::Status Commands::Heatmap(const HeatmapArgs& args) {
   ACTISCOPE_ASSIGN_OR_RETURN(const v1::Kind kind, ParseKind(args.kind));
-  if (args.columns < 0 || args.from_step < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--columns and --from must not be negative (got ", args.columns, ", ",
-                     args.from_step, ")"));
+  if (args.columns < 0 || args.from_step < 0 || args.to_step.value_or(0) < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--columns, --from and --to must not be negative (got ", args.columns, ", ", args.from_step,
+        ", ", args.to_step.value_or(0), "); leave --to out for the last step"));
   }
   v1::GetHeatmapRequest request;
   request.set_run_id(args.run_id);
   request.set_layer(args.layer);
   request.set_kind(kind);
   request.set_from_step(args.from_step);
-  request.set_to_step(args.to_step);
+  if (args.to_step.has_value()) request.set_to_step(*args.to_step);
   int columns = args.columns;
   if (!options_.json) {
     // The picture has one character per column: never ask for more than fit.
@@ -186,7 +188,7 @@ absl::Status RunCommand(const std::vector<std::string>& positional, const Comman
   const std::string& command = positional[0];
   if (command == "runs") {
     ACTISCOPE_RETURN_IF_ERROR(want(0));
-    return commands->Runs();
+    return commands->Runs(flags.runs_limit);
   }
   if (command == "show") {
     ACTISCOPE_RETURN_IF_ERROR(want(1));

@@ -16,6 +16,7 @@
 #ifndef ACTISCOPE_CLI_COMMANDS_H_
 #define ACTISCOPE_CLI_COMMANDS_H_
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -28,7 +29,9 @@
 namespace actiscope::cli {
 
 struct CommandOptions {
-  std::string server;  // For error messages only.
+  // The server's HOST:PORT: `sync` connects to it (the Query stub passed to Commands is
+  // connected by the caller, cli_main.cc), and error messages name it.
+  std::string server;
   absl::Duration timeout = absl::Seconds(10);
   absl::Duration watch_timeout = absl::Hours(24);
   bool json = false;
@@ -42,8 +45,8 @@ struct HeatmapArgs {
   std::string kind = "activation";
   int columns = 0;  // Zero: fit the terminal (text) or the server's default (JSON).
   int64_t from_step = 0;
-  int64_t to_step = 0;  // Zero: to the last step.
-  int rank = -1;        // Negative: all ranks merged.
+  std::optional<int64_t> to_step;  // Unset: to the last stored step; 0 is step 0.
+  int rank = -1;                   // Negative: all ranks merged.
 };
 
 // Converts a failed RPC's status, naming what failed; UNAVAILABLE says the server is not
@@ -55,7 +58,8 @@ class Commands {
   // `query` and `out` must outlive this object.
   Commands(v1::Query::StubInterface* query, CommandOptions options, std::ostream* out);
 
-  absl::Status Runs();
+  // The newest `limit` runs (zero: the server's default).
+  absl::Status Runs(uint32_t limit = 0);
   absl::Status Show(const std::string& run_id);
   absl::Status Heatmap(const HeatmapArgs& args);
   // `names` empty means every scalar.
@@ -77,6 +81,7 @@ class Commands {
 struct CommandFlags {
   HeatmapArgs heatmap;  // run_id and layer are taken from the positionals.
   std::vector<std::string> scalar_names;
+  uint32_t runs_limit = 0;  // runs: how many; zero means the server's default.
 };
 
 // Runs the subcommand named by positional[0] (positional excludes the program name).

@@ -14,8 +14,12 @@ namespace {
 // A Query service with one run "r1" (layer conv1), recording the last heatmap request.
 class FakeQuery final : public v1::Query::Service {
  public:
-  grpc::Status ListRuns(grpc::ServerContext*, const v1::ListRunsRequest*,
+  grpc::Status ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
                         v1::ListRunsResponse* response) override {
+    {
+      absl::MutexLock lock(&mu_);
+      last_list_ = *request;
+    }
     *response->add_runs() = SampleRun(v1::RUN_STATUS_LIVE, 41);
     return grpc::Status::OK;
   }
@@ -69,6 +73,10 @@ class FakeQuery final : public v1::Query::Service {
     return grpc::Status::OK;
   }
 
+  v1::ListRunsRequest last_list() {
+    absl::MutexLock lock(&mu_);
+    return last_list_;
+  }
   v1::GetHeatmapRequest last_heatmap() {
     absl::MutexLock lock(&mu_);
     return last_heatmap_;
@@ -86,6 +94,7 @@ class FakeQuery final : public v1::Query::Service {
   }
 
   absl::Mutex mu_;
+  v1::ListRunsRequest last_list_ ABSL_GUARDED_BY(mu_);
   v1::GetHeatmapRequest last_heatmap_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -128,6 +137,15 @@ TEST_F(CommandsTest, RunsJsonListsTheServersRuns) {
       << out_.str();
 }
 
+TEST_F(CommandsTest, RunsSendsItsLimitAndZeroLeavesTheServersDefault) {
+  ASSERT_TRUE(Run({"runs"}, true).ok());
+  EXPECT_EQ(service_.last_list().limit(), 0u);
+  CommandFlags flags;
+  flags.runs_limit = 1000;
+  ASSERT_TRUE(Run({"runs"}, true, flags).ok());
+  EXPECT_EQ(service_.last_list().limit(), 1000u);
+}
+
 TEST_F(CommandsTest, RunsTextIsATable) {
   ASSERT_TRUE(Run({"runs"}, false).ok());
   EXPECT_TRUE(absl::StartsWith(out_.str(), "ID")) << out_.str();
@@ -155,10 +173,24 @@ TEST_F(CommandsTest, HeatmapSendsKindRangeColumnsAndRank) {
   EXPECT_EQ(request.kind(), v1::KIND_GRADIENT);
   EXPECT_EQ(request.max_columns(), 10u);
   EXPECT_EQ(request.from_step(), 5);
+  EXPECT_TRUE(request.has_to_step());
   EXPECT_EQ(request.to_step(), 30);
   EXPECT_TRUE(request.has_rank());
   EXPECT_EQ(request.rank(), 2u);
   EXPECT_TRUE(absl::StrContains(out_.str(), "\"kind\":\"gradient\"")) << out_.str();
+}
+
+TEST_F(CommandsTest, HeatmapSendsToOnlyWhenGivenSoZeroIsStepZero) {
+  ASSERT_TRUE(Run({"heatmap", "r1", "conv1"}, true).ok());
+  EXPECT_FALSE(service_.last_heatmap().has_to_step());
+  CommandFlags flags;
+  flags.heatmap.to_step = 0;
+  ASSERT_TRUE(Run({"heatmap", "r1", "conv1"}, true, flags).ok());
+  EXPECT_TRUE(service_.last_heatmap().has_to_step());
+  EXPECT_EQ(service_.last_heatmap().to_step(), 0);
+  flags.heatmap.to_step = -1;
+  EXPECT_EQ(Run({"heatmap", "r1", "conv1"}, true, flags).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(CommandsTest, HeatmapWithoutJsonDrawsColourAndMergesRanksByDefault) {

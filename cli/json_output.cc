@@ -3,8 +3,8 @@
 #include <map>
 
 #include "absl/time/time.h"
-#include "common/json_writer.h"
 #include "cli/wire_names.h"
+#include "common/json_writer.h"
 
 namespace actiscope::cli {
 

@@ -31,7 +31,7 @@ absl::Status StartRun(v1::Collector::Stub* stub, const v1::RunSpec& run, absl::D
   SetTimeout(&context, timeout);
   v1::StartRunResponse response;
   return FromGrpcStatus(stub->StartRun(&context, run, &response),
-                  absl::StrCat("StartRun ", run.run_id()));
+                        absl::StrCat("StartRun ", run.run_id()));
 }
 
 absl::Status FinishRun(v1::Collector::Stub* stub, const std::string& run_id, bool succeeded,
@@ -43,7 +43,7 @@ absl::Status FinishRun(v1::Collector::Stub* stub, const std::string& run_id, boo
   request.set_status(succeeded ? v1::RUN_STATUS_FINISHED : v1::RUN_STATUS_FAILED);
   v1::FinishRunResponse response;
   return FromGrpcStatus(stub->FinishRun(&context, request, &response),
-                  absl::StrCat("FinishRun ", run_id));
+                        absl::StrCat("FinishRun ", run_id));
 }
 
 PushStream::PushStream(v1::Collector::Stub* stub) : stream_(stub->Push(&context_)) {}

@@ -109,17 +109,17 @@ class EventHistogram : public PendingHistogram {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at::Tensor& values,
-                                                                        const BinSpec& spec) {
-  if (absl::Status s = ValidateBinSpec(spec); !s.ok()) return s;
+                                                                        const BinLayout& layout) {
+  if (absl::Status s = ValidateLayout(layout); !s.ok()) return s;
   const at::ScalarType dtype = values.scalar_type();
   if (dtype != at::kFloat && dtype != at::kHalf && dtype != at::kBFloat16) {
     return absl::InvalidArgumentError(
         absl::StrCat("histogram: unsupported dtype ", c10::toString(dtype)));
   }
-  const HistogramPlan plan(spec);
+  const HistogramPlan plan(layout);
   if (values.numel() == 0) {
     HistogramResult empty;
-    empty.counts.assign(spec.bins, 0);
+    empty.counts.assign(layout.bins, 0);
     return std::make_unique<ReadyHistogram>(std::move(empty));
   }
   try {
@@ -146,20 +146,20 @@ absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at
 }
 
 absl::StatusOr<std::unique_ptr<PendingHistogram>> StartHistogram(const at::Tensor& values,
-                                                                 const BinSpec& spec) {
+                                                                 const BinLayout& layout) {
   try {
-    if (values.defined() && !values.device().is_cpu()) return LaunchDeviceHistogram(values, spec);
+    if (values.defined() && !values.device().is_cpu()) return LaunchDeviceHistogram(values, layout);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("histogram: ", e.what_without_backtrace()));
   }
-  absl::StatusOr<HistogramResult> result = ComputeHistogram(values, spec);
+  absl::StatusOr<HistogramResult> result = ComputeHistogram(values, layout);
   if (!result.ok()) return result.status();
   return std::make_unique<ReadyHistogram>(*std::move(result));
 }
 
 absl::StatusOr<HistogramResult> ComputeHistogramWithOps(const at::Tensor& values,
-                                                        const BinSpec& spec) {
-  absl::StatusOr<std::unique_ptr<PendingHistogram>> pending = LaunchDeviceHistogram(values, spec);
+                                                        const BinLayout& layout) {
+  absl::StatusOr<std::unique_ptr<PendingHistogram>> pending = LaunchDeviceHistogram(values, layout);
   if (!pending.ok()) return pending.status();
   return (*pending)->Take();
 }

@@ -30,19 +30,19 @@ class PendingHistogram {
 };
 
 // Starts the histogram of `values` (float32/float16/bfloat16, any device) with the op path.
-// On a CPU tensor the result is computed before returning. INVALID_ARGUMENT for a bad spec
+// On a CPU tensor the result is computed before returning. INVALID_ARGUMENT for a bad layout
 // or dtype; INTERNAL when LibTorch fails.
 absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at::Tensor& values,
-                                                                        const BinSpec& spec);
+                                                                        const BinLayout& layout);
 
 // The histogram the reporter records: a CPU tensor is histogrammed now by the kernel
 // (ComputeHistogram, all intra-op threads), any other device through LaunchDeviceHistogram.
 absl::StatusOr<std::unique_ptr<PendingHistogram>> StartHistogram(const at::Tensor& values,
-                                                                 const BinSpec& spec);
+                                                                 const BinLayout& layout);
 
 // The op path, waited for: LaunchDeviceHistogram then Take.
 absl::StatusOr<HistogramResult> ComputeHistogramWithOps(const at::Tensor& values,
-                                                        const BinSpec& spec);
+                                                        const BinLayout& layout);
 
 }  // namespace actiscope::client
 

@@ -11,8 +11,8 @@
 namespace actiscope::client {
 namespace {
 
-const BinSpec kLinear{BinSpec::Scale::kLinear, 40, -2, 3};
-const BinSpec kLog{BinSpec::Scale::kLogMagnitude, 48, 1e-8, 1e4};
+const BinLayout kLinear{BinScale::kLinear, 40, -2, 3};
+const BinLayout kLog{BinScale::kLogMagnitude, 48, 1e-8, 1e4};
 
 at::Tensor Adversarial() {
   const float inf = std::numeric_limits<float>::infinity();
@@ -29,10 +29,10 @@ std::vector<float> AsFloats(const at::Tensor& t) {
 
 TEST(DeviceHistogramTest, OpPathOnCpuMatchesReference) {
   const at::Tensor t = Adversarial();
-  for (const BinSpec& spec : {kLinear, kLog}) {
-    const absl::StatusOr<HistogramResult> r = ComputeHistogramWithOps(t, spec);
+  for (const BinLayout& layout : {kLinear, kLog}) {
+    const absl::StatusOr<HistogramResult> r = ComputeHistogramWithOps(t, layout);
     ASSERT_TRUE(r.ok()) << r.status();
-    ExpectSameHistogram(ReferenceHistogram(AsFloats(t), spec), *r);
+    ExpectSameHistogram(ReferenceHistogram(AsFloats(t), layout), *r);
   }
 }
 

@@ -6,8 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "actiscope/v1/histogram.pb.h"
-#include "proto/bin_layout.h"
+#include "common/histogram_merge.h"
 
 namespace actiscope::client {
 namespace {
@@ -62,26 +61,14 @@ Log2Poly FitLog2() {
 
 }  // namespace
 
-v1::BinLayout ToWireLayout(const BinSpec& spec) {
-  v1::BinLayout layout;
-  layout.set_scale(spec.scale == BinSpec::Scale::kLinear ? v1::BIN_SCALE_LINEAR
-                                                         : v1::BIN_SCALE_LOG_MAGNITUDE);
-  layout.set_bins(spec.bins);
-  layout.set_lo(spec.lo);
-  layout.set_hi(spec.hi);
-  return layout;
-}
-
 const Log2Poly& Log2Approximation() {
   static const Log2Poly poly = FitLog2();
   return poly;
 }
 
-absl::Status ValidateBinSpec(const BinSpec& spec) { return ValidateLayout(ToWireLayout(spec)); }
-
-HistogramPlan::HistogramPlan(const BinSpec& s)
-    : spec(s), log_scale(s.scale == BinSpec::Scale::kLogMagnitude), bins(s.bins) {
-  const std::vector<double> e = BinEdges(ToWireLayout(s));
+HistogramPlan::HistogramPlan(const BinLayout& s)
+    : layout(s), log_scale(s.scale == BinScale::kLogMagnitude), bins(s.bins) {
+  const std::vector<double> e = BinEdges(s);
   edges.reserve(bins + 3);
   edges.push_back(-kInf);
   for (double edge : e) edges.push_back(RoundUp(edge));
@@ -179,35 +166,21 @@ bool CpuHasAvx2() {
   return has;
 }
 
-HistogramResult ComputeHistogram(const float* values, size_t n, const BinSpec& spec) {
-  if (!ValidateBinSpec(spec).ok()) {
+HistogramResult ComputeHistogram(const float* values, size_t n, const BinLayout& layout) {
+  if (!ValidateLayout(layout).ok()) {
     HistogramResult r;
-    r.counts.assign(std::min<uint32_t>(spec.bins, 1024), 0);
+    r.counts.assign(std::min<uint32_t>(layout.bins, kMaxBins), 0);
     r.elements = r.nonfinite = n;
     return r;
   }
-  HistogramPlan plan(spec);
+  HistogramPlan plan(layout);
   HistogramAccumulator acc(plan);
   acc.Add(values, n);
   return acc.Result();
 }
 
 void MergeHistogram(const HistogramResult& other, HistogramResult* into) {
-  const bool other_finite = other.elements > other.nonfinite;
-  const bool into_finite = into->elements > into->nonfinite;
-  if (other_finite) {
-    into->min = into_finite ? std::min(into->min, other.min) : other.min;
-    into->max = into_finite ? std::max(into->max, other.max) : other.max;
-  }
-  into->counts.resize(std::max(into->counts.size(), other.counts.size()), 0);
-  for (size_t i = 0; i < other.counts.size(); ++i) into->counts[i] += other.counts[i];
-  into->below += other.below;
-  into->above += other.above;
-  into->zeros += other.zeros;
-  into->nonfinite += other.nonfinite;
-  into->elements += other.elements;
-  into->sum += other.sum;
-  into->sum_squares += other.sum_squares;
+  AddHistogram(other, into);
 }
 
 }  // namespace actiscope::client

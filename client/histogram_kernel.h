@@ -1,5 +1,5 @@
 // The CPU histogram kernel behind ComputeHistogram: a plan (edges and scale factors derived
-// once from a BinSpec) and an accumulator that takes float blocks one pass at a time, so that
+// once from a BinLayout) and an accumulator that takes float blocks one pass at a time, so that
 // float16/bfloat16 and strided tensors can be fed in converted blocks and large tensors split
 // over threads (one accumulator each, merged at the end).
 //
@@ -18,13 +18,12 @@
 #include <vector>
 
 #include "actiscope/client/histogram.h"
-#include "actiscope/v1/histogram.pb.h"
 
 namespace actiscope::client {
 
 struct HistogramPlan {
-  explicit HistogramPlan(const BinSpec& spec);
-  BinSpec spec;
+  explicit HistogramPlan(const BinLayout& layout);
+  BinLayout layout;
   bool log_scale;
   uint32_t bins;
   // The slot estimate is floor((t(v) - origin) * scale) + 1, with t(v) = v (linear) or
@@ -32,7 +31,7 @@ struct HistogramPlan {
   float origin;
   float scale;
   // A slot estimate whose t is within `near_edge` of an integer may be off by one and is
-  // corrected exactly. When the estimate cannot be trusted at all (extreme specs) `exact_only`
+  // corrected exactly. When the estimate cannot be trusted at all (extreme layouts) `exact_only`
   // makes every kernel use ExactSlot.
   float near_edge;
   bool exact_only;
@@ -58,9 +57,6 @@ struct HistogramAccumulator {
   std::vector<uint32_t> scratch_counts;
   std::vector<uint32_t> scratch_deferred;
 };
-
-// The bin layout of `spec` as it travels on the wire (actiscope.v1.BinLayout).
-v1::BinLayout ToWireLayout(const BinSpec& spec);
 
 // The kernels: add `n` values to `acc`.
 void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);

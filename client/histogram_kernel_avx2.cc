@@ -133,7 +133,7 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
 }
 
 __attribute__((target("avx2,f16c"))) void HalfToFloatF16c(const uint16_t* in, size_t n,
-                                                           float* out) {
+                                                          float* out) {
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));

@@ -127,9 +127,9 @@ HistogramResult ComputeCpu(const at::Tensor& values, const HistogramPlan& plan, 
 
 }  // namespace
 
-absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinSpec& spec,
+absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinLayout& layout,
                                                  int max_threads) {
-  if (absl::Status s = ValidateBinSpec(spec); !s.ok()) return s;
+  if (absl::Status s = ValidateLayout(layout); !s.ok()) return s;
   try {
     if (!values.defined()) return absl::InvalidArgumentError("histogram: undefined tensor");
     const at::ScalarType dtype = values.scalar_type();
@@ -138,9 +138,9 @@ absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const
           absl::StrCat("histogram: unsupported dtype ", c10::toString(dtype)));
     }
     if (!values.device().is_cpu() || values.is_sparse() || values.is_mkldnn()) {
-      return ComputeHistogramWithOps(values, spec);
+      return ComputeHistogramWithOps(values, layout);
     }
-    const HistogramPlan plan(spec);
+    const HistogramPlan plan(layout);
     return ComputeCpu(values, plan, max_threads);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("histogram: ", e.what_without_backtrace()));

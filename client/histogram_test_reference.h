@@ -8,21 +8,16 @@
 #include <vector>
 
 #include "actiscope/client/histogram.h"
+#include "common/bin_layout.h"
 #include "gtest/gtest.h"
-#include "proto/bin_layout.h"
 
 namespace actiscope::client {
 
-inline HistogramResult ReferenceHistogram(const std::vector<float>& values, const BinSpec& spec) {
-  v1::BinLayout layout;
-  layout.set_scale(spec.scale == BinSpec::Scale::kLinear ? v1::BIN_SCALE_LINEAR
-                                                         : v1::BIN_SCALE_LOG_MAGNITUDE);
-  layout.set_bins(spec.bins);
-  layout.set_lo(spec.lo);
-  layout.set_hi(spec.hi);
+inline HistogramResult ReferenceHistogram(const std::vector<float>& values,
+                                          const BinLayout& layout) {
   const std::vector<double> edges = BinEdges(layout);
   HistogramResult r;
-  r.counts.assign(spec.bins, 0);
+  r.counts.assign(layout.bins, 0);
   bool any_finite = false;
   for (float x : values) {
     ++r.elements;
@@ -36,7 +31,7 @@ inline HistogramResult ReferenceHistogram(const std::vector<float>& values, cons
     any_finite = true;
     r.sum += x;
     r.sum_squares += static_cast<double>(x) * x;
-    const double v = spec.scale == BinSpec::Scale::kLinear ? x : std::abs(x);
+    const double v = layout.scale == BinScale::kLinear ? x : std::abs(x);
     if (v < edges.front()) {
       ++r.below;
     } else if (v >= edges.back()) {

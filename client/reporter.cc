@@ -18,14 +18,15 @@
 #include "client/run_spec.h"
 #include "client/sender.h"
 #include "client/spool.h"
+#include "common/name_limits.h"
 #include "proto/histogram_codec.h"
+#include "proto/layout_convert.h"
 
 namespace actiscope::client {
 namespace {
 
 constexpr size_t kMaxFramesPerBatch = 4096;
 constexpr size_t kBatchBytes = size_t{1} << 20;  // Queued bytes that trigger a flush.
-constexpr size_t kMaxNameBytes = 256;
 constexpr absl::Duration kDevicePoll = absl::Milliseconds(1);
 
 // One Record or RecordScalar call, waiting in the queue.
@@ -34,7 +35,7 @@ struct QueuedItem {
   int64_t step = 0;
   Kind kind = Kind::kActivation;
   std::string name;  // Layer or scalar name.
-  BinSpec bins;
+  BinLayout layout;
   std::unique_ptr<PendingHistogram> histogram;
   double value = 0;
   absl::Time queued_at;
@@ -76,7 +77,7 @@ class Reporter::Impl {
 
   void Enqueue(QueuedItem item) {
     item.queued_at = absl::Now();
-    item.bytes = sizeof(QueuedItem) + item.name.size() + 8 * (item.scalar ? 0 : item.bins.bins);
+    item.bytes = sizeof(QueuedItem) + item.name.size() + 8 * (item.scalar ? 0 : item.layout.bins);
     absl::MutexLock lock(&mu_);
     const uint64_t frames = item.scalar ? 0 : 1;
     if (finishing_) {
@@ -104,7 +105,8 @@ class Reporter::Impl {
 
   bool ValidName(int64_t step, std::string_view name, uint64_t frames = 1) {
     if (step >= 0 && !name.empty() && name.size() <= kMaxNameBytes) return true;
-    Drop(absl::StrCat("invalid step ", step, " or name \"", View(name), "\" (1-256 bytes)"),
+    Drop(absl::StrCat("invalid step ", step, " or name \"", View(name), "\" (1-", kMaxNameBytes,
+                      " bytes)"),
          frames);
     return false;
   }
@@ -229,7 +231,7 @@ class Reporter::Impl {
       frame.set_kind(static_cast<v1::Kind>(item.kind));
       frame.set_step(item.step);
       frame.set_rank(run_rank());
-      *frame.mutable_layout() = ToWireLayout(item.bins);
+      ToWire(item.layout, frame.mutable_layout());
       v1::HistogramStats* stats = frame.mutable_stats();
       stats->set_elements(result->elements);
       stats->set_below(result->below);
@@ -307,10 +309,10 @@ Reporter::~Reporter() = default;
 const std::string& Reporter::run_id() const { return impl_->run_id(); }
 
 void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
-                      const BinSpec& bins) {
+                      const BinLayout& layout) {
   try {
     if (!impl_->ValidName(step, layer)) return;
-    absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, bins);
+    absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, layout);
     if (!histogram.ok()) {
       impl_->Drop(absl::StrCat(View(layer), ": ", histogram.status().ToString()));
       return;
@@ -319,7 +321,7 @@ void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at:
     item.step = step;
     item.kind = kind;
     item.name = std::string(layer);
-    item.bins = bins;
+    item.layout = layout;
     item.histogram = *std::move(histogram);
     impl_->Enqueue(std::move(item));
   } catch (const std::exception& e) {
@@ -328,18 +330,23 @@ void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at:
 }
 
 void Reporter::RecordHistogram(int64_t step, Kind kind, std::string_view layer,
-                               const HistogramResult& result, const BinSpec& bins) {
+                               const HistogramResult& result, const BinLayout& layout) {
   try {
     if (!impl_->ValidName(step, layer)) return;
-    if (absl::Status s = ValidateBinSpec(bins); !s.ok() || result.counts.size() != bins.bins) {
-      impl_->Drop(absl::StrCat(View(layer), ": counts do not match the bins: ", s.ToString()));
+    if (absl::Status s = ValidateLayout(layout); !s.ok()) {
+      impl_->Drop(absl::StrCat(View(layer), ": ", s.ToString()));
+      return;
+    }
+    if (result.counts.size() != layout.bins) {
+      impl_->Drop(absl::StrCat(View(layer), ": ", result.counts.size(), " counts for ", layout.bins,
+                               " bins"));
       return;
     }
     QueuedItem item;
     item.step = step;
     item.kind = kind;
     item.name = std::string(layer);
-    item.bins = bins;
+    item.layout = layout;
     item.histogram = std::make_unique<ReadyResult>(result);
     impl_->Enqueue(std::move(item));
   } catch (const std::exception& e) {

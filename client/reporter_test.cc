@@ -17,7 +17,7 @@ using ::actiscope::testing::TempDir;
 using testing::FakeCollector;
 
 constexpr int kLayers = 3;
-const BinSpec kBins{BinSpec::Scale::kLinear, 40, -3, 3};
+const BinLayout kBins{BinScale::kLinear, 40, -3, 3};
 
 ReporterOptions Options(int port, const std::string& run_id) {
   ReporterOptions options;
@@ -174,7 +174,7 @@ TEST(ReporterTest, InvalidInputIsDroppedWithoutThrowing) {
   (*reporter)->Record(-1, Kind::kActivation, "negative", at::ones({3}), kBins);
   (*reporter)->Record(0, Kind::kActivation, "", at::ones({3}), kBins);
   (*reporter)->Record(0, Kind::kActivation, "bad-bins", at::ones({3}),
-                      BinSpec{BinSpec::Scale::kLinear, 0, 0, 1});
+                      BinLayout{BinScale::kLinear, 0, 0, 1});
   (*reporter)->Record(0, Kind::kActivation, "undefined", at::Tensor(), kBins);
   (*reporter)->Record(0, Kind::kWeight, "ok", at::ones({3}), kBins);
   const FinishReport report = (*reporter)->Finish(true, absl::Seconds(5));

@@ -16,8 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/crc32c.h"
-#include "proto/histogram_codec.h"
 #include "common/varint.h"
+#include "proto/histogram_codec.h"
 
 namespace actiscope::client {
 namespace {

@@ -1,6 +1,6 @@
 // Bit-level writer and reader with Rice codes, for the histogram count encoding of
-// proto/histogram_codec.h and the store's series blocks (server/store/series_block.h). Bits are packed
-// least significant first into bytes.
+// proto/histogram_codec.h and the store's series blocks (server/store/series_block.h). Bits are
+// packed least significant first into bytes.
 //
 // Rice code with parameter k (0 <= k <= kMaxRiceParameter) of z >= 0: q = z >> k as q one-bits
 // and a zero-bit, then the k low bits of z. Escape: when q >= kRiceEscape, kRiceEscape one-bits

@@ -13,9 +13,9 @@
 #include "absl/status/statusor.h"
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing function if not OK.
-#define ACTISCOPE_RETURN_IF_ERROR(expr)              \
-  do {                                               \
-    ::absl::Status actiscope_status_ = (expr);       \
+#define ACTISCOPE_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::absl::Status actiscope_status_ = (expr);             \
     if (!actiscope_status_.ok()) return actiscope_status_; \
   } while (0)
 
@@ -24,9 +24,9 @@
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status, otherwise moves the
 // value into `lhs` (a declaration such as `auto x` or an existing variable).
-#define ACTISCOPE_ASSIGN_OR_RETURN(lhs, rexpr) \
-  ACTISCOPE_ASSIGN_OR_RETURN_IMPL_(            \
-      ACTISCOPE_STATUS_CONCAT_(actiscope_statusor_, __LINE__), lhs, rexpr)
+#define ACTISCOPE_ASSIGN_OR_RETURN(lhs, rexpr)                                                   \
+  ACTISCOPE_ASSIGN_OR_RETURN_IMPL_(ACTISCOPE_STATUS_CONCAT_(actiscope_statusor_, __LINE__), lhs, \
+                                   rexpr)
 
 #define ACTISCOPE_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                     \

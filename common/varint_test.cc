@@ -10,8 +10,8 @@ namespace actiscope {
 namespace {
 
 TEST(VarintTest, RoundTripsEdgeValuesInOrder) {
-  const uint64_t values[] = {0, 1, 127, 128, 300, uint64_t{1} << 35,
-                             std::numeric_limits<uint64_t>::max()};
+  const uint64_t values[] = {
+      0, 1, 127, 128, 300, uint64_t{1} << 35, std::numeric_limits<uint64_t>::max()};
   std::string data;
   for (uint64_t v : values) PutVarint(v, &data);
   size_t pos = 0;

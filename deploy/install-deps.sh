@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Installs, idempotently, every Debian package that building actiscope, running its tests and
 # running the demo need. Safe to run again: apt-get skips what is already installed.
+#   deploy/install-deps.sh              everything (trainer, tests, browser tests)
+#   deploy/install-deps.sh --collector  a collector-only host: what actiscope-server, the CLI and
+#                                       their tests need, without LibTorch, the dataset or
+#                                       Chromium (build with -DACTISCOPE_WITH_TORCH=OFF)
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
-  libtorch-dev libgloo-dev
+  build-essential cmake ninja-build ccache pkg-config git clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlite3-dev sqlite3 libzstd-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  dataset-fashion-mnist
-  chromium chromium-driver
 )
+if [ "${1:-}" != "--collector" ]; then
+  packages+=(libtorch-dev libgloo-dev dataset-fashion-mnist chromium chromium-driver)
+fi
 # Node.js may come from elsewhere (NodeSource bundles npm and conflicts with Debian's npm).
-if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+if [ "${1:-}" != "--collector" ] && ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,9 +9,9 @@
 #include "absl/base/casts.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "proto/bin_layout.h"
-#include "proto/histogram_codec.h"
 #include "common/varint.h"
+#include "proto/histogram_codec.h"
+#include "proto/layout_convert.h"
 
 namespace actiscope::codec {
 namespace {
@@ -73,7 +73,7 @@ std::string CompressBatch(const v1::FrameBatch& batch) {
     v1::Frame* frame = wire.mutable_frames(i);
     frame->set_step(static_cast<int64_t>(static_cast<uint64_t>(frame->step()) -
                                          static_cast<uint64_t>(b.step())));
-    if (SameLayout(frame->layout(), b.layout())) frame->clear_layout();
+    if (FromWire(frame->layout()) == FromWire(b.layout())) frame->clear_layout();
     MapStats(b.stats(), /*to_wire=*/true, frame->mutable_stats());
   }
   const std::string raw = wire.SerializeAsString();

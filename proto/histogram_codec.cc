@@ -6,10 +6,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "proto/bin_layout.h"
 #include "common/bit_io.h"
 #include "common/status_macros.h"
 #include "common/varint.h"
+#include "proto/layout_convert.h"
 
 namespace actiscope::codec {
 
@@ -122,14 +122,14 @@ absl::Status FrameError(int index, const v1::Frame& frame, absl::string_view wha
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
-    const v1::FrameBatch& batch) {
+absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(const v1::FrameBatch& batch) {
   std::vector<std::vector<uint64_t>> decoded(batch.frames_size());
   absl::flat_hash_map<std::tuple<absl::string_view, int, uint32_t>, int> last_index;
   last_index.reserve(64);
   for (int i = 0; i < batch.frames_size(); ++i) {
     const v1::Frame& frame = batch.frames(i);
-    if (absl::Status s = ValidateLayout(frame.layout()); !s.ok()) {
+    const BinLayout layout = FromWire(frame.layout());
+    if (absl::Status s = ValidateLayout(layout); !s.ok()) {
       return FrameError(i, frame, s.message());
     }
     auto key = std::make_tuple(absl::string_view(frame.layer()), static_cast<int>(frame.kind()),
@@ -140,13 +140,12 @@ absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
       if (it == last_index.end()) {
         return FrameError(i, frame, "delta frame without an earlier frame of its series");
       }
-      if (!SameLayout(batch.frames(it->second).layout(), frame.layout())) {
+      if (FromWire(batch.frames(it->second).layout()) != layout) {
         return FrameError(i, frame, "delta frame's layout differs from its base frame");
       }
       base = decoded[it->second];
     }
-    if (absl::Status s = DecodeCounts(frame.counts(), base, frame.layout().bins(), &decoded[i]);
-        !s.ok()) {
+    if (absl::Status s = DecodeCounts(frame.counts(), base, layout.bins, &decoded[i]); !s.ok()) {
       return FrameError(i, frame, s.message());
     }
     const v1::HistogramStats& st = frame.stats();
@@ -166,16 +165,17 @@ absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
 void FrameBatchBuilder::AddFrame(v1::Frame frame, absl::Span<const uint64_t> counts) {
   auto key = std::make_tuple(frame.layer(), static_cast<int>(frame.kind()), frame.rank());
   auto it = previous_.find(key);
-  const bool delta = it != previous_.end() && SameLayout(it->second.layout, frame.layout()) &&
+  const BinLayout layout = FromWire(frame.layout());
+  const bool delta = it != previous_.end() && it->second.layout == layout &&
                      it->second.counts.size() == counts.size();
   std::string encoded;
-  EncodeCounts(counts, delta ? absl::Span<const uint64_t>(it->second.counts)
-                             : absl::Span<const uint64_t>(),
+  EncodeCounts(counts,
+               delta ? absl::Span<const uint64_t>(it->second.counts) : absl::Span<const uint64_t>(),
                &encoded);
   frame.set_counts(std::move(encoded));
   frame.set_delta(delta);
   Previous& previous = previous_[std::move(key)];
-  previous.layout = frame.layout();
+  previous.layout = layout;
   previous.counts.assign(counts.begin(), counts.end());
   *batch_.add_frames() = std::move(frame);
 }

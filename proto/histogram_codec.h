@@ -10,7 +10,7 @@
 // same (layer, kind, rank) in the same FrameBatch (weight w = 1), and for an absolute frame
 // the previous bin c[i-1], with p[0] = 0 (w = 2). zigzag(d) = (d << 1) ^ (d >> 63) on the 64-bit
 // two's complement difference. The Rice parameter follows the size of the prediction:
-//   k[i] = min(40, max(0, w * bitlen(p[i]) + offset - 16) >> 1)
+//   k[i] = min(56, max(0, w * bitlen(p[i]) + offset - 16) >> 1)   (56: kMaxRiceParameter)
 // with bitlen(0) = 0 and bitlen(v) = floor(log2(v)) + 1. Step-to-step noise of a bin grows
 // like the square root of its count (w = 1), the bin-to-bin change like the count (w = 2); the
 // encoder picks the offset (0-63) that makes the frame shortest.
@@ -42,6 +42,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "actiscope/v1/histogram.pb.h"
+#include "common/bin_layout.h"
 
 namespace actiscope::codec {
 
@@ -57,9 +58,9 @@ void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> 
                                         size_t bins, std::vector<uint64_t>* out);
 
 // Decodes every frame's counts in `batch`, resolving delta frames, and validates each frame's
-// layout (bin_layout.h) and its counts against its stats: sum(counts) + below + above +
-// nonfinite must equal elements. Returns one vector of counts per frame, in frame order.
-// INVALID_ARGUMENT naming the frame (index, layer, step) otherwise.
+// layout (ValidateLayout, common/bin_layout.h) and its counts against its stats: sum(counts) +
+// below + above + nonfinite must equal elements. Returns one vector of counts per frame, in
+// frame order. INVALID_ARGUMENT naming the frame (index, layer, step) otherwise.
 [[nodiscard]] absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
     const v1::FrameBatch& batch);
 
@@ -92,7 +93,7 @@ class FrameBatchBuilder {
  private:
   using SeriesKey = std::tuple<std::string, int, uint32_t>;  // layer, kind, rank
   struct Previous {
-    v1::BinLayout layout;
+    BinLayout layout;
     std::vector<uint64_t> counts;
   };
   v1::FrameBatch batch_;

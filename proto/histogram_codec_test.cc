@@ -2,9 +2,9 @@
 
 #include <random>
 
+#include "common/varint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/varint.h"
 
 namespace actiscope::codec {
 namespace {

@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# Runs every test of actiscope: installs dependencies, builds with warnings as errors, runs the
-# unit and integration tests (ctest), then the browser tests. Works from any directory.
-#   BUILD_DIR   build folder (default: <repo>/build)
+# Runs every test of actiscope: installs dependencies, checks the tree's house rules
+# (tests/check_tree.sh: include rules, clang-format), builds with warnings as errors, runs the
+# unit and integration tests (ctest), then the browser tests, then builds and tests the
+# collector-only configuration (-DACTISCOPE_WITH_TORCH=OFF) and checks that it touches no
+# LibTorch header. Works from any directory.
+#   BUILD_DIR   build folder (default: <repo>/build; the collector-only build goes beside it,
+#               in BUILD_DIR-collector)
 #   JOBS        parallel build jobs (default: number of cores)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$repo/build}"
+collector_build="$build-collector"
 jobs="${JOBS:-$(nproc)}"
+# Both builds share ccache entries: paths are hashed relative to the repository.
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
 
 "$repo/deploy/install-deps.sh"
+"$repo/tests/check_tree.sh"
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTISCOPE_WERROR=ON
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
-if [ -x "$repo/tests/browser/run.sh" ]; then
-  "$repo/tests/browser/run.sh" "$build"
-fi
+"$repo/tests/browser/run.sh" "$build"
+
+cmake -S "$repo" -B "$collector_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DACTISCOPE_WERROR=ON -DACTISCOPE_WITH_TORCH=OFF -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON
+cmake --build "$collector_build" -j "$jobs"
+ctest --test-dir "$collector_build" --output-on-failure -j "$jobs"
+"$repo/tests/check_no_torch.sh" "$collector_build"

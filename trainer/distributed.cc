@@ -1,10 +1,9 @@
 #include "trainer/distributed.h"
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
 #include <chrono>
 #include <exception>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "absl/strings/str_cat.h"
 
@@ -33,9 +32,8 @@ ProcessGroup::~ProcessGroup() = default;
 absl::StatusOr<std::unique_ptr<ProcessGroup>> ProcessGroup::Connect(
     const DistributedOptions& options, absl::Duration timeout) {
   if (options.world_size < 1 || options.rank >= options.world_size) {
-    return absl::InvalidArgumentError(absl::StrCat("--rank ", options.rank,
-                                                   " must be below --world_size ",
-                                                   options.world_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--rank ", options.rank, " must be below --world_size ", options.world_size));
   }
   const std::string where = absl::StrCat(options.master_addr, ":", options.master_port);
   const auto timeout_ms = std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout));
@@ -56,8 +54,8 @@ absl::StatusOr<std::unique_ptr<ProcessGroup>> ProcessGroup::Connect(
         impl->store, static_cast<int>(options.rank), static_cast<int>(options.world_size),
         gloo_options);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("rendezvous of ", options.world_size,
-                                               " ranks at ", where, " failed: ", e.what()));
+    return absl::UnavailableError(absl::StrCat("rendezvous of ", options.world_size, " ranks at ",
+                                               where, " failed: ", e.what()));
   }
   return std::unique_ptr<ProcessGroup>(
       new ProcessGroup(std::move(impl), options.rank, options.world_size));

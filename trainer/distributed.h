@@ -10,11 +10,11 @@
 #ifndef ACTISCOPE_TRAINER_DISTRIBUTED_H_
 #define ACTISCOPE_TRAINER_DISTRIBUTED_H_
 
+#include <torch/torch.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

@@ -57,8 +57,8 @@ absl::StatusOr<std::pair<torch::Tensor, torch::Tensor>> LoadSplit(const std::str
                              ReadIdxFile(FirstExisting(dir, prefix + "-labels-idx1-ubyte")));
   if (images.dim() != 3 || labels.dim() != 1 || images.size(0) != labels.size(0)) {
     return absl::DataLossError(absl::StrCat(dir, "/", prefix, ": expected images [N,H,W] and ",
-                                            "labels [N], got ", images.dim(), " and ",
-                                            labels.dim(), " dims"));
+                                            "labels [N], got ", images.dim(), " and ", labels.dim(),
+                                            " dims"));
   }
   if (labels.numel() > 0 && labels.max().item<int64_t>() > 9) {
     return absl::DataLossError(absl::StrCat(dir, "/", prefix, ": label above 9"));

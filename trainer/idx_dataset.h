@@ -11,9 +11,9 @@
 #ifndef ACTISCOPE_TRAINER_IDX_DATASET_H_
 #define ACTISCOPE_TRAINER_IDX_DATASET_H_
 
-#include <string>
-
 #include <torch/torch.h>
+
+#include <string>
 
 #include "absl/status/statusor.h"
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
 #include "common/testing/temp_dir.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace actiscope::trainer {

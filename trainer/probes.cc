@@ -9,28 +9,14 @@
 #include "common/status_macros.h"
 
 namespace actiscope::trainer {
-namespace {
-
-client::BinSpec ToBinSpec(const ProbeBins& bins) {
-  client::BinSpec spec;
-  spec.scale = bins.log_magnitude ? client::BinSpec::Scale::kLogMagnitude
-                                  : client::BinSpec::Scale::kLinear;
-  spec.bins = bins.bins;
-  spec.lo = bins.lo;
-  spec.hi = bins.hi;
-  return spec;
-}
-
-}  // namespace
-
 absl::StatusOr<Probes> Probes::Create(const ProbeOptions& options, StagedModel* model,
                                       client::Reporter* reporter) {
   if (options.every < 1) {
     return absl::InvalidArgumentError(absl::StrCat("--every must be >= 1, got ", options.every));
   }
-  for (const ProbeBins* bins :
+  for (const BinLayout* bins :
        {&options.activation_bins, &options.gradient_bins, &options.weight_bins}) {
-    ACTISCOPE_RETURN_IF_ERROR(client::ValidateBinSpec(ToBinSpec(*bins)));
+    ACTISCOPE_RETURN_IF_ERROR(ValidateLayout(*bins));
   }
   std::vector<std::string> modules;
   if (options.enabled) {
@@ -77,10 +63,7 @@ Probes::Probes(const ProbeOptions& options, std::vector<std::string> modules,
       modules_(std::move(modules)),
       module_set_(modules_.begin(), modules_.end()),
       weights_(std::move(weights)),
-      reporter_(reporter),
-      activation_bins_(ToBinSpec(options.activation_bins)),
-      gradient_bins_(ToBinSpec(options.gradient_bins)),
-      weight_bins_(ToBinSpec(options.weight_bins)) {}
+      reporter_(reporter) {}
 
 bool Probes::Due(int64_t step) const { return !modules_.empty() && step % options_.every == 0; }
 
@@ -89,11 +72,11 @@ OutputObserver Probes::ObserverFor(int64_t step) {
   return [this, step](const std::string& name, const torch::Tensor& output) {
     if (module_set_.count(name) == 0) return;
     if (options_.activations) {
-      reporter_->Record(step, client::Kind::kActivation, name, output, activation_bins_);
+      reporter_->Record(step, client::Kind::kActivation, name, output, options_.activation_bins);
     }
     if (options_.gradients && output.requires_grad()) {
       client::Reporter* reporter = reporter_;
-      const client::BinSpec bins = gradient_bins_;
+      const BinLayout bins = options_.gradient_bins;
       output.register_hook([reporter, step, name, bins](const torch::Tensor& grad) {
         reporter->Record(step, client::Kind::kGradient, name, grad, bins);
       });
@@ -105,7 +88,7 @@ void Probes::RecordWeights(int64_t step) {
   if (!Due(step) || !options_.weights) return;
   torch::NoGradGuard no_grad;
   for (const auto& [name, param] : weights_) {
-    reporter_->Record(step, client::Kind::kWeight, name, param, weight_bins_);
+    reporter_->Record(step, client::Kind::kWeight, name, param, options_.weight_bins);
   }
 }
 

@@ -52,9 +52,6 @@ class Probes {
   std::set<std::string> module_set_;
   std::vector<std::pair<std::string, torch::Tensor>> weights_;  // Layer name, parameter.
   client::Reporter* reporter_;
-  client::BinSpec activation_bins_;
-  client::BinSpec gradient_bins_;
-  client::BinSpec weight_bins_;
 };
 
 }  // namespace actiscope::trainer

@@ -37,15 +37,15 @@ void Progress::Draw(int64_t done, double loss, double steps_per_s) {
   if (!tty_) {
     std::fprintf(out_, "epoch %lld/%lld step %lld/%lld  %.1f steps/s  loss %.4f  eta %.0fs\n",
                  static_cast<long long>(epoch_ + 1), static_cast<long long>(epochs_),
-                 static_cast<long long>(done), static_cast<long long>(steps_in_epoch_),
-                 steps_per_s, loss, eta_s);
+                 static_cast<long long>(done), static_cast<long long>(steps_in_epoch_), steps_per_s,
+                 loss, eta_s);
     std::fflush(out_);
     return;
   }
-  const int filled = steps_in_epoch_ > 0
-                         ? static_cast<int>(kBarWidth * std::min<int64_t>(done, steps_in_epoch_) /
-                                            steps_in_epoch_)
-                         : kBarWidth;
+  const int filled =
+      steps_in_epoch_ > 0
+          ? static_cast<int>(kBarWidth * std::min<int64_t>(done, steps_in_epoch_) / steps_in_epoch_)
+          : kBarWidth;
   const std::string bar = std::string(filled, '#') + std::string(kBarWidth - filled, '.');
   std::fprintf(out_, "\repoch %lld/%lld [%s] %lld/%lld  %.1f steps/s  loss %.4f  eta %3.0fs ",
                static_cast<long long>(epoch_ + 1), static_cast<long long>(epochs_), bar.c_str(),

@@ -22,8 +22,8 @@ class BasicBlock : public nn::Module {
         conv_b_(register_module("conv_b", Conv(out, out, 3, 1))),
         bn_b_(register_module("bn_b", nn::BatchNorm2d(out))) {
     if (stride != 1 || in != out) {
-      shortcut_ = register_module(
-          "shortcut", nn::Sequential(Conv(in, out, 1, stride), nn::BatchNorm2d(out)));
+      shortcut_ = register_module("shortcut",
+                                  nn::Sequential(Conv(in, out, 1, stride), nn::BatchNorm2d(out)));
     }
   }
 
@@ -47,7 +47,8 @@ class ResNetStage : public nn::Module {
       : name_(std::move(name)), max_pool_(max_pool) {
     for (int i = 0; i < 2; ++i) {
       blocks_.push_back(register_module(
-          absl::StrCat(i), std::make_shared<BasicBlock>(i == 0 ? in : out, out, i == 0 ? stride : 1)));
+          absl::StrCat(i),
+          std::make_shared<BasicBlock>(i == 0 ? in : out, out, i == 0 ? stride : 1)));
     }
   }
 

@@ -28,8 +28,8 @@ TEST(ResNet18Test, MapsImagesToTenLogitsAndReportsStagesInOrder) {
               ElementsAre("conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "head"));
   EXPECT_THAT(model.ModuleNames(),
               ElementsAre("conv1", "conv2_x.0", "conv2_x.1", "conv2_x", "conv3_x.0", "conv3_x.1",
-                          "conv3_x", "conv4_x.0", "conv4_x.1", "conv4_x", "conv5_x.0",
-                          "conv5_x.1", "conv5_x", "head"));
+                          "conv3_x", "conv4_x.0", "conv4_x.1", "conv4_x", "conv5_x.0", "conv5_x.1",
+                          "conv5_x", "head"));
   EXPECT_THAT(channels, ElementsAre(8, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64, 10));
 }
 
@@ -47,9 +47,9 @@ TEST(ResNet18Test, StageParametersPartitionTheModel) {
 TEST(SmallCnnTest, MapsImagesToTenLogits) {
   SmallCnn model(4);
   std::vector<std::string> seen;
-  torch::Tensor logits = model.Forward(
-      torch::randn({3, 1, 28, 28}),
-      [&](const std::string& name, const torch::Tensor&) { seen.push_back(name); });
+  torch::Tensor logits =
+      model.Forward(torch::randn({3, 1, 28, 28}),
+                    [&](const std::string& name, const torch::Tensor&) { seen.push_back(name); });
   EXPECT_EQ(logits.sizes(), torch::IntArrayRef({3, 10}));
   EXPECT_EQ(seen, model.StageNames());
 }

@@ -29,6 +29,8 @@ torch::Tensor SmallCnn::Forward(const torch::Tensor& images, const OutputObserve
   return logits;
 }
 
-std::vector<std::string> SmallCnn::StageNames() const { return {"conv1", "conv2", "conv3", "head"}; }
+std::vector<std::string> SmallCnn::StageNames() const {
+  return {"conv1", "conv2", "conv3", "head"};
+}
 
 }  // namespace actiscope::trainer

@@ -10,12 +10,12 @@
 #ifndef ACTISCOPE_TRAINER_STAGED_MODEL_H_
 #define ACTISCOPE_TRAINER_STAGED_MODEL_H_
 
+#include <torch/torch.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 namespace actiscope::trainer {
 

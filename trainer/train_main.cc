@@ -27,7 +27,8 @@ ABSL_FLAG(uint64_t, seed, 1, "Seed for initialization and shuffling");
 ABSL_FLAG(std::string, optimizer, "adam_one_cycle", "adam_one_cycle | sgd (constant rate)");
 ABSL_FLAG(double, lr, 1e-2, "Peak learning rate (one-cycle) or SGD's rate");
 ABSL_FLAG(double, momentum, 0.9, "SGD momentum");
-ABSL_FLAG(std::string, lr_groups, "", "Per-stage peak rates, e.g. conv1=1e-6,conv2_x=1e-6,head=1e-2");
+ABSL_FLAG(std::string, lr_groups, "",
+          "Per-stage peak rates, e.g. conv1=1e-6,conv2_x=1e-6,head=1e-2");
 ABSL_FLAG(double, lr_min, 0, "With --lr_max: rates geometric from the first stage to the head");
 ABSL_FLAG(double, lr_max, 0, "See --lr_min");
 ABSL_FLAG(std::string, probes, "",
@@ -46,8 +47,10 @@ ABSL_FLAG(int64_t, every, 1, "Record histograms every N steps");
 ABSL_FLAG(int64_t, scalar_every, 1, "Report loss and lr every N steps (0: per-epoch scalars only)");
 ABSL_FLAG(std::string, run_name, "", "Human-readable run name");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Collector gRPC address HOST:PORT");
-ABSL_FLAG(std::string, http, "", "The server's HTTP address for the printed link (default HOST:8080)");
-ABSL_FLAG(bool, offline, false, "Only spool (needs --spool_dir); deliver later with actiscope sync");
+ABSL_FLAG(std::string, http, "",
+          "The server's HTTP address for the printed link (default HOST:8080)");
+ABSL_FLAG(bool, offline, false,
+          "Only spool (needs --spool_dir); deliver later with actiscope sync");
 ABSL_FLAG(std::string, spool_dir, "", "Disk spool directory for undelivered histograms");
 ABSL_FLAG(std::string, device, "auto", "auto | cpu | cuda");
 ABSL_FLAG(uint32_t, world_size, 1, "Number of data-parallel processes");
@@ -58,7 +61,7 @@ ABSL_FLAG(uint32_t, master_port, 29500, "Rank 0's rendezvous port");
 namespace actiscope::trainer {
 namespace {
 
-absl::Status SetRange(const std::string& text, ProbeBins* bins) {
+absl::Status SetRange(const std::string& text, BinLayout* bins) {
   auto range = ParseRange(text);
   if (!range.ok()) return range.status();
   bins->lo = range->first;
@@ -73,8 +76,8 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   auto optimizer = ParseOptimizerKind(absl::GetFlag(FLAGS_optimizer));
   auto device = ParseDeviceChoice(absl::GetFlag(FLAGS_device));
   auto lr_groups = ParseLrGroups(absl::GetFlag(FLAGS_lr_groups));
-  for (const absl::Status& s : {model.status(), optimizer.status(), device.status(),
-                                lr_groups.status()}) {
+  for (const absl::Status& s :
+       {model.status(), optimizer.status(), device.status(), lr_groups.status()}) {
     if (!s.ok()) return s;
   }
   o.model = *model;
@@ -95,24 +98,26 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   ParseProbeList(absl::GetFlag(FLAGS_probes), &o.probes);
   o.probes.all = absl::GetFlag(FLAGS_probe_all);
   if (absl::Status s = ParseKinds(absl::GetFlag(FLAGS_kinds), &o.probes); !s.ok()) return s;
-  for (ProbeBins* bins : {&o.probes.activation_bins, &o.probes.gradient_bins,
-                          &o.probes.weight_bins}) {
+  for (BinLayout* bins :
+       {&o.probes.activation_bins, &o.probes.gradient_bins, &o.probes.weight_bins}) {
     bins->bins = absl::GetFlag(FLAGS_bins);
   }
-  for (const auto& [flag, bins] : {std::make_pair(absl::GetFlag(FLAGS_range), &o.probes.activation_bins),
-                                   std::make_pair(absl::GetFlag(FLAGS_grad_range), &o.probes.gradient_bins),
-                                   std::make_pair(absl::GetFlag(FLAGS_weight_range), &o.probes.weight_bins)}) {
+  for (const auto& [flag, bins] :
+       {std::make_pair(absl::GetFlag(FLAGS_range), &o.probes.activation_bins),
+        std::make_pair(absl::GetFlag(FLAGS_grad_range), &o.probes.gradient_bins),
+        std::make_pair(absl::GetFlag(FLAGS_weight_range), &o.probes.weight_bins)}) {
     if (absl::Status s = SetRange(flag, bins); !s.ok()) return s;
   }
   const std::string bin_mode = absl::GetFlag(FLAGS_bin_mode);
   if (bin_mode == "log") {
-    for (ProbeBins* bins : {&o.probes.activation_bins, &o.probes.gradient_bins,
-                            &o.probes.weight_bins}) {
-      *bins = ProbeBins{true, bins->bins, absl::GetFlag(FLAGS_log_lo), absl::GetFlag(FLAGS_log_hi)};
+    for (BinLayout* bins :
+         {&o.probes.activation_bins, &o.probes.gradient_bins, &o.probes.weight_bins}) {
+      *bins = BinLayout{BinScale::kLogMagnitude, bins->bins, absl::GetFlag(FLAGS_log_lo),
+                        absl::GetFlag(FLAGS_log_hi)};
     }
   } else if (bin_mode != "linear") {
-    return absl::InvalidArgumentError(absl::StrCat("--bin_mode: expected linear or log, got \"",
-                                                   bin_mode, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--bin_mode: expected linear or log, got \"", bin_mode, "\""));
   }
   o.probes.every = absl::GetFlag(FLAGS_every);
   o.scalar_every = absl::GetFlag(FLAGS_scalar_every);
@@ -169,7 +174,8 @@ int Main() {
 }  // namespace actiscope::trainer
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Train ResNet-18 on Fashion-MNIST, streaming histograms to actiscope");
+  absl::SetProgramUsageMessage(
+      "Train ResNet-18 on Fashion-MNIST, streaming histograms to actiscope");
   absl::ParseCommandLine(argc, argv);
   return actiscope::trainer::Main();
 }

@@ -21,9 +21,9 @@ absl::StatusOr<double> ParsePositiveRate(absl::string_view text, absl::string_vi
   return value;
 }
 
-std::string BinsText(const ProbeBins& bins) {
-  return absl::StrCat(bins.log_magnitude ? "log" : "linear", ":", bins.bins, ":[", bins.lo, ",",
-                      bins.hi, ")");
+std::string BinsText(const BinLayout& bins) {
+  return absl::StrCat(bins.scale == BinScale::kLogMagnitude ? "log" : "linear", ":", bins.bins,
+                      ":[", bins.lo, ",", bins.hi, ")");
 }
 
 }  // namespace
@@ -54,7 +54,8 @@ absl::StatusOr<std::map<std::string, double>> ParseLrGroups(absl::string_view te
   std::map<std::string, double> groups;
   if (absl::StripAsciiWhitespace(text).empty()) return groups;
   for (absl::string_view entry : absl::StrSplit(text, ',')) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(entry, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(entry, absl::MaxSplits('=', 1));
     std::string name(absl::StripAsciiWhitespace(kv.first));
     if (name.empty() || kv.second.empty()) {
       return absl::InvalidArgumentError(
@@ -114,8 +115,8 @@ absl::Status ParseKinds(absl::string_view text, ProbeOptions* opts) {
     } else if (kind == "weight") {
       opts->weights = true;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--kinds: expected activation, gradient or weight, got \"", kind, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kinds: expected activation, gradient or weight, got \"", kind, "\""));
     }
   }
   if (!opts->activations && !opts->gradients && !opts->weights) {
@@ -145,8 +146,8 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   if (!o.lr_groups.empty()) {
     c["lr_groups"] = absl::StrJoin(o.lr_groups, ",", absl::PairFormatter("="));
   }
-  c["probes"] = !o.probes.enabled ? "none"
-                : o.probes.all ? "all"
+  c["probes"] = !o.probes.enabled          ? "none"
+                : o.probes.all             ? "all"
                 : o.probes.modules.empty() ? "stages"
                                            : absl::StrJoin(o.probes.modules, ",");
   std::vector<std::string> kinds;

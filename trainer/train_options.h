@@ -14,20 +14,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/bin_layout.h"
 
 namespace actiscope::trainer {
 
 enum class ModelKind { kResNet18, kSmallCnn };
 enum class OptimizerKind { kAdamOneCycle, kSgd };
 enum class DeviceChoice { kAuto, kCpu, kCuda };
-
-// One kind of histogram a probe records, with its bin layout.
-struct ProbeBins {
-  bool log_magnitude = false;  // False: linear over [lo, hi). True: |x| log-spaced over [lo, hi).
-  uint32_t bins = 40;
-  double lo = 0;
-  double hi = 10;
-};
 
 struct ProbeOptions {
   // False: no probes at all (the uninstrumented baseline, --probes=none).
@@ -39,11 +32,12 @@ struct ProbeOptions {
   bool activations = true;
   bool gradients = false;  // Gradient of the loss with respect to each probed module's output.
   bool weights = false;    // Each probed module's weight tensors (biases and BatchNorm excluded).
+  // The bin layout of each kind (common/bin_layout.h, the client's and the store's type too).
   // Defaults follow fastai's ActivationStats preset for activations (the stages end in ReLU) and
   // symmetric ranges for gradients and weights, sized for per-sample-mean losses and Kaiming init.
-  ProbeBins activation_bins;
-  ProbeBins gradient_bins{false, 40, -1e-3, 1e-3};
-  ProbeBins weight_bins{false, 40, -0.5, 0.5};
+  BinLayout activation_bins;  // 40 linear bins over [0, 10).
+  BinLayout gradient_bins{BinScale::kLinear, 40, -1e-3, 1e-3};
+  BinLayout weight_bins{BinScale::kLinear, 40, -0.5, 0.5};
   int64_t every = 1;  // Record on steps where step % every == 0.
 };
 

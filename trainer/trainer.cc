@@ -1,13 +1,11 @@
 #include "trainer/trainer.h"
 
-#include <unistd.h>
+#include <torch/torch.h>
 
 #include <exception>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -76,11 +74,11 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(
     return std::make_unique<torch::optim::SGD>(
         std::move(groups), torch::optim::SGDOptions(options.lr).momentum(options.sgd_momentum));
   }
-  return std::make_unique<torch::optim::AdamW>(
-      std::move(groups), torch::optim::AdamWOptions(options.lr)
-                             .betas({0.95, kAdamBeta2})
-                             .eps(kAdamEps)
-                             .weight_decay(kAdamWeightDecay));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups),
+                                               torch::optim::AdamWOptions(options.lr)
+                                                   .betas({0.95, kAdamBeta2})
+                                                   .eps(kAdamEps)
+                                                   .weight_decay(kAdamWeightDecay));
 }
 
 void ApplySchedule(const ScheduleValue& value, const std::vector<double>& peaks,
@@ -105,13 +103,13 @@ double TestErrorRate(StagedModel* model, const torch::Tensor& images, const torc
     wrong += logits.argmax(1).ne(labels.slice(0, start, end).to(device)).sum().item<int64_t>();
   }
   model->train();
-  return images.size(0) > 0 ? static_cast<double>(wrong) / static_cast<double>(images.size(0))
-                            : 0;
+  return images.size(0) > 0 ? static_cast<double>(wrong) / static_cast<double>(images.size(0)) : 0;
 }
 
 double ParameterChecksum(const StagedModel& model) {
   double sum = 0;
-  for (const torch::Tensor& p : model.parameters()) sum += p.to(torch::kDouble).sum().item<double>();
+  for (const torch::Tensor& p : model.parameters())
+    sum += p.to(torch::kDouble).sum().item<double>();
   return sum;
 }
 
@@ -218,7 +216,8 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
                                       ? schedule.At(step)
                                       : ScheduleValue{1, options.sgd_momentum};
       ApplySchedule(value, peaks, optimizer.get());
-      const torch::Tensor batch = order.slice(0, i * options.batch_size, (i + 1) * options.batch_size);
+      const torch::Tensor batch =
+          order.slice(0, i * options.batch_size, (i + 1) * options.batch_size);
       const torch::Tensor images = data.train_images.index_select(0, batch).to(device);
       const torch::Tensor labels = data.train_labels.index_select(0, batch).to(device);
       torch::Tensor loss =

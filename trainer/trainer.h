@@ -21,12 +21,12 @@ namespace actiscope::trainer {
 
 struct TrainResult {
   std::string run_id;
-  int64_t steps = 0;               // Optimizer steps taken.
-  double last_train_loss = 0;      // Mean loss of the last epoch's steps.
-  double test_error_rate = 0;      // After the last evaluation, in [0, 1].
-  double steps_per_second = 0;     // Training steps only (evaluation excluded).
-  double parameter_checksum = 0;   // Sum of all parameters; equal across ranks of one run.
-  uint64_t frames_acked = 0;       // From the reporter's Finish.
+  int64_t steps = 0;              // Optimizer steps taken.
+  double last_train_loss = 0;     // Mean loss of the last epoch's steps.
+  double test_error_rate = 0;     // After the last evaluation, in [0, 1].
+  double steps_per_second = 0;    // Training steps only (evaluation excluded).
+  double parameter_checksum = 0;  // Sum of all parameters; equal across ranks of one run.
+  uint64_t frames_acked = 0;      // From the reporter's Finish.
   uint64_t frames_in_spool = 0;
   uint64_t wire_bytes = 0;  // Sent to the collector, framing included (FinishReport).
   uint64_t frames_dropped = 0;

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   torch::nn::Sequential model(torch::nn::Linear(64, 32), torch::nn::ReLU(),
                               torch::nn::Linear(32, 10));
   torch::optim::SGD optimizer(model->parameters(), 0.1);
-  const client::BinSpec bins{client::BinSpec::Scale::kLinear, 40, -2, 2};
+  const actiscope::BinLayout bins{actiscope::BinScale::kLinear, 40, -2, 2};
   for (int64_t step = 0; step < 10; ++step) {
     const torch::Tensor x = torch::randn({128, 64});
     const torch::Tensor y = torch::randint(10, {128});
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     (*reporter)->Record(step, client::Kind::kActivation, "fc1", hidden, bins);
     (*reporter)->Record(step, client::Kind::kActivation, "fc2", logits, bins);
     (*reporter)->Record(step, client::Kind::kWeight, "fc1",
-                        model[0]->as<torch::nn::Linear>()->weight, client::LogMagnitudeBins());
+                        model[0]->as<torch::nn::Linear>()->weight, actiscope::LogMagnitudeBins());
     (*reporter)->RecordScalar(step, "loss", loss.item<double>());
   }
   const client::FinishReport report = (*reporter)->Finish(true, absl::Seconds(10));

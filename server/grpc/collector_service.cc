@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "proto/histogram_codec.h"
-#include "common/status_macros.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
+#include "proto/histogram_codec.h"
 #include "server/grpc/proto_convert.h"
 #include "server/grpc/request_validation.h"
 

@@ -1,5 +1,6 @@
 // CollectorService: the ingest side of the gRPC contract (actiscope.v1.Collector). It checks
-// each request (server/grpc/request_validation.h, codec::DecodeBatchCounts), converts it to the
+// each request (server/grpc/request_validation.h, codec::DecodeBatchCounts; the only checks of
+// ingested data, which the store relies on: server/store/ingest_writer.h), converts it to the
 // store's structs (server/grpc/proto_convert.h), writes it to the SqliteStore and tells the
 // RunNotifier, so that watchers of the run wake up.
 //

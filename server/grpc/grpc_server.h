@@ -4,7 +4,9 @@
 // `max_message_bytes` are refused by gRPC itself with RESOURCE_EXHAUSTED.
 //
 // Example:
-//   GrpcServer server(GrpcServerOptions{.address = "127.0.0.1:0"}, store.get(), &notifier);
+//   GrpcServerOptions options;
+//   options.address = "127.0.0.1:0";
+//   GrpcServer server(options, store.get(), &notifier);
 //   ACTISCOPE_RETURN_IF_ERROR(server.Start());
 //   int port = server.port();  // The port picked by the OS.
 //   ...

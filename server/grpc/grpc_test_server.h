@@ -31,7 +31,8 @@ namespace actiscope::server::testing {
 class TestGrpcServer {
  public:
   // The server accepts messages up to `max_message_bytes`.
-  explicit TestGrpcServer(size_t max_message_bytes = 1 << 20) : db_path_(temp_dir_.File("test.db")) {
+  explicit TestGrpcServer(size_t max_message_bytes = 1 << 20)
+      : db_path_(temp_dir_.File("test.db")) {
     StoreOptions store_options;
     store_options.path = db_path_;
     absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(store_options);

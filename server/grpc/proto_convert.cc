@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "proto/layout_convert.h"
+
 namespace actiscope::server {
 
 absl::Time FromProto(const google::protobuf::Timestamp& t) {
@@ -43,23 +45,6 @@ RunStatus FromProto(v1::RunStatus status) {
 
 v1::RunStatus ToProto(RunStatus status) { return static_cast<v1::RunStatus>(status); }
 
-BinLayout FromProto(const v1::BinLayout& layout) {
-  BinLayout out;
-  out.scale =
-      layout.scale() == v1::BIN_SCALE_LOG_MAGNITUDE ? BinScale::kLogMagnitude : BinScale::kLinear;
-  out.bins = layout.bins();
-  out.lo = layout.lo();
-  out.hi = layout.hi();
-  return out;
-}
-
-void ToProto(const BinLayout& layout, v1::BinLayout* out) {
-  out->set_scale(static_cast<v1::BinScale>(layout.scale));
-  out->set_bins(layout.bins);
-  out->set_lo(layout.lo);
-  out->set_hi(layout.hi);
-}
-
 RunInfo FromRunSpec(const v1::RunSpec& spec, absl::Time now) {
   RunInfo run;
   run.run_id = spec.run_id();
@@ -95,7 +80,7 @@ Histogram TakeHistogram(v1::Frame* frame, std::vector<uint64_t> counts) {
   h.kind = FromProto(frame->kind());
   h.step = frame->step();
   h.rank = frame->rank();
-  h.layout = FromProto(frame->layout());
+  h.layout = FromWire(frame->layout());
   const v1::HistogramStats& st = frame->stats();
   h.values.counts = std::move(counts);
   h.values.below = st.below();
@@ -125,23 +110,11 @@ void ToLayerInfo(const LayerInfo& layer, v1::LayerInfo* out) {
   out->mutable_ranks()->Add(layer.ranks.begin(), layer.ranks.end());
 }
 
-HeatmapQuery FromHeatmapRequest(const v1::GetHeatmapRequest& request) {
-  HeatmapQuery query;
-  query.run_id = request.run_id();
-  query.layer = request.layer();
-  query.kind = FromProto(request.kind());
-  query.from_step = request.from_step();
-  query.to_step = request.to_step() <= 0 ? -1 : request.to_step();
-  query.max_columns = request.max_columns() == 0 ? kDefaultHeatmapColumns : request.max_columns();
-  if (request.has_rank()) query.rank = request.rank();
-  return query;
-}
-
 void ToHeatmapProto(const HeatmapQuery& query, const Heatmap& heatmap, v1::Heatmap* out) {
   out->set_run_id(query.run_id);
   out->set_layer(query.layer);
   out->set_kind(ToProto(query.kind));
-  ToProto(heatmap.layout, out->mutable_layout());
+  ToWire(heatmap.layout, out->mutable_layout());
   out->mutable_bin_edges()->Add(heatmap.bin_edges.begin(), heatmap.bin_edges.end());
   out->mutable_columns()->Reserve(static_cast<int>(heatmap.columns.size()));
   for (const HeatmapColumn& column : heatmap.columns) {
@@ -161,16 +134,6 @@ void ToHeatmapProto(const HeatmapQuery& query, const Heatmap& heatmap, v1::Heatm
     c->set_min(s.min);
     c->set_max(s.max);
   }
-}
-
-ScalarQuery FromScalarsRequest(const v1::GetScalarsRequest& request) {
-  ScalarQuery query;
-  query.run_id = request.run_id();
-  query.names.assign(request.names().begin(), request.names().end());
-  query.from_step = request.from_step();
-  query.to_step = request.to_step() <= 0 ? -1 : request.to_step();
-  query.max_points = request.max_points() == 0 ? kDefaultScalarPoints : request.max_points();
-  return query;
 }
 
 void ToScalarSeriesProto(const ScalarSeries& series, v1::ScalarSeries* out) {

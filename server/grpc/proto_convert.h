@@ -1,7 +1,9 @@
 // Conversions between the wire contract (actiscope.v1 protos) and the plain structs of
-// server/store/store_types.h. Protobuf types stop here: the services call these, and storage, the
-// HTTP API and the query logic see only the structs. No validation happens here (see
-// server/grpc/request_validation.h); request defaults ("zero means ...") are applied here.
+// server/store/store_types.h. Protobuf types stop here: the services call these (the bin layout
+// converts with ToWire/FromWire of proto/layout_convert.h, as in the client and the codec), and
+// storage, the HTTP API and the query logic see only the structs and actiscope::BinLayout. No
+// validation happens here; query requests are parsed and validated, defaults applied, in
+// server/grpc/request_validation.h.
 //
 // Thread-safety: pure functions.
 #ifndef ACTISCOPE_SERVER_GRPC_PROTO_CONVERT_H_
@@ -19,10 +21,6 @@
 
 namespace actiscope::server {
 
-// Defaults of query requests whose field is zero.
-inline constexpr uint32_t kDefaultHeatmapColumns = 1000;
-inline constexpr uint32_t kDefaultScalarPoints = 10000;
-
 absl::Time FromProto(const google::protobuf::Timestamp& t);
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
 
@@ -32,9 +30,6 @@ v1::Kind ToProto(Kind kind);
 // RUN_STATUS_UNSPECIFIED (and unknown values) read as live.
 RunStatus FromProto(v1::RunStatus status);
 v1::RunStatus ToProto(RunStatus status);
-
-BinLayout FromProto(const v1::BinLayout& layout);
-void ToProto(const BinLayout& layout, v1::BinLayout* out);
 
 // A run as described by the client. world_size zero reads as 1; an unset start_time reads as
 // `now`. The run is live with nothing stored.
@@ -47,11 +42,9 @@ ScalarPoint TakeScalar(v1::Scalar* scalar);
 
 void ToLayerInfo(const LayerInfo& layer, v1::LayerInfo* out);
 
-HeatmapQuery FromHeatmapRequest(const v1::GetHeatmapRequest& request);
 // Fills `out` with `heatmap` for `query` (whose run, layer and kind it echoes).
 void ToHeatmapProto(const HeatmapQuery& query, const Heatmap& heatmap, v1::Heatmap* out);
 
-ScalarQuery FromScalarsRequest(const v1::GetScalarsRequest& request);
 void ToScalarSeriesProto(const ScalarSeries& series, v1::ScalarSeries* out);
 
 }  // namespace actiscope::server

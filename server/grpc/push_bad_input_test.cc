@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "common/name_limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/histogram_codec.h"
@@ -100,6 +102,21 @@ TEST_F(PushBadInputTest, NanBoundIsInvalidArgument) {
       grpc::StatusCode::INVALID_ARGUMENT, "lo and hi must be finite");
 }
 
+TEST_F(PushBadInputTest, UnknownScaleIsInvalidArgument) {
+  ExpectRejected(
+      RequestWithBadFrame([](v1::Frame* f) { f->mutable_layout()->set_scale(v1::BinScale(7)); }),
+      grpc::StatusCode::INVALID_ARGUMENT,
+      "frame 1 (layer \"bad\", step 1): bin layout: unknown scale 7");
+}
+
+TEST_F(PushBadInputTest, LogMagnitudeFromZeroIsInvalidArgument) {
+  ExpectRejected(RequestWithBadFrame([](v1::Frame* f) {
+                   f->mutable_layout()->set_scale(v1::BIN_SCALE_LOG_MAGNITUDE);
+                   f->mutable_layout()->set_lo(0);
+                 }),
+                 grpc::StatusCode::INVALID_ARGUMENT, "log-magnitude bins need lo > 0, got lo=0");
+}
+
 TEST_F(PushBadInputTest, UnknownRunIsNotFound) {
   ExpectRejected(MakeRequest("nobody", 1, MakeBatch("fc", 0, 1)), grpc::StatusCode::NOT_FOUND,
                  "run \"nobody\": unknown; call StartRun first");
@@ -123,6 +140,23 @@ TEST_F(PushBadInputTest, NegativeScalarStepIsInvalidArgument) {
   scalar->set_step(-4);
   ExpectRejected(MakeRequest("r", 1, std::move(batch)), grpc::StatusCode::INVALID_ARGUMENT,
                  "scalar 1 (\"lr\"): step must be >= 0, got -4");
+}
+
+TEST_F(PushBadInputTest, EmptyScalarNameIsInvalidArgument) {
+  v1::FrameBatch batch = MakeBatch("good", 0, 1);
+  batch.add_scalars()->set_step(3);
+  ExpectRejected(MakeRequest("r", 1, std::move(batch)), grpc::StatusCode::INVALID_ARGUMENT,
+                 "scalar 1 (step 3): name must be 1-256 bytes, got 0 bytes");
+}
+
+TEST_F(PushBadInputTest, ScalarNameOverTheLimitIsInvalidArgument) {
+  v1::FrameBatch batch = MakeBatch("good", 0, 1);
+  v1::Scalar* scalar = batch.add_scalars();
+  scalar->set_name(std::string(kMaxNameBytes + 1, 's'));
+  scalar->set_step(3);
+  ExpectRejected(MakeRequest("r", 1, std::move(batch)), grpc::StatusCode::INVALID_ARGUMENT,
+                 absl::StrCat("scalar 1 (step 3): name must be 1-", kMaxNameBytes, " bytes, got ",
+                              kMaxNameBytes + 1, " bytes"));
 }
 
 TEST_F(PushBadInputTest, TenKilobyteLayerNameIsInvalidArgument) {

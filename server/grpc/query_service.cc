@@ -16,8 +16,9 @@ QueryService::QueryService(QueryOptions options, SqliteStore* store, RunNotifier
 grpc::Status QueryService::ListRuns(grpc::ServerContext* context,
                                     const v1::ListRunsRequest* request,
                                     v1::ListRunsResponse* response) {
-  absl::StatusOr<std::vector<RunInfo>> runs =
-      store_->ListRuns(request->name_contains(), request->limit());
+  absl::StatusOr<RunListQuery> query = ParseListRunsRequest(*request);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<std::vector<RunInfo>> runs = store_->ListRuns(*query);
   if (!runs.ok()) return ToGrpcStatus(runs.status());
   for (const RunInfo& run : *runs) ToRunSummary(run, response->add_runs());
   return grpc::Status::OK;
@@ -40,20 +41,20 @@ grpc::Status QueryService::GetRun(grpc::ServerContext* context, const v1::GetRun
 
 grpc::Status QueryService::GetHeatmap(grpc::ServerContext* context,
                                       const v1::GetHeatmapRequest* request, v1::Heatmap* response) {
-  if (absl::Status s = ValidateHeatmapRequest(*request); !s.ok()) return ToGrpcStatus(s);
-  const HeatmapQuery query = FromHeatmapRequest(*request);
-  absl::StatusOr<Heatmap> heatmap = store_->ReadHeatmap(query);
+  absl::StatusOr<HeatmapQuery> query = ParseHeatmapRequest(*request);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<Heatmap> heatmap = store_->ReadHeatmap(*query);
   if (!heatmap.ok()) return ToGrpcStatus(heatmap.status());
-  ToHeatmapProto(query, *heatmap, response);
+  ToHeatmapProto(*query, *heatmap, response);
   return grpc::Status::OK;
 }
 
 grpc::Status QueryService::GetScalars(grpc::ServerContext* context,
                                       const v1::GetScalarsRequest* request,
                                       v1::GetScalarsResponse* response) {
-  if (absl::Status s = ValidateScalarsRequest(*request); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<std::vector<ScalarSeries>> series =
-      store_->ReadScalars(FromScalarsRequest(*request));
+  absl::StatusOr<ScalarQuery> query = ParseScalarsRequest(*request);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(*query);
   if (!series.ok()) return ToGrpcStatus(series.status());
   for (const ScalarSeries& s : *series) ToScalarSeriesProto(s, response->add_series());
   return grpc::Status::OK;

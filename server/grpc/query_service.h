@@ -1,6 +1,8 @@
 // QueryService: the read side of the gRPC contract (actiscope.v1.Query), used by the
-// `actiscope` CLI. It checks each request (server/grpc/request_validation.h), applies the
-// contract's defaults (server/grpc/proto_convert.h) and reads through the SqliteStore.
+// `actiscope` CLI. It parses and validates each request once into the store's plain query
+// (server/grpc/request_validation.h: the contract's defaults and step rule, the limits of
+// server/store/store_types.h), reads through the SqliteStore and converts the answer
+// (server/grpc/proto_convert.h).
 //
 // WatchRun holds one handler thread per watcher. It waits on the RunNotifier in slices of
 // `watch_cancel_check` so that a cancelled client or a server shutdown (RunNotifier::Shutdown)

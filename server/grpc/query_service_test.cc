@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/grpc/grpc_test_server.h"
@@ -78,17 +79,66 @@ TEST(QueryServiceTest, HeatmapSumsStepsIntoColumns) {
   EXPECT_EQ(bin0, 45u);  // Steps 0..9, bin 0 counts `step`.
 }
 
-TEST(QueryServiceTest, HeatmapOverTenThousandColumnsIsInvalidArgument) {
+TEST(QueryServiceTest, HeatmapOverTheColumnLimitIsInvalidArgument) {
   TestGrpcServer server;
   v1::GetHeatmapRequest request;
   request.set_run_id("r");
   request.set_layer("fc");
-  request.set_max_columns(10001);
+  request.set_max_columns(HeatmapQuery::kMaxColumns + 1);
   v1::Heatmap heatmap;
   grpc::Status status = server.GetHeatmap(request, &heatmap);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(),
-              HasSubstr("max_columns must be at most 10000 (0 means 1000), got 10001"));
+              HasSubstr(absl::StrCat("heatmap: columns must be in [1, ", HeatmapQuery::kMaxColumns,
+                                     "], got ", HeatmapQuery::kMaxColumns + 1)));
+}
+
+TEST(QueryServiceTest, HeatmapToStepZeroIsStepZero) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 10))}).ok());
+  v1::GetHeatmapRequest request;
+  request.set_run_id("r");
+  request.set_layer("fc");
+  request.set_to_step(0);
+  v1::Heatmap heatmap;
+  ASSERT_TRUE(server.GetHeatmap(request, &heatmap).ok());
+  ASSERT_EQ(heatmap.columns_size(), 1);
+  EXPECT_EQ(heatmap.columns(0).step_to(), 0);
+  request.clear_to_step();
+  heatmap.Clear();
+  ASSERT_TRUE(server.GetHeatmap(request, &heatmap).ok());
+  ASSERT_EQ(heatmap.columns_size(), 10);
+  EXPECT_EQ(heatmap.columns(9).step_to(), 9);
+}
+
+// Layer "wide" has 256 bins at steps 0 and 99999 only: the most columns plan more cells than
+// HeatmapQuery::kMaxCells although two columns would come back.
+TEST(QueryServiceTest, HeatmapOverTheCellLimitIsRefusedByItsPlanWithAHint) {
+  constexpr uint32_t kBins = 256;
+  static_assert(uint64_t{HeatmapQuery::kMaxColumns} * kBins > HeatmapQuery::kMaxCells);
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  codec::FrameBatchBuilder builder;
+  for (int64_t step : {0, 99999}) {
+    std::vector<uint64_t> counts;
+    v1::Frame frame = MakeFrame("wide", step, kBins, &counts);
+    builder.AddFrame(std::move(frame), counts);
+  }
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, builder.Take())}).ok());
+  v1::GetHeatmapRequest request;
+  request.set_run_id("r");
+  request.set_layer("wide");
+  request.set_max_columns(HeatmapQuery::kMaxColumns);
+  v1::Heatmap heatmap;
+  const grpc::Status status = server.GetHeatmap(request, &heatmap);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(
+      status.error_message(),
+      HasSubstr(absl::StrCat("ask for at most ", HeatmapQuery::kMaxCells / kBins, " columns")));
+  request.set_max_columns(HeatmapQuery::kMaxCells / kBins);
+  ASSERT_TRUE(server.GetHeatmap(request, &heatmap).ok());
+  EXPECT_EQ(heatmap.columns_size(), 2);
 }
 
 TEST(QueryServiceTest, HeatmapOfUnknownLayerIsNotFound) {
@@ -114,6 +164,43 @@ TEST(QueryServiceTest, GetScalarsReturnsTheSeries) {
   EXPECT_EQ(response.series(0).name(), "loss");
   EXPECT_THAT(response.series(0).steps(), ElementsAre(0, 1, 2, 3));
   EXPECT_DOUBLE_EQ(response.series(0).values(3), 0.25);
+}
+
+TEST(QueryServiceTest, GetScalarsPointsAreCapped) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  v1::GetScalarsRequest request;
+  request.set_run_id("r");
+  request.set_max_points(ScalarQuery::kMaxPoints + 1);
+  grpc::ClientContext context;
+  v1::GetScalarsResponse response;
+  EXPECT_EQ(server.query().GetScalars(&context, request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(QueryServiceTest, ListRunsLimitIsCappedAndDefaulted) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("a").ok());
+  ASSERT_TRUE(server.StartRun("b").ok());
+  v1::ListRunsRequest request;
+  v1::ListRunsResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server.query().ListRuns(&context, request, &response).ok());
+    EXPECT_EQ(response.runs_size(), 2);
+  }
+  request.set_limit(1);
+  response.Clear();
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server.query().ListRuns(&context, request, &response).ok());
+    EXPECT_EQ(response.runs_size(), 1);
+  }
+  request.set_limit(RunListQuery::kMaxLimit + 1);
+  grpc::ClientContext context;
+  const grpc::Status status = server.query().ListRuns(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("runs: limit must be in"));
 }
 
 TEST(QueryServiceTest, WatchRunSendsCurrentStateThenUpdatesUntilFinished) {

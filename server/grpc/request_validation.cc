@@ -5,6 +5,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/grpc/proto_convert.h"
+#include "server/store/query_validation.h"
 
 namespace actiscope::server {
 namespace {
@@ -38,16 +40,9 @@ std::string FramePrefix(int index, const v1::Frame& frame) {
                       "): ");
 }
 
-// from_step >= 0 and, when to_step is set (> 0), from_step <= to_step.
-absl::Status CheckStepRange(int64_t from_step, int64_t to_step) {
-  if (from_step < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("from_step must be >= 0, got ", from_step));
-  }
-  if (to_step > 0 && from_step > to_step) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("from_step must not be after to_step, got ", from_step, " > ", to_step));
-  }
-  return absl::OkStatus();
+// to_step as the store's queries hold it: absent or negative is the last stored step (-1).
+int64_t ToStep(bool has_to_step, int64_t to_step) {
+  return has_to_step && to_step >= 0 ? to_step : -1;
 }
 
 }  // namespace
@@ -131,29 +126,42 @@ absl::Status ValidateScalar(int index, const v1::Scalar& scalar) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateHeatmapRequest(const v1::GetHeatmapRequest& request) {
-  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
-  ACTISCOPE_RETURN_IF_ERROR(CheckName("layer", request.layer(), false));
-  if (request.kind() < v1::KIND_UNSPECIFIED || request.kind() > v1::KIND_WEIGHT) {
-    return absl::InvalidArgumentError(absl::StrCat("kind: unknown value ", request.kind()));
-  }
-  ACTISCOPE_RETURN_IF_ERROR(CheckStepRange(request.from_step(), request.to_step()));
-  if (request.max_columns() > kMaxHeatmapColumns) {
-    return absl::InvalidArgumentError(absl::StrCat("max_columns must be at most ",
-                                                   kMaxHeatmapColumns, " (0 means 1000), got ",
-                                                   request.max_columns()));
-  }
-  return absl::OkStatus();
+absl::StatusOr<RunListQuery> ParseListRunsRequest(const v1::ListRunsRequest& request) {
+  RunListQuery query;
+  query.name_contains = request.name_contains();
+  if (request.limit() != 0) query.limit = request.limit();
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunListQuery(query));
+  return query;
 }
 
-absl::Status ValidateScalarsRequest(const v1::GetScalarsRequest& request) {
+absl::StatusOr<HeatmapQuery> ParseHeatmapRequest(const v1::GetHeatmapRequest& request) {
   ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
-  ACTISCOPE_RETURN_IF_ERROR(CheckStepRange(request.from_step(), request.to_step()));
-  if (request.max_points() > kMaxScalarPoints) {
-    return absl::InvalidArgumentError(absl::StrCat("max_points must be at most ", kMaxScalarPoints,
-                                                   " (0 means 10000), got ", request.max_points()));
+  if (request.kind() < v1::KIND_UNSPECIFIED || request.kind() > v1::KIND_WEIGHT) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("heatmap: kind: unknown value ", request.kind()));
   }
-  return absl::OkStatus();
+  HeatmapQuery query;
+  query.run_id = request.run_id();
+  query.layer = request.layer();
+  query.kind = FromProto(request.kind());
+  query.from_step = request.from_step();
+  query.to_step = ToStep(request.has_to_step(), request.to_step());
+  if (request.max_columns() != 0) query.max_columns = request.max_columns();
+  if (request.has_rank()) query.rank = request.rank();
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
+  return query;
+}
+
+absl::StatusOr<ScalarQuery> ParseScalarsRequest(const v1::GetScalarsRequest& request) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
+  ScalarQuery query;
+  query.run_id = request.run_id();
+  query.names.assign(request.names().begin(), request.names().end());
+  query.from_step = request.from_step();
+  query.to_step = ToStep(request.has_to_step(), request.to_step());
+  if (request.max_points() != 0) query.max_points = request.max_points();
+  ACTISCOPE_RETURN_IF_ERROR(ValidateScalarQuery(query));
+  return query;
 }
 
 }  // namespace actiscope::server

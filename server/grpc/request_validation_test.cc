@@ -2,7 +2,9 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -91,29 +93,96 @@ TEST(RequestValidationTest, ScalarAllowsNanButNotNegativeStep) {
               HasSubstr("scalar 1 (\"loss\"): step must be >= 0, got -2"));
 }
 
-TEST(RequestValidationTest, HeatmapColumnsAreBounded) {
+TEST(RequestValidationTest, HeatmapRequestDefaultsAndBounds) {
   v1::GetHeatmapRequest request;
   request.set_run_id("r");
   request.set_layer("fc");
-  EXPECT_TRUE(ValidateHeatmapRequest(request).ok());
-  request.set_max_columns(10001);
-  absl::Status s = ValidateHeatmapRequest(request);
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("max_columns must be at most 10000"));
+  absl::StatusOr<HeatmapQuery> query = ParseHeatmapRequest(request);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->kind, Kind::kActivation);
+  EXPECT_EQ(query->max_columns, HeatmapQuery::kDefaultColumns);
+  EXPECT_EQ(query->to_step, -1);
+  EXPECT_FALSE(query->rank.has_value());
+
+  request.set_kind(v1::KIND_WEIGHT);
+  request.set_from_step(5);
+  request.set_to_step(9);
+  request.set_max_columns(HeatmapQuery::kMaxColumns);
+  request.set_has_rank(true);
+  request.set_rank(0);
+  query = ParseHeatmapRequest(request);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->kind, Kind::kWeight);
+  EXPECT_EQ(query->from_step, 5);
+  EXPECT_EQ(query->to_step, 9);
+  EXPECT_EQ(query->max_columns, HeatmapQuery::kMaxColumns);
+  EXPECT_EQ(query->rank, 0u);
+
+  request.set_max_columns(HeatmapQuery::kMaxColumns + 1);
+  EXPECT_THAT(ParseHeatmapRequest(request).status().message(),
+              HasSubstr(absl::StrCat("heatmap: columns must be in [1, ", HeatmapQuery::kMaxColumns,
+                                     "], got ", HeatmapQuery::kMaxColumns + 1)));
+  request.set_max_columns(0);
+  request.set_kind(static_cast<v1::Kind>(7));
+  EXPECT_THAT(ParseHeatmapRequest(request).status().message(), HasSubstr("kind: unknown value 7"));
+  request.set_kind(v1::KIND_ACTIVATION);
+  request.set_layer("");
+  EXPECT_EQ(ParseHeatmapRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
+  request.set_layer("fc");
+  request.set_run_id("no spaces");
+  EXPECT_EQ(ParseHeatmapRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(RequestValidationTest, StepRangeMustBeOrdered) {
+TEST(RequestValidationTest, ToStepZeroIsStepZeroAbsentOrNegativeIsTheLastStep) {
+  v1::GetHeatmapRequest heatmap;
+  heatmap.set_run_id("r");
+  heatmap.set_layer("fc");
+  EXPECT_EQ(ParseHeatmapRequest(heatmap)->to_step, -1);
+  heatmap.set_to_step(0);
+  EXPECT_EQ(ParseHeatmapRequest(heatmap)->to_step, 0);
+  heatmap.set_to_step(-3);  // As a client built before to_step was optional may send.
+  EXPECT_EQ(ParseHeatmapRequest(heatmap)->to_step, -1);
+
+  v1::GetScalarsRequest scalars;
+  scalars.set_run_id("r");
+  scalars.set_from_step(10);
+  EXPECT_EQ(ParseScalarsRequest(scalars)->to_step, -1);
+  scalars.set_to_step(0);  // Step 0, which is before from_step.
+  EXPECT_THAT(ParseScalarsRequest(scalars).status().message(),
+              HasSubstr("scalars: the from step 10 is after the to step 0"));
+  scalars.clear_to_step();
+  scalars.set_from_step(-1);
+  EXPECT_THAT(ParseScalarsRequest(scalars).status().message(),
+              HasSubstr("from step must be >= 0, got -1"));
+}
+
+TEST(RequestValidationTest, ScalarsRequestDefaultsAndBounds) {
   v1::GetScalarsRequest request;
   request.set_run_id("r");
-  request.set_from_step(10);
-  request.set_to_step(0);  // Zero means "to the last step".
-  EXPECT_TRUE(ValidateScalarsRequest(request).ok());
-  request.set_to_step(5);
-  absl::Status s = ValidateScalarsRequest(request);
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("from_step must not be after to_step, got 10 > 5"));
-  request.set_from_step(-1);
-  EXPECT_THAT(ValidateScalarsRequest(request).message(), HasSubstr("from_step must be >= 0"));
+  request.add_names("loss");
+  absl::StatusOr<ScalarQuery> query = ParseScalarsRequest(request);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->names, std::vector<std::string>{"loss"});
+  EXPECT_EQ(query->max_points, ScalarQuery::kDefaultPoints);
+  request.set_max_points(ScalarQuery::kMaxPoints + 1);
+  EXPECT_EQ(ParseScalarsRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
+  request.set_max_points(ScalarQuery::kMaxPoints);
+  for (size_t i = 0; i < ScalarQuery::kMaxNames; ++i) request.add_names("lr");
+  EXPECT_THAT(ParseScalarsRequest(request).status().message(),
+              HasSubstr(absl::StrCat("at most ", ScalarQuery::kMaxNames, " names")));
+}
+
+TEST(RequestValidationTest, ListRunsLimitDefaultsAndIsCapped) {
+  v1::ListRunsRequest request;
+  request.set_name_contains("load");
+  absl::StatusOr<RunListQuery> query = ParseListRunsRequest(request);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->name_contains, "load");
+  EXPECT_EQ(query->limit, RunListQuery::kDefaultLimit);
+  request.set_limit(RunListQuery::kMaxLimit);
+  EXPECT_EQ(ParseListRunsRequest(request)->limit, RunListQuery::kMaxLimit);
+  request.set_limit(RunListQuery::kMaxLimit + 1);
+  EXPECT_EQ(ParseListRunsRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -6,18 +6,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "server/http/query_params.h"
 
 namespace actiscope::server {
 namespace {
-
-std::optional<Kind> ParseKind(absl::string_view text) {
-  if (text == "activation") return Kind::kActivation;
-  if (text == "gradient") return Kind::kGradient;
-  if (text == "weight") return Kind::kWeight;
-  return std::nullopt;
-}
 
 std::string Rfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
@@ -28,8 +21,6 @@ HttpReply JsonReply(JsonWriter&& json) {
   reply.body = std::move(json).Take();
   return reply;
 }
-
-constexpr int64_t kMaxStep = int64_t{1} << 53;  // Exact in a JavaScript number.
 
 }  // namespace
 
@@ -135,12 +126,13 @@ void WriteRunFields(const RunInfo& run, JsonWriter* json) {
   json->Uint(run.dropped_frames);
 }
 
-HttpApi::HttpApi(SqliteStore* store, HttpApiOptions options) : store_(store), options_(options) {}
+HttpApi::HttpApi(SqliteStore* store) : store_(store) {}
 
 HttpReply HttpApi::Get(absl::string_view target) const {
   absl::StatusOr<ParsedTarget> request = ParseTarget(target);
   if (!request.ok()) return ErrorReply(request.status());
   const std::vector<std::string>& s = request->segments;
+  if (s.size() == 2 && s[0] == "api" && s[1] == "limits") return Limits();
   if (s.size() >= 2 && s[0] == "api" && s[1] == "runs") {
     if (s.size() == 2) return ListRuns(*request);
     if (s.size() == 3) return ShowRun(s[2]);
@@ -150,12 +142,38 @@ HttpReply HttpApi::Get(absl::string_view target) const {
   return ErrorReply(absl::NotFoundError(absl::StrCat("no API route for ", target.substr(0, 200))));
 }
 
+HttpReply HttpApi::Limits() const {
+  JsonWriter json;
+  auto field = [&](const char* key, uint64_t value) {
+    json.Key(key);
+    json.Uint(value);
+  };
+  json.BeginObject();
+  json.Key("runs");
+  json.BeginObject();
+  field("default_limit", RunListQuery::kDefaultLimit);
+  field("max_limit", RunListQuery::kMaxLimit);
+  json.EndObject();
+  json.Key("heatmap");
+  json.BeginObject();
+  field("default_columns", HeatmapQuery::kDefaultColumns);
+  field("max_columns", HeatmapQuery::kMaxColumns);
+  field("max_cells", HeatmapQuery::kMaxCells);
+  json.EndObject();
+  json.Key("scalars");
+  json.BeginObject();
+  field("default_points", ScalarQuery::kDefaultPoints);
+  field("max_points", ScalarQuery::kMaxPoints);
+  field("max_names", ScalarQuery::kMaxNames);
+  json.EndObject();
+  json.EndObject();
+  return JsonReply(std::move(json));
+}
+
 HttpReply HttpApi::ListRuns(const ParsedTarget& request) const {
-  absl::StatusOr<int64_t> limit =
-      request.IntParam("limit", options_.default_runs, 1, options_.max_runs);
-  if (!limit.ok()) return ErrorReply(limit.status());
-  absl::StatusOr<std::vector<RunInfo>> runs =
-      store_->ListRuns(request.Param("name").value_or(""), static_cast<uint32_t>(*limit));
+  absl::StatusOr<RunListQuery> query = ParseRunListParams(request);
+  if (!query.ok()) return ErrorReply(query.status());
+  absl::StatusOr<std::vector<RunInfo>> runs = store_->ListRuns(*query);
   if (!runs.ok()) return ErrorReply(runs.status());
   JsonWriter json;
   json.BeginArray();
@@ -175,9 +193,10 @@ void HttpApi::WriteLatestScalars(const RunInfo& run, JsonWriter* json) const {
   if (run.last_step >= 0) {
     ScalarQuery query;
     query.run_id = run.run_id;
-    query.from_step = std::max<int64_t>(0, run.last_step - options_.latest_window_steps);
+    // As many steps as one answer's points, so the last point is not a downsampled mean.
+    query.from_step = std::max<int64_t>(0, run.last_step - (ScalarQuery::kMaxPoints - 1));
     query.to_step = -1;
-    query.max_points = static_cast<uint32_t>(options_.latest_window_steps + 1);
+    query.max_points = ScalarQuery::kMaxPoints;
     absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(query);
     if (series.ok()) {
       for (const ScalarSeries& one : *series) {
@@ -232,47 +251,14 @@ HttpReply HttpApi::ShowRun(const std::string& run_id) const {
 }
 
 HttpReply HttpApi::Heatmap(const std::string& run_id, const ParsedTarget& request) const {
-  HeatmapQuery query;
-  query.run_id = run_id;
-  std::optional<std::string> layer = request.Param("layer");
-  if (!layer) return ErrorReply(absl::InvalidArgumentError("parameter layer: required"));
-  query.layer = *layer;
-  std::optional<Kind> kind = ParseKind(request.Param("kind").value_or("activation"));
-  if (!kind) {
-    return ErrorReply(
-        absl::InvalidArgumentError("parameter kind: expected activation, gradient or weight"));
-  }
-  query.kind = *kind;
-  absl::StatusOr<int64_t> from = request.IntParam("from", 0, 0, kMaxStep);
-  if (!from.ok()) return ErrorReply(from.status());
-  absl::StatusOr<int64_t> to = request.IntParam("to", -1, -1, kMaxStep);
-  if (!to.ok()) return ErrorReply(to.status());
-  if (*to >= 0 && *to < *from) {
-    return ErrorReply(absl::InvalidArgumentError(
-        absl::StrCat("parameters from/to: to (", *to, ") is before from (", *from, ")")));
-  }
-  absl::StatusOr<int64_t> columns =
-      request.IntParam("columns", options_.default_columns, 1, options_.max_columns);
-  if (!columns.ok()) return ErrorReply(columns.status());
-  query.from_step = *from;
-  query.to_step = *to;
-  query.max_columns = static_cast<uint32_t>(*columns);
-  std::optional<std::string> rank = request.Param("rank");
-  if (rank && *rank != "merged") {
-    absl::StatusOr<int64_t> value = request.IntParam("rank", 0, 0, UINT32_MAX);
-    if (!value.ok()) return ErrorReply(value.status());
-    query.rank = static_cast<uint32_t>(*value);
-  }
+  absl::StatusOr<HeatmapQuery> parsed = ParseHeatmapParams(run_id, request);
+  if (!parsed.ok()) return ErrorReply(parsed.status());
+  const HeatmapQuery& query = *parsed;
+  // The store refuses a heatmap over HeatmapQuery::kMaxCells before reading it.
   absl::StatusOr<struct Heatmap> heatmap = store_->ReadHeatmap(query);
   if (!heatmap.ok()) return ErrorReply(heatmap.status());
 
   const std::vector<HeatmapColumn>& columns_read = heatmap->columns;
-  if (columns_read.size() * uint64_t{heatmap->layout.bins} > options_.max_heatmap_cells) {
-    return ErrorReply(absl::ResourceExhaustedError(absl::StrCat(
-        "heatmap: ", columns_read.size(), " columns x ", heatmap->layout.bins,
-        " bins is over the limit of ", options_.max_heatmap_cells, " cells; ask for at most ",
-        options_.max_heatmap_cells / heatmap->layout.bins, " columns")));
-  }
   JsonWriter json;
   json.BeginObject();
   json.Key("layer");
@@ -329,30 +315,9 @@ HttpReply HttpApi::Heatmap(const std::string& run_id, const ParsedTarget& reques
 }
 
 HttpReply HttpApi::Scalars(const std::string& run_id, const ParsedTarget& request) const {
-  ScalarQuery query;
-  query.run_id = run_id;
-  if (std::optional<std::string> names = request.Param("names")) {
-    query.names = absl::StrSplit(*names, ',', absl::SkipEmpty());
-    if (query.names.size() > options_.max_scalar_names) {
-      return ErrorReply(absl::InvalidArgumentError(
-          absl::StrCat("parameter names: more than ", options_.max_scalar_names, " names")));
-    }
-  }
-  absl::StatusOr<int64_t> from = request.IntParam("from", 0, 0, kMaxStep);
-  if (!from.ok()) return ErrorReply(from.status());
-  absl::StatusOr<int64_t> to = request.IntParam("to", -1, -1, kMaxStep);
-  if (!to.ok()) return ErrorReply(to.status());
-  absl::StatusOr<int64_t> points =
-      request.IntParam("points", options_.max_scalar_points, 1, options_.max_scalar_points);
-  if (!points.ok()) return ErrorReply(points.status());
-  query.from_step = *from;
-  query.to_step = *to;
-  query.max_points = static_cast<uint32_t>(*points);
-  // ReadScalars answers an empty list for an unknown run; say NOT_FOUND instead.
-  if (absl::StatusOr<RunInfo> run = store_->GetRun(run_id); !run.ok()) {
-    return ErrorReply(run.status());
-  }
-  absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(query);
+  absl::StatusOr<ScalarQuery> query = ParseScalarParams(run_id, request);
+  if (!query.ok()) return ErrorReply(query.status());
+  absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(*query);
   if (!series.ok()) return ErrorReply(series.status());
   JsonWriter json;
   json.BeginObject();

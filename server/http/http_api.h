@@ -3,11 +3,14 @@
 // HttpServer (server/http/http_server.h) routes "/api/..." here; tests call Get directly.
 //
 // Routes (all GET; documented with their JSON shapes in web/README.md):
+//   /api/limits                                     the queries' limits and defaults
 //   /api/runs?name=&limit=                          runs, newest first
 //   /api/runs/{id}                                  one run + layers + scalar names
 //   /api/runs/{id}/heatmap?layer=&kind=&from=&to=&columns=&rank=
 //   /api/runs/{id}/scalars?names=a,b&from=&to=&points=
 // (/api/runs/{id}/events, the Server-Sent Events stream, lives in server/http/http_events.h.)
+// Parameters are parsed and validated once (server/http/query_params.h) into the same queries,
+// with the same meanings and limits, as the Query RPCs.
 // Errors are {"error": "..."} with a 4xx/5xx status (HttpStatusFor); nothing throws.
 //
 // Thread-safety: Get may be called concurrently (SqliteStore is thread-safe).
@@ -26,19 +29,6 @@
 
 namespace actiscope::server {
 
-struct HttpApiOptions {
-  uint32_t max_columns = 10000;        // Largest heatmap `columns` accepted.
-  uint32_t default_columns = 1000;     // When `columns` is absent.
-  uint32_t max_runs = 1000;            // Largest `limit` for /api/runs.
-  uint32_t default_runs = 200;         // When `limit` is absent.
-  uint32_t max_scalar_points = 10000;  // Largest `points` for scalars (and the default).
-  uint32_t max_scalar_names = 64;      // Most names one scalars request may ask for.
-  // Most heatmap cells (columns x bins) one answer may hold, about 12 MB of JSON.
-  uint64_t max_heatmap_cells = 2'000'000;
-  // "latest" scalar values of a run are looked up within this many steps of its last step.
-  int64_t latest_window_steps = 10000;
-};
-
 // The API's Content-Type. cpp-httplib 0.11 compresses "application/json" (exactly that
 // string) with brotli at quality 11, which costs about a second per 300 KB heatmap; with the
 // charset parameter it sends the JSON as it is, which is what a local tool wants.
@@ -52,21 +42,23 @@ struct HttpReply {
 
 class HttpApi {
  public:
-  explicit HttpApi(SqliteStore* store, HttpApiOptions options = {});
+  // `store` must outlive the API.
+  explicit HttpApi(SqliteStore* store);
 
   // Answers a GET for `target`, the raw request target ("/api/runs?name=x").
   HttpReply Get(absl::string_view target) const;
 
  private:
+  HttpReply Limits() const;
   HttpReply ListRuns(const ParsedTarget& request) const;
   HttpReply ShowRun(const std::string& run_id) const;
   HttpReply Heatmap(const std::string& run_id, const ParsedTarget& request) const;
   HttpReply Scalars(const std::string& run_id, const ParsedTarget& request) const;
-  // Writes the run's most recent value of each scalar as {"name": {"step", "value"}}.
+  // Writes the run's most recent value of each scalar as {"name": {"step", "value"}}: the
+  // last of the scalars within ScalarQuery::kMaxPoints steps of the run's last step.
   void WriteLatestScalars(const RunInfo& run, JsonWriter* json) const;
 
   SqliteStore* store_;
-  HttpApiOptions options_;
 };
 
 // The one mapping from absl::Status to an HTTP status code.

@@ -88,7 +88,7 @@ TEST_F(HttpApiTest, BadParametersAreBadRequestsWithAJsonError) {
   for (const char* target :
        {"/api/runs/r1/heatmap?layer=conv1&from=abc",
         "/api/runs/r1/heatmap?layer=conv1&columns=10001",
-        "/api/runs/r1/heatmap?layer=conv1&columns=0", "/api/runs/r1/heatmap?layer=conv1&kind=bias",
+        "/api/runs/r1/heatmap?layer=conv1&layer=", "/api/runs/r1/heatmap?layer=conv1&kind=bias",
         "/api/runs/r1/heatmap?layer=conv1&from=5&to=2", "/api/runs/r1/heatmap",
         "/api/runs/r1/heatmap?layer=conv1&rank=-1", "/api/runs/r1/heatmap?layer=conv1&from=-5",
         "/api/runs?limit=100000", "/api/runs/r1/scalars?points=x", "/api/runs/%zz"}) {
@@ -109,14 +109,64 @@ TEST_F(HttpApiTest, UnknownRunsLayersAndRoutesAreNotFound) {
   }
 }
 
-TEST_F(HttpApiTest, HeatmapsOverTheCellLimitAreRefusedWithAHint) {
-  HttpApiOptions options;
-  options.max_heatmap_cells = 20;  // 5 columns x 4 bins.
-  HttpApi small(data_.store(), options);
-  EXPECT_EQ(small.Get("/api/runs/r1/heatmap?layer=conv1&columns=5").status, 200);
-  HttpReply reply = small.Get("/api/runs/r1/heatmap?layer=conv1&columns=10");
-  EXPECT_EQ(reply.status, 429);
-  EXPECT_THAT(reply.body, HasSubstr("ask for at most 5 columns"));
+// Layer "wide" has 256 bins at steps 0 and 99999 only: the most columns plan more cells than
+// HeatmapQuery::kMaxCells although two columns would come back.
+TEST_F(HttpApiTest, HeatmapsOverTheCellLimitAreRefusedByTheirPlanWithAHint) {
+  constexpr uint32_t kBins = 256;
+  static_assert(uint64_t{HeatmapQuery::kMaxColumns} * kBins > HeatmapQuery::kMaxCells);
+  data_.WriteSparseSteps("r2", "wide", kBins, {0, 99999});
+  HttpReply reply =
+      api_.Get(absl::StrCat("/api/runs/r2/heatmap?layer=wide&columns=", HeatmapQuery::kMaxColumns));
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_THAT(reply.body, HasSubstr(absl::StrCat("ask for at most ",
+                                                 HeatmapQuery::kMaxCells / kBins, " columns")));
+  reply = api_.Get(
+      absl::StrCat("/api/runs/r2/heatmap?layer=wide&columns=", HeatmapQuery::kMaxCells / kBins));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("step_from":[0,99999])"));
+}
+
+TEST_F(HttpApiTest, ToZeroIsStepZeroAndAbsentToIsTheLastStep) {
+  HttpReply reply = api_.Get("/api/runs/r1/heatmap?layer=conv1&to=0");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("step_from":[0],"step_to":[0])"));
+  reply = api_.Get("/api/runs/r1/heatmap?layer=conv1&from=8");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("step_from":[8,9],"step_to":[8,9])"));
+  reply = api_.Get("/api/runs/r1/scalars?names=loss&to=0");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("steps":[0],)"));
+}
+
+TEST_F(HttpApiTest, LimitsAreTheQueriesConstants) {
+  HttpReply reply = api_.Get("/api/limits");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(
+      reply.body,
+      absl::StrCat(R"({"runs":{"default_limit":)", RunListQuery::kDefaultLimit, R"(,"max_limit":)",
+                   RunListQuery::kMaxLimit, R"(},"heatmap":{"default_columns":)",
+                   HeatmapQuery::kDefaultColumns, R"(,"max_columns":)", HeatmapQuery::kMaxColumns,
+                   R"(,"max_cells":)", HeatmapQuery::kMaxCells, R"(},"scalars":{"default_points":)",
+                   ScalarQuery::kDefaultPoints, R"(,"max_points":)", ScalarQuery::kMaxPoints,
+                   R"(,"max_names":)", ScalarQuery::kMaxNames, "}}"));
+}
+
+TEST_F(HttpApiTest, LimitsAreEnforcedAtTheirBoundary) {
+  const std::string heatmap = "/api/runs/r1/heatmap?layer=conv1&columns=";
+  EXPECT_EQ(api_.Get(absl::StrCat(heatmap, HeatmapQuery::kMaxColumns)).status, 200);
+  EXPECT_EQ(api_.Get(absl::StrCat(heatmap, HeatmapQuery::kMaxColumns + 1)).status, 400);
+  const std::string scalars = "/api/runs/r1/scalars?points=";
+  EXPECT_EQ(api_.Get(absl::StrCat(scalars, ScalarQuery::kMaxPoints)).status, 200);
+  EXPECT_EQ(api_.Get(absl::StrCat(scalars, ScalarQuery::kMaxPoints + 1)).status, 400);
+  EXPECT_EQ(api_.Get(absl::StrCat("/api/runs?limit=", RunListQuery::kMaxLimit)).status, 200);
+  EXPECT_EQ(api_.Get(absl::StrCat("/api/runs?limit=", RunListQuery::kMaxLimit + 1)).status, 400);
+  std::string names = "loss";
+  for (size_t i = 0; i < ScalarQuery::kMaxNames; ++i) names += ",lr";
+  EXPECT_EQ(api_.Get("/api/runs/r1/scalars?names=" + names).status, 400);
+  // Zero asks for the default, as over gRPC.
+  HttpReply reply = api_.Get("/api/runs?limit=0");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_THAT(reply.body, HasSubstr(R"("id":"r2")"));
 }
 
 TEST(HttpStatusForTest, MapsStatusCodesToHttp) {

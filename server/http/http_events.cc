@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "server/http/http_api.h"
 #include "common/json_writer.h"
+#include "server/http/http_api.h"
 
 namespace actiscope::server {
 

@@ -7,7 +7,9 @@
 // The store and notifier must outlive the server.
 //
 // Example:
-//   HttpServer http({.address = "127.0.0.1:0"}, store.get(), &notifier);
+//   HttpServerOptions options;
+//   options.address = "127.0.0.1:0";
+//   HttpServer http(options, store.get(), &notifier);
 //   ACTISCOPE_RETURN_IF_ERROR(http.Start());
 //   std::cout << http.port();
 //   ...

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -68,6 +69,25 @@ class HttpTestStore {
       h.values.max = 4;
       batch.histograms.push_back(h);
       batch.scalars.push_back(ScalarPoint{"loss", step, 0, 1.0 / static_cast<double>(step + 1)});
+    }
+    absl::StatusOr<WriteResult> result = store_->Write(batch);
+    ASSERT_TRUE(result.ok()) << result.status();
+  }
+
+  // Writes one activation histogram of `bins` bins (each counting 1) at each of `steps`.
+  void WriteSparseSteps(const std::string& run, const std::string& layer, uint32_t bins,
+                        const std::vector<int64_t>& steps) {
+    WriteBatch batch;
+    batch.run_id = run;
+    for (int64_t step : steps) {
+      Histogram h;
+      h.layer = layer;
+      h.step = step;
+      h.layout = BinLayout{BinScale::kLinear, bins, 0.0, 1.0};
+      h.values.counts.assign(bins, 1);
+      h.values.elements = bins;
+      h.values.max = 1;
+      batch.histograms.push_back(h);
     }
     absl::StatusOr<WriteResult> result = store_->Write(batch);
     ASSERT_TRUE(result.ok()) << result.status();

@@ -4,24 +4,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "proto/bin_layout.h"
+#include "common/bin_layout.h"
 #include "common/status_macros.h"
+#include "server/store/query_validation.h"
 #include "server/store/summary_levels.h"
 
 namespace actiscope::server {
-namespace {
-
-v1::BinLayout ToProtoLayout(const BinLayout& layout) {
-  v1::BinLayout out;
-  out.set_scale(static_cast<v1::BinScale>(layout.scale));
-  out.set_bins(layout.bins);
-  out.set_lo(layout.lo);
-  out.set_hi(layout.hi);
-  return out;
-}
-
-}  // namespace
-
 int64_t ColumnPlan::ColumnFrom(int64_t c) const {
   return std::max(from, (from / unit + c * per_column) * unit);
 }
@@ -57,25 +45,8 @@ absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series, const 
                         });
 }
 
-absl::Status ValidateHeatmapQuery(const HeatmapQuery& query) {
-  if (query.max_columns < 1 || query.max_columns > 10000) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("heatmap: max_columns must be in [1, 10000], got ", query.max_columns));
-  }
-  if (query.from_step < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("heatmap: from_step must be >= 0, got ", query.from_step));
-  }
-  if (query.to_step >= 0 && query.from_step > query.to_step) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("heatmap: from_step ", query.from_step, " is after to_step ", query.to_step));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
                                      bool segments_only) {
-  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
   ACTISCOPE_ASSIGN_OR_RETURN(
       Statement stmt, conn->Prepare(absl::StrCat("SELECT series_id, rank, scale, bins, lo, hi, ",
                                                  kSeriesLastStepSql,
@@ -102,10 +73,11 @@ absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const He
         static_cast<int>(query.kind),
         query.rank.has_value() ? absl::StrCat(" for rank ", *query.rank) : std::string()));
   }
-  heatmap.bin_edges = BinEdges(ToProtoLayout(heatmap.layout));
+  heatmap.bin_edges = BinEdges(heatmap.layout);
   const int64_t to = query.to_step >= 0 ? std::min(query.to_step, last_step) : last_step;
   if (to < query.from_step) return heatmap;
   const ColumnPlan plan = PlanColumns(query.from_step, to, query.max_columns);
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapCells(query, plan.columns, heatmap.layout.bins));
   std::vector<StepRangeSums> columns(plan.columns);
   for (const SeriesRef& s : series) {
     ACTISCOPE_RETURN_IF_ERROR(ReadSeriesColumns(conn, s, plan, segments_only, &columns));

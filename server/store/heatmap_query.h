@@ -48,14 +48,12 @@ ColumnPlan PlanColumns(int64_t from, int64_t to, uint32_t max_columns);
 absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series, const ColumnPlan& plan,
                                bool raw_only, std::vector<StepRangeSums>* columns);
 
-// INVALID_ARGUMENT for max_columns outside 1..10000, a negative from_step, or from_step after
-// an explicit to_step.
-absl::Status ValidateHeatmapQuery(const HeatmapQuery& query);
-
 // The heatmap of `query` for the run `run_key` (resolved by the caller, inside the same read
-// transaction): NOT_FOUND when the run lacks the layer/kind (or rank); INVALID_ARGUMENT as
-// ValidateHeatmapQuery.
-// `segments_only` sums segments even where summaries would do.
+// transaction). `query` must have passed ValidateHeatmapQuery (server/store/query_validation.h);
+// it is not checked again. Resolves the layer's series and their layout first, plans the
+// columns, and refuses a plan over HeatmapQuery::kMaxCells (ValidateHeatmapCells:
+// INVALID_ARGUMENT) before reading any histogram. NOT_FOUND when the run lacks the layer/kind
+// (or rank). `segments_only` sums segments even where summaries would do.
 absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
                                      bool segments_only);
 

@@ -1,5 +1,6 @@
-// Adding histograms together: the one rule for summing HistogramSums, used by ingest (summary
-// buckets) and by queries (heatmap columns), so both give identical results.
+// Adding histograms together: summing HistogramSums, used by ingest (summary buckets) and by
+// queries (heatmap columns), so both give identical results. The rule is the one the client's
+// MergeHistogram follows too (common/histogram_merge.h):
 //
 // Counts, below/above/zeros/nonfinite/elements, sum and sum_squares add. min and max are the
 // min of mins and max of maxes over the histograms that had finite values
@@ -15,9 +16,8 @@
 
 namespace actiscope::server {
 
-inline bool HasFiniteValues(const HistogramSums& s) { return s.elements > s.nonfinite; }
-
-// Adds `h` into `into`; `into->counts` is sized to h.counts when empty.
+// Adds `h` into `into` (AddHistogram of common/histogram_merge.h); `into->counts` is sized to
+// h.counts when empty.
 void AddSums(const HistogramSums& h, HistogramSums* into);
 
 // A sum of the histograms of a step range, with which steps it holds.

@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "proto/bin_layout.h"
 #include "common/status_macros.h"
 #include "server/store/range_sums.h"
 #include "server/store/series_block.h"
@@ -16,49 +15,13 @@
 namespace actiscope::server {
 namespace {
 
-constexpr size_t kMaxNameBytes = 1024;
-
-absl::Status ValidateHistogram(size_t i, const Histogram& h) {
-  auto invalid = [&](absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "histogram ", i, " (layer '", h.layer.substr(0, 64), "', step ", h.step, "): ", what));
-  };
-  if (h.layer.empty() || h.layer.size() > kMaxNameBytes) {
-    return invalid(absl::StrCat("layer name must be 1 to ", kMaxNameBytes, " bytes"));
-  }
-  if (h.kind != Kind::kActivation && h.kind != Kind::kGradient && h.kind != Kind::kWeight) {
-    return invalid(absl::StrCat("unknown kind ", static_cast<int>(h.kind)));
-  }
-  if (h.step < 0) return invalid("step must be >= 0");
-  v1::BinLayout layout;
-  layout.set_scale(static_cast<v1::BinScale>(h.layout.scale));
-  layout.set_bins(h.layout.bins);
-  layout.set_lo(h.layout.lo);
-  layout.set_hi(h.layout.hi);
-  const absl::Status status = ValidateLayout(layout);
-  if (!status.ok()) return invalid(status.message());
-  if (h.values.counts.size() != h.layout.bins) {
-    return invalid(absl::StrCat(h.values.counts.size(), " counts for ", h.layout.bins, " bins"));
-  }
-  uint64_t total = h.values.below + h.values.above + h.values.nonfinite;
-  for (uint64_t c : h.values.counts) total += c;
-  if (total != h.values.elements) {
-    return invalid(absl::StrCat("counts + below + above + nonfinite = ", total,
-                                " but elements = ", h.values.elements));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateScalar(size_t i, const ScalarPoint& s) {
-  if (s.name.empty() || s.name.size() > kMaxNameBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("scalar ", i, ": name must be 1 to ", kMaxNameBytes, " bytes"));
-  }
-  if (s.step < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("scalar ", i, " ('", s.name.substr(0, 64),
-                                                   "'): step must be >= 0, got ", s.step));
-  }
-  return absl::OkStatus();
+// The one check of a histogram the writer keeps (see ingest_writer.h): segment and summary
+// blobs hold exactly layout.bins counts per histogram.
+absl::Status CheckCountsFitLayout(size_t i, const Histogram& h) {
+  if (h.values.counts.size() == h.layout.bins) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("histogram ", i, " (layer '", h.layer.substr(0, 64), "', step ", h.step,
+                   "): ", h.values.counts.size(), " counts for ", h.layout.bins, " bins"));
 }
 
 BinLayout ReadLayout(const Statement& stmt, int col) {
@@ -160,10 +123,7 @@ absl::StatusOr<IngestWriter::RunState*> IngestWriter::LoadRun(Connection* conn,
 absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
                                                              const WriteBatch& batch) {
   for (size_t i = 0; i < batch.histograms.size(); ++i) {
-    ACTISCOPE_RETURN_IF_ERROR(ValidateHistogram(i, batch.histograms[i]));
-  }
-  for (size_t i = 0; i < batch.scalars.size(); ++i) {
-    ACTISCOPE_RETURN_IF_ERROR(ValidateScalar(i, batch.scalars[i]));
+    ACTISCOPE_RETURN_IF_ERROR(CheckCountsFitLayout(i, batch.histograms[i]));
   }
   Prepared prepared;
   prepared.batch = &batch;

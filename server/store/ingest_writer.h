@@ -1,9 +1,16 @@
-// The write path of the store: validates a WriteBatch, packs each series' new steps into one
-// segment row, seals summary buckets, and keeps the per-series state (series_state.h) that
+// The write path of the store: checks a WriteBatch (below), packs each series' new steps into
+// one segment row, seals summary buckets, and keeps the per-series state (series_state.h) that
 // makes ingest free of read-modify-write. Also deletes a run's steps from a step onward, for
 // resumed runs. SqliteStore calls it under its writer mutex with the writer connection.
 //
-// Atomicity: each batch is validated whole (fields, layouts, run) before anything of it is
+// Input is validated once, at the gRPC edge (server/grpc/request_validation.h and
+// codec::DecodeBatchCounts): names of 1 to kMaxNameBytes bytes, known kinds, steps >= 0, valid
+// layouts, counts that match the stats. The writer relies on that and checks only what its own
+// format needs: that each histogram has layout.bins counts (a segment or summary blob holds
+// exactly the series' bins counts per histogram) and that a probe keeps one layout within a
+// run (the series row holds one layout).
+//
+// Atomicity: each batch is checked whole (run, counts, layouts) before anything of it is
 // written; a group of batches is written in one transaction (group commit), and the in-memory
 // state changes only after that commit.
 //
@@ -31,10 +38,10 @@ namespace actiscope::server {
 class IngestWriter {
  public:
   // Stores `batches` in one transaction of `conn` (committed when this returns). One result
-  // per batch: NOT_FOUND for an unknown run; INVALID_ARGUMENT for an invalid histogram or
-  // scalar, or a layout that differs from the one stored for its (layer, kind); a rejected
-  // batch stores nothing and does not affect the others. When the transaction itself fails,
-  // every batch gets that error and nothing is stored.
+  // per batch: NOT_FOUND for an unknown run; INVALID_ARGUMENT for a histogram without
+  // layout.bins counts, or a layout that differs from the one stored for its (layer, kind); a
+  // rejected batch stores nothing and does not affect the others. When the transaction itself
+  // fails, every batch gets that error and nothing is stored.
   std::vector<absl::StatusOr<WriteResult>> WriteGroup(Connection* conn,
                                                       absl::Span<const WriteBatch* const> batches);
 
@@ -57,8 +64,8 @@ class IngestWriter {
   struct Prepared;
 
   absl::StatusOr<RunState*> LoadRun(Connection* conn, const std::string& run_id);
-  // Validates `batch` and plans its writes against the committed and pending state; writes
-  // nothing.
+  // Checks `batch` (see the file comment) and plans its writes against the committed and
+  // pending state; writes nothing.
   absl::StatusOr<Prepared> Prepare(Connection* conn, const WriteBatch& batch);
   // Writes a prepared batch inside the open transaction, recording series states in pending_.
   absl::StatusOr<WriteResult> Apply(Connection* conn, Prepared& prepared);

@@ -6,13 +6,11 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "proto/histogram_codec.h"
 #include "common/bit_io.h"
 #include "common/varint.h"
 
 namespace actiscope::server {
 namespace {
-
 
 constexpr uint64_t kFormat = 3;
 constexpr int kPredictorSteps = 4;

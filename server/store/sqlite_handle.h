@@ -50,7 +50,6 @@ class Statement {
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   double Double(int col) const { return sqlite3_column_double(stmt_, col); }
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   // Views valid until the next Step.
   absl::string_view Text(int col) const;
   absl::string_view Blob(int col) const;

@@ -28,7 +28,7 @@ class SqliteStore::Impl {
   absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
   absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
-  absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains, uint32_t limit);
+  absl::StatusOr<std::vector<RunInfo>> ListRuns(const RunListQuery& query);
   absl::StatusOr<RunInfo> GetRun(absl::string_view run_id);
   absl::StatusOr<std::vector<LayerInfo>> ListLayers(absl::string_view run_id);
   absl::StatusOr<std::vector<std::string>> ListScalarNames(absl::string_view run_id);
@@ -210,10 +210,9 @@ absl::StatusOr<WriteResult> SqliteStore::Impl::Write(const WriteBatch& batch) {
   return std::move(self.result);
 }
 
-absl::StatusOr<std::vector<RunInfo>> SqliteStore::Impl::ListRuns(absl::string_view name_contains,
-                                                                 uint32_t limit) {
+absl::StatusOr<std::vector<RunInfo>> SqliteStore::Impl::ListRuns(const RunListQuery& query) {
   ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
-  return QueryRuns(conn.get(), name_contains, limit, options_.stall_after);
+  return QueryRuns(conn.get(), query, options_.stall_after);
 }
 
 absl::StatusOr<RunInfo> SqliteStore::Impl::GetRun(absl::string_view run_id) {
@@ -233,7 +232,6 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Impl::ListScalarNames(
 }
 
 absl::StatusOr<Heatmap> SqliteStore::Impl::ReadHeatmap(const HeatmapQuery& query) {
-  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
   ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
   ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn.get(), false));
   ACTISCOPE_ASSIGN_OR_RETURN(int64_t run_key, RunKey(conn.get(), query.run_id));
@@ -265,9 +263,8 @@ absl::Status SqliteStore::FinishRun(absl::string_view run_id, RunStatus status,
                                     absl::string_view message) {
   return impl_->FinishRun(run_id, status, message);
 }
-absl::StatusOr<std::vector<RunInfo>> SqliteStore::ListRuns(absl::string_view name_contains,
-                                                           uint32_t limit) {
-  return impl_->ListRuns(name_contains, limit);
+absl::StatusOr<std::vector<RunInfo>> SqliteStore::ListRuns(const RunListQuery& query) {
+  return impl_->ListRuns(query);
 }
 absl::StatusOr<RunInfo> SqliteStore::GetRun(absl::string_view run_id) {
   return impl_->GetRun(run_id);

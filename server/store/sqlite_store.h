@@ -1,7 +1,8 @@
 // SqliteStore: actiscope's storage of runs, histograms and scalars in one SQLite file (WAL).
-// The gRPC services and the HTTP API both read and write through it; it is the only code that
-// includes <sqlite3.h> or writes SQL. The schema and its version history are documented in
-// server/store/schema.cc; the packed segment format in server/store/series_block.h.
+// The gRPC services and the HTTP API both read and write through it; its folder, server/store/,
+// holds the only code that includes <sqlite3.h> or writes SQL. The schema and its version
+// history are documented in server/store/schema.cc; the packed segment format in
+// server/store/series_block.h.
 //
 // Storage: each Write packs a series' (run, layer, kind, rank) new steps into one segment row
 // (server/store/ingest_writer.h) and seals multi-resolution summary buckets, so a heatmap over a
@@ -75,14 +76,21 @@ class SqliteStore {
 
   absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
 
-  // Newest start first; `limit` zero means 1000.
-  absl::StatusOr<std::vector<RunInfo>> ListRuns(absl::string_view name_contains, uint32_t limit);
+  // The queries of ListRuns, ReadHeatmap and ReadScalars must have passed their Validate*
+  // function (server/store/query_validation.h), which each edge calls once per request; the
+  // store does not check them again.
+
+  // Newest start first, at most query.limit.
+  absl::StatusOr<std::vector<RunInfo>> ListRuns(const RunListQuery& query);
   absl::StatusOr<RunInfo> GetRun(absl::string_view run_id);
   absl::StatusOr<std::vector<LayerInfo>> ListLayers(absl::string_view run_id);
   absl::StatusOr<std::vector<std::string>> ListScalarNames(absl::string_view run_id);
 
-  // NOT_FOUND for an unknown run or a layer/kind the run lacks.
+  // NOT_FOUND for an unknown run or a layer/kind the run lacks. INVALID_ARGUMENT, before any
+  // histogram is read, when the planned columns x the layer's bins exceed
+  // HeatmapQuery::kMaxCells (server/store/heatmap_query.h).
   absl::StatusOr<Heatmap> ReadHeatmap(const HeatmapQuery& query);
+  // NOT_FOUND for an unknown run.
   absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
 
  private:

@@ -15,9 +15,7 @@ namespace {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    Reopen();
-  }
+  void SetUp() override { Reopen(); }
   void TearDown() override { store_.reset(); }
 
   void Reopen(bool segments_only = false) {
@@ -198,22 +196,13 @@ TEST_F(SqliteStoreTest, HeatmapMergesRanksOrReadsOne) {
   EXPECT_EQ(rank1.columns[2].sums.counts, MakeHistogram("a", 2, 1).values.counts);
 }
 
-TEST_F(SqliteStoreTest, HeatmapRejectsBadQueries) {
+// Query limits are checked by the edges (query_validation_test.cc), the cell cap in
+// heatmap_query_test.cc.
+TEST_F(SqliteStoreTest, HeatmapOfAMissingRunLayerOrKindIsNotFound) {
   CreateRun("r1");
   WriteSteps("r1", "a", 0, 3);
   HeatmapQuery q;
   q.run_id = "r1";
-  q.layer = "a";
-  q.max_columns = 0;
-  EXPECT_EQ(store_->ReadHeatmap(q).status().code(), absl::StatusCode::kInvalidArgument);
-  q.max_columns = 10001;
-  EXPECT_EQ(store_->ReadHeatmap(q).status().code(), absl::StatusCode::kInvalidArgument);
-  q.max_columns = 10;
-  q.from_step = 3;
-  q.to_step = 2;
-  EXPECT_EQ(store_->ReadHeatmap(q).status().code(), absl::StatusCode::kInvalidArgument);
-  q.from_step = 0;
-  q.to_step = -1;
   q.layer = "missing";
   EXPECT_EQ(store_->ReadHeatmap(q).status().code(), absl::StatusCode::kNotFound);
   q.layer = "a";
@@ -261,21 +250,20 @@ TEST_F(SqliteStoreTest, HeatmapPastTheLastStepIsEmpty) {
   EXPECT_EQ(ReadHeatmap("r1", "a", 5, 500).columns.size(), 5u);
 }
 
-TEST_F(SqliteStoreTest, InvalidHistogramsAndUnknownRunsAreRejected) {
+// The store checks only what its format needs (ingest_writer.h); names, kinds, steps, layouts
+// and counts against stats are the gRPC edge's (server/grpc/push_bad_input_test.cc).
+TEST_F(SqliteStoreTest, CountsNotFittingTheLayoutAndUnknownRunsAreRejected) {
   CreateRun("r1");
   WriteBatch batch;
   batch.run_id = "r1";
-  batch.histograms = {MakeHistogram("a", 0)};
-  batch.histograms[0].values.counts.pop_back();
-  EXPECT_EQ(store_->Write(batch).status().code(), absl::StatusCode::kInvalidArgument);
-  batch.histograms = {MakeHistogram("a", -1)};
-  EXPECT_EQ(store_->Write(batch).status().code(), absl::StatusCode::kInvalidArgument);
-  batch.histograms = {MakeHistogram("a", 0)};
-  batch.histograms[0].layout.lo = std::nan("");
-  EXPECT_EQ(store_->Write(batch).status().code(), absl::StatusCode::kInvalidArgument);
-  batch.histograms = {MakeHistogram("a", 0)};
-  batch.histograms[0].values.elements += 1;
-  EXPECT_EQ(store_->Write(batch).status().code(), absl::StatusCode::kInvalidArgument);
+  batch.histograms = {MakeHistogram("b", 0), MakeHistogram("a", 0)};
+  batch.histograms[1].values.counts.pop_back();
+  const absl::Status short_counts = store_->Write(batch).status();
+  EXPECT_EQ(short_counts.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(short_counts.message().find("histogram 1 (layer 'a', step 0): 7 counts for 8 bins"),
+            absl::string_view::npos)
+      << short_counts;
+  EXPECT_TRUE(store_->ListLayers("r1")->empty());
   batch.histograms = {MakeHistogram("a", 0)};
   batch.run_id = "nope";
   EXPECT_EQ(store_->Write(batch).status().code(), absl::StatusCode::kNotFound);
@@ -348,7 +336,7 @@ TEST_F(SqliteStoreTest, ResumeReplacesStepsFromTheResumePoint) {
   EXPECT_EQ(store_->GetRun("r1")->last_step, 699);
   // The resumed trainer's frames replace the old ones (salt changes the counts).
   EXPECT_EQ(WriteSteps("r1", "a", 700, 800, 0, 5).histograms_stored, 101u);
-  const Heatmap heatmap = ReadHeatmap("r1", "a", 0, -1, 10000);
+  const Heatmap heatmap = ReadHeatmap("r1", "a", 0, -1, HeatmapQuery::kMaxColumns);
   ASSERT_EQ(heatmap.columns.size(), 801u);
   EXPECT_EQ(heatmap.columns[750].sums.counts, MakeHistogram("a", 750, 0, 5).values.counts);
   EXPECT_EQ(heatmap.columns[699].sums.counts, MakeHistogram("a", 699).values.counts);
@@ -468,10 +456,10 @@ TEST_F(SqliteStoreTest, FinishRunAndStalledStatus) {
   absl::StatusOr<std::unique_ptr<SqliteStore>> stalled = SqliteStore::Open(options);
   ASSERT_TRUE(stalled.ok());
   EXPECT_EQ((*stalled)->GetRun("r2")->status, RunStatus::kStalled);
-  absl::StatusOr<std::vector<RunInfo>> runs = (*stalled)->ListRuns("", 0);
+  absl::StatusOr<std::vector<RunInfo>> runs = (*stalled)->ListRuns(RunListQuery{});
   ASSERT_TRUE(runs.ok());
   EXPECT_EQ(runs->size(), 2u);
-  EXPECT_EQ((*stalled)->ListRuns("r2", 0)->size(), 1u);
+  EXPECT_EQ((*stalled)->ListRuns(RunListQuery{"r2"})->size(), 1u);
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "proto/histogram_codec.h"
 #include "common/status_macros.h"
 #include "common/varint.h"
 
@@ -81,14 +80,14 @@ absl::StatusOr<int64_t> RunKey(Connection* conn, absl::string_view run_id) {
   return stmt.Int(0);
 }
 
-absl::StatusOr<std::vector<RunInfo>> QueryRuns(Connection* conn, absl::string_view name_contains,
-                                               uint32_t limit, absl::Duration stall_after) {
+absl::StatusOr<std::vector<RunInfo>> QueryRuns(Connection* conn, const RunListQuery& query,
+                                               absl::Duration stall_after) {
   ACTISCOPE_ASSIGN_OR_RETURN(
       Statement stmt,
       conn->Prepare(absl::StrCat("SELECT ", kRunColumns,
                                  " FROM runs WHERE instr(name, ?1) > 0 "
                                  "ORDER BY start_time_us DESC, run_key DESC LIMIT ?2")));
-  stmt.BindText(1, name_contains).Bind(2, int64_t{limit == 0 ? 1000 : limit});
+  stmt.BindText(1, query.name_contains).Bind(2, int64_t{query.limit});
   const absl::Time now = absl::Now();
   std::vector<RunInfo> runs;
   for (;;) {
@@ -173,7 +172,7 @@ absl::StatusOr<std::vector<ScalarSeries>> QueryScalars(Connection* conn, const S
     }
   }
   const int64_t to = query.to_step < 0 ? std::numeric_limits<int64_t>::max() : query.to_step;
-  const size_t max_points = query.max_points == 0 ? 10000 : query.max_points;
+  const size_t max_points = query.max_points;
   std::vector<ScalarSeries> result;
   for (const std::string& name : names) {
     ACTISCOPE_ASSIGN_OR_RETURN(

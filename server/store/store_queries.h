@@ -1,5 +1,6 @@
 // Read-side queries over runs, layers and scalars (heatmaps: server/store/heatmap_query.h), and
-// the encoding of a run's row. SqliteStore calls them on a query connection from its pool.
+// the encoding of a run's row. SqliteStore calls them on a query connection from its pool, with
+// queries that passed server/store/query_validation.h (they are not checked again).
 //
 // Thread-safety: functions use only the connection passed in, which the caller owns.
 #ifndef ACTISCOPE_SERVER_STORE_STORE_QUERIES_H_
@@ -27,18 +28,19 @@ absl::Status RunNotFound(absl::string_view run_id);
 // The run's run_key; NOT_FOUND for an unknown run.
 absl::StatusOr<int64_t> RunKey(Connection* conn, absl::string_view run_id);
 
-// Runs whose name contains `name_contains`, newest start first, at most `limit` (zero: 1000).
+// Runs whose name contains query.name_contains, newest start first, at most query.limit.
 // A live run without data for `stall_after` reads as stalled.
-absl::StatusOr<std::vector<RunInfo>> QueryRuns(Connection* conn, absl::string_view name_contains,
-                                               uint32_t limit, absl::Duration stall_after);
+absl::StatusOr<std::vector<RunInfo>> QueryRuns(Connection* conn, const RunListQuery& query,
+                                               absl::Duration stall_after);
 absl::StatusOr<RunInfo> QueryRun(Connection* conn, absl::string_view run_id,
                                  absl::Duration stall_after);
 // Layers in first-reported order, each with its kinds and ranks ascending.
 absl::StatusOr<std::vector<LayerInfo>> QueryLayers(Connection* conn, absl::string_view run_id);
 absl::StatusOr<std::vector<std::string>> QueryScalarNames(Connection* conn,
                                                           absl::string_view run_id);
-// Each name's values averaged over ranks per step, downsampled to max_points (zero: 10000) by
-// the mean of runs of consecutive points, reported at each run's first step.
+// Each name's values averaged over ranks per step, downsampled to query.max_points by the mean
+// of runs of consecutive points, reported at each run's first step. NOT_FOUND for an unknown
+// run.
 absl::StatusOr<std::vector<ScalarSeries>> QueryScalars(Connection* conn, const ScalarQuery& query);
 
 }  // namespace actiscope::server

@@ -1,9 +1,11 @@
 // Plain structs that the storage layer reads and writes. Protobuf types stop at the gRPC
-// service edge (server/grpc/proto_convert.h converts); storage, the HTTP API and the query logic
-// work on these. No behaviour lives here.
+// service edge (server/grpc/proto_convert.h converts, with proto/layout_convert.h for the bin
+// layout); storage, the HTTP API and the query logic work on these and on actiscope::BinLayout
+// (common/bin_layout.h), the one bin layout type of every stage. No behaviour lives here.
 #ifndef ACTISCOPE_SERVER_STORE_STORE_TYPES_H_
 #define ACTISCOPE_SERVER_STORE_STORE_TYPES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/bin_layout.h"
+#include "common/name_limits.h"
 
 namespace actiscope::server {
 
@@ -18,18 +22,6 @@ namespace actiscope::server {
 enum class Kind : int { kActivation = 1, kGradient = 2, kWeight = 3 };
 // Values match actiscope.v1.RunStatus.
 enum class RunStatus : int { kLive = 1, kFinished = 2, kFailed = 3, kStalled = 4 };
-// Values match actiscope.v1.BinScale.
-enum class BinScale : int { kLinear = 1, kLogMagnitude = 2 };
-
-struct BinLayout {
-  BinScale scale = BinScale::kLinear;
-  uint32_t bins = 0;
-  double lo = 0;
-  double hi = 0;
-  bool operator==(const BinLayout& o) const {
-    return scale == o.scale && bins == o.bins && lo == o.lo && hi == o.hi;
-  }
-};
 
 // Everything summed over the histograms a heatmap column or a summary bucket covers.
 struct HistogramSums {
@@ -45,8 +37,9 @@ struct HistogramSums {
   float max = 0;
 };
 
-// One histogram as ingested: a probe (layer, kind) of one rank at one step. Counts are
-// already decoded and validated against the layout and the stats.
+// One histogram as ingested: a probe (layer, kind) of one rank at one step. The gRPC edge has
+// validated it: a layer of 1 to kMaxNameBytes bytes (common/name_limits.h), a known kind,
+// step >= 0, a valid layout, and counts decoded and checked against the layout and the stats.
 struct Histogram {
   std::string layer;
   Kind kind = Kind::kActivation;
@@ -56,6 +49,7 @@ struct Histogram {
   HistogramSums values;
 };
 
+// Validated by the gRPC edge like a Histogram: a name of 1 to kMaxNameBytes bytes, step >= 0.
 struct ScalarPoint {
   std::string name;
   int64_t step = 0;
@@ -99,14 +93,35 @@ struct WriteResult {
   uint32_t histograms_ignored = 0;  // Already stored for that (series, step).
 };
 
+// The query structs below declare their limits and defaults: these constants are the only
+// definition, read by both edges (which parse requests into these structs and check them with
+// server/store/query_validation.h), by GET /api/limits and so by the web page.
+//
+// Steps in every query: from_step >= 0 (inclusive); to_step inclusive, negative meaning the
+// last stored step, so 0 is step 0.
+
+struct RunListQuery {
+  static constexpr uint32_t kDefaultLimit = 200;  // When a request leaves the limit out (0).
+  static constexpr uint32_t kMaxLimit = 1000;
+
+  std::string name_contains;       // Empty: all runs.
+  uint32_t limit = kDefaultLimit;  // 1..kMaxLimit runs, newest start first.
+};
+
 struct HeatmapQuery {
+  static constexpr uint32_t kDefaultColumns = 1000;  // When a request leaves them out (0).
+  static constexpr uint32_t kMaxColumns = 10000;
+  // Most cells (planned columns x the layer's bins) one heatmap may hold: about 12 MB of JSON
+  // or 10 MB of protobuf. Checked before any histogram is read (heatmap_query.h).
+  static constexpr uint64_t kMaxCells = 2'000'000;
+
   std::string run_id;
   std::string layer;
   Kind kind = Kind::kActivation;
-  int64_t from_step = 0;        // Inclusive.
-  int64_t to_step = -1;         // Inclusive; negative means the last stored step.
-  uint32_t max_columns = 1000;  // 1..10000.
-  std::optional<uint32_t> rank;  // Unset: all ranks summed.
+  int64_t from_step = 0;
+  int64_t to_step = -1;
+  uint32_t max_columns = kDefaultColumns;  // 1..kMaxColumns.
+  std::optional<uint32_t> rank;            // Unset: all ranks summed.
 };
 
 struct HeatmapColumn {
@@ -123,11 +138,17 @@ struct Heatmap {
 };
 
 struct ScalarQuery {
+  // Points per series; also the default when a request leaves them out (0). One point per
+  // heatmap column at the most columns a heatmap may have.
+  static constexpr uint32_t kMaxPoints = HeatmapQuery::kMaxColumns;
+  static constexpr uint32_t kDefaultPoints = kMaxPoints;
+  static constexpr size_t kMaxNames = 64;  // Names one query may ask for.
+
   std::string run_id;
-  std::vector<std::string> names;  // Empty: all.
+  std::vector<std::string> names;  // Empty: all (the kMaxNames bound is on asked names only).
   int64_t from_step = 0;
-  int64_t to_step = -1;            // Negative: to the last step.
-  uint32_t max_points = 10000;     // Longer series are downsampled by mean.
+  int64_t to_step = -1;
+  uint32_t max_points = kDefaultPoints;  // 1..kMaxPoints; longer series are downsampled by mean.
 };
 
 struct ScalarSeries {

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "proto/histogram_codec.h"
 #include "common/varint.h"
 
 namespace actiscope::server {

@@ -31,9 +31,10 @@ int main(int argc, char** argv) {
   at::manual_seed(1);
   const at::Tensor normal = at::randn({n});
   const at::Tensor relu = at::relu(normal);
-  using actiscope::client::BinSpec;
-  const BinSpec linear{BinSpec::Scale::kLinear, 40, -4, 4};
-  const BinSpec log_magnitude{BinSpec::Scale::kLogMagnitude, 48, 1e-8, 1e4};
+  using actiscope::BinLayout;
+  using actiscope::BinScale;
+  const BinLayout linear{BinScale::kLinear, 40, -4, 4};
+  const BinLayout log_magnitude = actiscope::LogMagnitudeBins();
 
   struct Case {
     const char* name;

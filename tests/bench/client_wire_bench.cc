@@ -23,12 +23,13 @@
 
 #include "actiscope/client/histogram.h"
 #include "actiscope/v1/collector.pb.h"
-#include "proto/histogram_codec.h"
 #include "common/varint.h"
+#include "proto/histogram_codec.h"
+#include "proto/layout_convert.h"
 
 namespace {
 
-using actiscope::client::BinSpec;
+using actiscope::BinLayout;
 using actiscope::client::HistogramResult;
 namespace v1 = actiscope::v1;
 namespace codec = actiscope::codec;
@@ -38,16 +39,13 @@ constexpr double kFramingBytes = 5 + 9;  // gRPC length prefix + HTTP/2 DATA fra
 
 enum class Stats { kNone, kAll };
 
-v1::Frame MakeFrame(int layer, int64_t step, const BinSpec& bins, const HistogramResult& r,
+v1::Frame MakeFrame(int layer, int64_t step, const BinLayout& bins, const HistogramResult& r,
                     Stats stats) {
   v1::Frame frame;
   frame.set_layer("layer" + std::to_string(layer));
   frame.set_kind(v1::KIND_ACTIVATION);
   frame.set_step(step);
-  frame.mutable_layout()->set_scale(v1::BIN_SCALE_LINEAR);
-  frame.mutable_layout()->set_bins(bins.bins);
-  frame.mutable_layout()->set_lo(bins.lo);
-  frame.mutable_layout()->set_hi(bins.hi);
+  actiscope::ToWire(bins, frame.mutable_layout());
   if (stats == Stats::kAll) {
     v1::HistogramStats* s = frame.mutable_stats();
     s->set_elements(r.elements);
@@ -86,7 +84,7 @@ v1::PushRequest Request(const v1::FrameBatch& batch, uint64_t sequence, bool wit
 int main(int argc, char** argv) {
   const int64_t steps = argc > 1 ? std::atoll(argv[1]) : 400;
   at::manual_seed(7);
-  const BinSpec bins;  // 40 linear bins over [0, 10), as fastai's ActivationStats.
+  const BinLayout bins;  // 40 linear bins over [0, 10), as fastai's ActivationStats.
   std::printf("histogramming %lld steps x %d layers of 64x16x28x28 ReLU activations...\n",
               static_cast<long long>(steps), kLayers);
   std::vector<std::vector<HistogramResult>> results(steps);
@@ -120,8 +118,8 @@ int main(int argc, char** argv) {
   const double entropy_bytes = bits * bins.bins / 8;
 
   const double raw_bytes = 4.0 * bins.bins + 5 * 8 + 4 * 4;
-  std::printf("\n%-14s %6s %6s %6s %7s %6s %8s   (bytes per 40-bin histogram)\n",
-              "steps/request", "raw", "gzip", "ours", "counts", "stats", "entropy");
+  std::printf("\n%-14s %6s %6s %6s %7s %6s %8s   (bytes per 40-bin histogram)\n", "steps/request",
+              "raw", "gzip", "ours", "counts", "stats", "entropy");
   for (int64_t per_request : {1, 4, 16}) {
     double gzip_total = 0, ours_total = 0, bare_total = 0, counts_total = 0;
     uint64_t sequence = 0;
@@ -150,9 +148,10 @@ int main(int argc, char** argv) {
       bare_total += Request(bare.Take(), sequence, sequence == 1).ByteSizeLong() + kFramingBytes;
     }
     const double histograms = static_cast<double>(steps * kLayers);
-    std::printf("%-14lld %6.1f %6.1f %6.1f %7.1f %6.1f %8.1f\n", static_cast<long long>(per_request),
-                raw_bytes, gzip_total / histograms, ours_total / histograms,
-                counts_total / histograms, (ours_total - bare_total) / histograms, entropy_bytes);
+    std::printf("%-14lld %6.1f %6.1f %6.1f %7.1f %6.1f %8.1f\n",
+                static_cast<long long>(per_request), raw_bytes, gzip_total / histograms,
+                ours_total / histograms, counts_total / histograms,
+                (ours_total - bare_total) / histograms, entropy_bytes);
   }
   std::printf("\ngoal: ours <= 48 B. entropy: counts only, order-0, of the step-to-step deltas\n");
   return 0;

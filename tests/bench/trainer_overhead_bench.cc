@@ -9,6 +9,7 @@
 //   trainer_overhead_bench [--width=64] [--batch_size=64] [--blocks=10] [--steps_per_block=3]
 //                          [--server=HOST:PORT]
 #include <stdlib.h>
+#include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,8 +17,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -112,8 +111,8 @@ int Main() {
   const client::FinishReport finish = (*reporter)->Finish(true, absl::Seconds(30));
   std::filesystem::remove_all(spool_dir);
   std::printf("ResNet-18 width %lld batch %lld, %d blocks x %d steps per side, %s\n",
-              static_cast<long long>(width), static_cast<long long>(absl::GetFlag(FLAGS_batch_size)),
-              blocks, steps_per_block,
+              static_cast<long long>(width),
+              static_cast<long long>(absl::GetFlag(FLAGS_batch_size)), blocks, steps_per_block,
               absl::GetFlag(FLAGS_server).empty() ? "offline spool" : "streaming");
   std::printf("step without probes: median %.2f ms\n", 1e3 * Median(base));
   std::printf("step with 5 probes x 40 bins: median %.2f ms\n", 1e3 * Median(probed));

@@ -53,10 +53,20 @@ async function closePage(page) {
   assert(problems.length === 0, `no console errors, page errors or dialogs; got ${JSON.stringify(problems)}`);
 }
 
-// Waits for the run page's first full draw.
-function waitForDraw(page, minDraws = 1) {
-  return waitUntil('the heatmaps to be drawn', () =>
-    page.evaluate((n) => window.actiscopeStats && window.actiscopeStats.draws >= n ? window.actiscopeStats : null, minDraws), 20000);
+// The step range every heatmap of the page shows ({from, to}), or null while one is not drawn
+// or they differ (the page draws them all in one go, from canvas.heatmapState).
+function drawnRange(page) {
+  return page.evaluate(() => {
+    const states = [...document.querySelectorAll('canvas.heatmap')].map((c) => c.heatmapState);
+    if (states.length === 0 || states.some((s) => !s)) return null;
+    const { from, to } = states[0];
+    return states.every((s) => s.from === from && s.to === to) ? { from, to } : null;
+  });
+}
+
+// Waits for the run page's first full draw; returns the step range drawn.
+function waitForDraw(page) {
+  return waitUntil('the heatmaps to be drawn', () => drawnRange(page), 20000);
 }
 
 // Distinct colours inside each heatmap's plot area.
@@ -108,9 +118,11 @@ function defineTests(server, browser) {
 
   test('run page draws non-uniform heatmaps in layer order, and charts', async () => {
     const page = await newPage(browser);
+    const t0 = Date.now();
     await page.goto(`${server.url}/runs/load-0`);
-    const stats = await waitForDraw(page);
-    console.log(`     run page: 5 layers x 2000 steps drawn in ${stats.lastDrawMs.toFixed(1)} ms after data arrived`);
+    const drawn = await waitForDraw(page);
+    console.log(`     run page: 5 layers x 2000 steps drawn ${Date.now() - t0} ms after navigation`);
+    assert(drawn.from === 0 && drawn.to === 1999, `whole run drawn: ${drawn.from}-${drawn.to}`);
     const layers = await page.$$eval('canvas.heatmap', (cs) => cs.map((c) => c.dataset.layer));
     assert(JSON.stringify(layers) === JSON.stringify(['conv1', 'conv2_x', 'conv3_x', 'conv4_x', 'conv5_x']), `layer order ${layers}`);
     const colours = await distinctColours(page, 'canvas.heatmap');
@@ -152,8 +164,10 @@ function defineTests(server, browser) {
     await page.mouse.down();
     await page.mouse.move(box.x + 64 + plotWidth * 0.30, box.y + 60, { steps: 5 });
     await page.mouse.up();
-    const zoomed = await waitUntil('the zoomed draw', () => page.evaluate(() =>
-      window.actiscopeStats.from > 0 ? window.actiscopeStats : null));
+    const zoomed = await waitUntil('the zoomed draw', async () => {
+      const range = await drawnRange(page);
+      return range && range.from > 0 ? range : null;
+    });
     assert(zoomed.from >= 450 && zoomed.from <= 550 && zoomed.to >= 550 && zoomed.to <= 650, `zoom range ${zoomed.from}-${zoomed.to}`);
     assert(page.url().includes(`from=${zoomed.from}`) && page.url().includes(`to=${zoomed.to}`), `URL keeps the zoom: ${page.url()}`);
     const steps = await canvas.evaluate((c) => c.heatmapState.hm.step_from.length);
@@ -162,7 +176,10 @@ function defineTests(server, browser) {
     const reloaded = await waitForDraw(page);
     assert(reloaded.from === zoomed.from && reloaded.to === zoomed.to, 'a reload keeps the zoom');
     await page.click('button.reset-zoom');
-    await waitUntil('the reset draw', () => page.evaluate(() => window.actiscopeStats.from === 0 && window.actiscopeStats.to === 1999));
+    await waitUntil('the reset draw', async () => {
+      const range = await drawnRange(page);
+      return range && range.from === 0 && range.to === 1999;
+    });
     await closePage(page);
   });
 
@@ -255,10 +272,34 @@ function defineTests(server, browser) {
     }
   });
 
+  test('the page asks within the API limits, and requests past them get 400', async () => {
+    const limits = JSON.parse((await rawGet('/api/limits')).body);
+    for (const value of [limits.runs.default_limit, limits.runs.max_limit, limits.heatmap.default_columns,
+                         limits.heatmap.max_columns, limits.heatmap.max_cells, limits.scalars.default_points,
+                         limits.scalars.max_points, limits.scalars.max_names]) {
+      assert(Number.isInteger(value) && value > 0, `limits: ${JSON.stringify(limits)}`);
+    }
+    const page = await newPage(browser);
+    const asked = [];
+    page.on('request', (r) => { if (r.url().includes('/heatmap?')) asked.push(new URL(r.url())); });
+    await page.goto(`${server.url}/runs/load-0`);
+    await waitForDraw(page);
+    assert(asked.length > 0, 'the page asked for heatmaps');
+    for (const url of asked) {
+      const columns = Number(url.searchParams.get('columns'));
+      assert(columns >= 1 && columns <= limits.heatmap.max_columns, `columns=${columns} within the limit`);
+    }
+    await closePage(page);
+    const over = await rawGet(`/api/runs/load-0/heatmap?layer=conv1&columns=${limits.heatmap.max_columns + 1}`);
+    assert(over.status === 400, `columns over max_columns -> ${over.status}`);
+    const atMax = await rawGet(`/api/runs/load-0/heatmap?layer=conv1&columns=${limits.heatmap.max_columns}`);
+    assert(atMax.status === 200, `columns = max_columns -> ${atMax.status}`);
+  });
+
   test('unknown API routes and bad parameters get 4xx JSON errors', async () => {
     for (const [path, status] of [['/api/nope', 404], ['/api/runs/nope', 404],
                                   ['/api/runs/load-0/heatmap?layer=conv1&from=abc', 400],
-                                  ['/api/runs/load-0/heatmap?layer=conv1&columns=20000', 400],
+                                  ['/api/runs/load-0/heatmap?layer=conv1&from=5&to=2', 400],
                                   ['/api/runs/load-0/heatmap?layer=nope', 404]]) {
       const res = await rawGet(path);
       assert(res.status === status, `${path} -> ${res.status}, want ${status}`);

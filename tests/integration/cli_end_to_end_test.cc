@@ -10,9 +10,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/testing/temp_dir.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/subprocess.h"
@@ -216,6 +216,12 @@ TEST_F(CliEndToEndTest, GradientHeatmapOfAStepRangeSumsWhatWasSent) {
   const Value heatmap = ParseJson(out.out);
   EXPECT_EQ(Field(heatmap, "kind").string_value(), "gradient");
   ExpectColumnsSumTheGenerator(heatmap, 1, 2, v1::KIND_GRADIENT, 100, 399, 6);
+}
+
+TEST_F(CliEndToEndTest, HeatmapToZeroIsStepZeroOnly) {
+  const CommandOutput out = Cli({"heatmap", "it-0", "conv1", "--to=0", "--json"});
+  ASSERT_EQ(out.exit_status, 0) << out.err;
+  ExpectColumnsSumTheGenerator(ParseJson(out.out), 0, 0, v1::KIND_ACTIVATION, 0, 0, 1);
 }
 
 TEST_F(CliEndToEndTest, ScalarsJsonHasLossPerStep) {

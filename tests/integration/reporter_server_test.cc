@@ -25,7 +25,7 @@ using actiscope::testing::ServerProcess;
 using actiscope::testing::ServerProcessOptions;
 
 constexpr int kLayers = 3;
-const BinSpec kBins{BinSpec::Scale::kLinear, 40, -3, 3};
+const BinLayout kBins{BinScale::kLinear, 40, -3, 3};
 
 at::Tensor Activation(int64_t step, int layer) {
   at::manual_seed(step * 10 + layer);
@@ -62,7 +62,7 @@ void ExpectStoredExactlyOnce(const std::string& address, const std::string& run_
     request.set_run_id(run_id);
     request.set_layer(absl::StrCat("layer", layer));
     request.set_kind(v1::KIND_ACTIVATION);
-    request.set_max_columns(10000);
+    request.set_max_columns(static_cast<uint32_t>(steps));  // One column per step.
     v1::Heatmap heatmap;
     const grpc::Status status = query->GetHeatmap(&context, request, &heatmap);
     ASSERT_TRUE(status.ok()) << status.error_message();

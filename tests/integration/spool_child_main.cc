@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
       at::manual_seed(step * 10 + layer);
       (*reporter)->Record(step, client::Kind::kActivation, absl::StrCat("layer", layer),
                           at::randn({32, 17}),
-                          client::BinSpec{client::BinSpec::Scale::kLinear, 40, -3, 3});
+                          actiscope::BinLayout{actiscope::BinScale::kLinear, 40, -3, 3});
     }
   }
   std::printf("recorded\n");

@@ -54,9 +54,7 @@ v1::PushRequest StepRequest(int64_t step, uint64_t sequence) {
 
 class SyncCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    spool_dir_ = dir_ + "/spool";
-  }
+  void SetUp() override { spool_dir_ = dir_ + "/spool"; }
 
   // Writes kSteps requests of kLayers frames into the spool, as an offline reporter would.
   void WriteSpool() {

@@ -41,11 +41,15 @@ class TrainEffectsTest : public ::testing::Test {
   }
 
   TrainerOutput Train(const std::string& name, std::vector<std::string> extra_args) {
-    std::vector<std::string> argv = {
-        ACTISCOPE_TRAIN_BIN, "--width=8", "--batch_size=64",
-        absl::StrCat("--train_limit=", 64 * kSteps), "--epochs=1", "--test_limit=2000",
-        "--seed=3", absl::StrCat("--run_name=", name),
-        absl::StrCat("--server=", server_->grpc_address())};
+    std::vector<std::string> argv = {ACTISCOPE_TRAIN_BIN,
+                                     "--width=8",
+                                     "--batch_size=64",
+                                     absl::StrCat("--train_limit=", 64 * kSteps),
+                                     "--epochs=1",
+                                     "--test_limit=2000",
+                                     "--seed=3",
+                                     absl::StrCat("--run_name=", name),
+                                     absl::StrCat("--server=", server_->grpc_address())};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     auto run = testing::RunCommand(argv, dir_, absl::Seconds(240));
     EXPECT_TRUE(run.ok()) << run.status();

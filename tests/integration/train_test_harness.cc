@@ -1,21 +1,21 @@
 #include "tests/integration/train_test_harness.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/grpc_status.h"
+#include "server/store/store_types.h"
 
 namespace actiscope::trainer {
 namespace {
 
 constexpr absl::Duration kRpcTimeout = absl::Seconds(20);
-constexpr uint32_t kMaxColumns = 10000;
 
 std::unique_ptr<v1::Query::Stub> Connect(const std::string& address) {
   return v1::Query::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
@@ -77,7 +77,7 @@ absl::StatusOr<v1::Heatmap> FetchHeatmap(const std::string& grpc_address, const 
   request.set_run_id(run_id);
   request.set_layer(layer);
   request.set_kind(kind);
-  request.set_max_columns(kMaxColumns);
+  request.set_max_columns(server::HeatmapQuery::kMaxColumns);
   if (rank.has_value()) {
     request.set_has_rank(true);
     request.set_rank(*rank);

@@ -13,9 +13,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "actiscope/v1/collector.grpc.pb.h"
-#include "grpcpp/grpcpp.h"
-#include "common/status_macros.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
+#include "grpcpp/grpcpp.h"
 
 namespace actiscope::loadgen {
 namespace {
@@ -125,7 +125,7 @@ class Client {
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
     v1::StartRunResponse response;
     return FromGrpcStatus(stub_->StartRun(&context, spec, &response),
-                    absl::StrCat("StartRun ", run_id_, " at ", options_.server));
+                          absl::StrCat("StartRun ", run_id_, " at ", options_.server));
   }
 
   absl::Status FinishRun() {
@@ -136,7 +136,7 @@ class Client {
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
     v1::FinishRunResponse response;
     return FromGrpcStatus(stub_->FinishRun(&context, request, &response),
-                    absl::StrCat("FinishRun ", run_id_));
+                          absl::StrCat("FinishRun ", run_id_));
   }
 
   Batch BuildBatch(int64_t index) const {

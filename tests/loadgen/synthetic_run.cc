@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "proto/layout_convert.h"
 
 namespace actiscope::loadgen {
 namespace {
@@ -36,8 +37,7 @@ double NormalCdf(double x) { return 0.5 * std::erfc(-x * M_SQRT1_2); }
 SyntheticRun::SyntheticRun(const SyntheticRunOptions& options, int run_index)
     : options_(options),
       run_index_(run_index),
-      layer_names_(options.layer_names.empty() ? LayerNames(options.layers)
-                                               : options.layer_names) {
+      layer_names_(options.layer_names.empty() ? LayerNames(options.layers) : options.layer_names) {
   std::mt19937_64 rng(Mix(options.seed) ^ Mix(static_cast<uint64_t>(run_index) + 1));
   std::uniform_int_distribution<uint64_t> elements(50'000, 800'000);
   std::uniform_real_distribution<double> mean0(-0.5, 0.5);
@@ -80,15 +80,11 @@ double SyntheticRun::KindScale(v1::Kind kind) const {
   }
 }
 
-v1::BinLayout SyntheticRun::Layout(int layer, v1::Kind kind) const {
+BinLayout SyntheticRun::Layout(int layer, v1::Kind kind) const {
   const LayerModel& m = models_[layer];
   const double scale = KindScale(kind);
-  v1::BinLayout layout;
-  layout.set_scale(v1::BIN_SCALE_LINEAR);
-  layout.set_bins(options_.bins);
-  layout.set_lo((m.mean0 - 4 * m.std0) * scale);
-  layout.set_hi((m.mean0 + 4 * m.std0) * scale);
-  return layout;
+  return BinLayout{BinScale::kLinear, options_.bins, (m.mean0 - 4 * m.std0) * scale,
+                   (m.mean0 + 4 * m.std0) * scale};
 }
 
 int64_t SyntheticRun::histograms_per_step() const {
@@ -113,12 +109,12 @@ SyntheticHistogram SyntheticRun::Histogram(int layer, v1::Kind kind, int64_t ste
   const uint64_t zeros = static_cast<uint64_t>(m.zero_fraction * static_cast<double>(finite));
   const uint64_t spread = finite - zeros;
 
-  const v1::BinLayout layout = Layout(layer, kind);
-  const uint32_t bins = layout.bins();
-  const double width = (layout.hi() - layout.lo()) / bins;
+  const BinLayout layout = Layout(layer, kind);
+  const uint32_t bins = layout.bins;
+  const double width = (layout.hi - layout.lo) / bins;
   // Cumulative rounding keeps the total exact: cum[k] counts the values below edge k.
   auto cumulative = [&](uint32_t k) {
-    const double edge = layout.lo() + width * k;
+    const double edge = layout.lo + width * k;
     return static_cast<uint64_t>(
         std::llround(static_cast<double>(spread) * NormalCdf((edge - mu) / sigma)));
   };
@@ -132,11 +128,11 @@ SyntheticHistogram SyntheticRun::Histogram(int layer, v1::Kind kind, int64_t ste
   }
   uint64_t above = spread - previous;
   uint64_t below_total = below;
-  if (layout.lo() <= 0.0 && 0.0 < layout.hi()) {
+  if (layout.lo <= 0.0 && 0.0 < layout.hi) {
     const uint32_t zero_bin =
-        std::min<uint32_t>(bins - 1, static_cast<uint32_t>((0.0 - layout.lo()) / width));
+        std::min<uint32_t>(bins - 1, static_cast<uint32_t>((0.0 - layout.lo) / width));
     out.counts[zero_bin] += zeros;
-  } else if (0.0 < layout.lo()) {
+  } else if (0.0 < layout.lo) {
     below_total += zeros;
   } else {
     above += zeros;
@@ -184,7 +180,7 @@ void SyntheticRun::AddSteps(int64_t from, int64_t to, codec::FrameBatchBuilder* 
         frame.set_layer(layer_names_[l]);
         frame.set_kind(kind);
         frame.set_step(step);
-        *frame.mutable_layout() = Layout(l, kind);
+        ToWire(Layout(l, kind), frame.mutable_layout());
         *frame.mutable_stats() = std::move(histogram.stats);
         builder->AddFrame(std::move(frame), histogram.counts);
       }

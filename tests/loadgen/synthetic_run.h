@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "actiscope/v1/histogram.pb.h"
+#include "common/bin_layout.h"
 #include "proto/histogram_codec.h"
 
 namespace actiscope::loadgen {
@@ -59,7 +60,7 @@ class SyntheticRun {
   const std::vector<std::string>& layer_names() const { return layer_names_; }
 
   // The fixed bin layout of `layer` (index into layer_names()) for `kind`.
-  v1::BinLayout Layout(int layer, v1::Kind kind) const;
+  BinLayout Layout(int layer, v1::Kind kind) const;
 
   // The histogram of `layer` and `kind` at `step` (>= 0).
   SyntheticHistogram Histogram(int layer, v1::Kind kind, int64_t step) const;

@@ -40,11 +40,12 @@ export function getRun(id, signal) {
   return getJson(`/api/runs/${enc(id)}`, signal);
 }
 
-// params: {layer, kind, from, to, columns, rank}
-export function heatmapQuery(params) {
-  return query(params);
+// The server's query limits and defaults: {runs, heatmap, scalars} (web/README.md).
+export function getLimits(signal) {
+  return getJson('/api/limits', signal);
 }
 
+// params: {layer, kind, from, to, columns, rank}
 export function getHeatmap(id, params, signal) {
   return getJson(`/api/runs/${enc(id)}/heatmap?${query(params)}`, signal);
 }

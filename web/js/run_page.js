@@ -4,7 +4,7 @@
 // drag-to-zoom, PNG export, and live growth from each run's Server-Sent Events.
 
 import { el, clear } from './dom.js';
-import { getRun, getHeatmap, getScalars, eventsUrl } from './api.js';
+import { getLimits, getRun, getHeatmap, getScalars, eventsUrl } from './api.js';
 import { drawHeatmap, LAYOUT } from './heatmap.js';
 import { attachHeatmapInteractions } from './heatmap_interaction.js';
 import { lineChart, PALETTE } from './line_chart.js';
@@ -14,7 +14,6 @@ import { formatTime } from './format.js';
 import { rawParam } from './url.js';
 import { downloadCanvas, exportStack, safeFileName } from './export.js';
 
-const MAX_COLUMNS = 10000;
 const ENDED = new Set(['finished', 'failed']);
 
 export class RunPage {
@@ -41,7 +40,9 @@ export class RunPage {
     this.message = el('p', { class: 'message', text: 'Loading…' });
     clear(this.root).append(this.message);
     try {
-      this.runs = await Promise.all(this.runIds.map(async (id) => ({ id, info: await getRun(id, this.abort.signal) })));
+      const signal = this.abort.signal;
+      [this.limits, this.runs] = await Promise.all([getLimits(signal),
+        Promise.all(this.runIds.map(async (id) => ({ id, info: await getRun(id, signal) })))]);
     } catch (e) {
       if (e.name !== 'AbortError') this.message.textContent = `Could not load the run: ${e.message}`;
       return;
@@ -177,7 +178,9 @@ export class RunPage {
     const { from, to } = this.range();
     const dpr = window.devicePixelRatio || 1;
     const width = Math.max(200, Math.floor(this.runs[0].column.clientWidth));
-    const columns = Math.max(1, Math.min(MAX_COLUMNS, Math.round((width - LAYOUT.left - LAYOUT.right) * dpr)));
+    const pixels = Math.round((width - LAYOUT.left - LAYOUT.right) * dpr);
+    const columns = Math.max(1, Math.min(this.limits.heatmap.max_columns, pixels));
+    const points = Math.min(this.limits.scalars.max_points, columns);
     const signal = this.abort.signal;
     let results;
     try {
@@ -193,17 +196,14 @@ export class RunPage {
           });
           return hm ? { params, hm } : null;
         }));
-        const scalars = await getScalars(run.id, { from, to, points: columns }, signal);
+        const scalars = await getScalars(run.id, { from, to, points }, signal);
         return { heatmaps, scalars: scalars.scalars };
       }));
     } catch (e) {
       if (e.name !== 'AbortError') this.showError(e);
       return;
     }
-    const t0 = performance.now();
     this.runs.forEach((run, i) => this.drawRun(run, results[i], from, to, width));
-    const drawMs = performance.now() - t0;
-    window.actiscopeStats = { lastDrawMs: drawMs, draws: ((window.actiscopeStats || {}).draws || 0) + 1, from, to };
   }
 
   drawRun(run, result, from, to, width) {

@@ -7,7 +7,8 @@
 // LibTorch ops, on other devices (that path synchronizes with the device; the reporter uses the
 // asynchronous one in device_histogram.h instead).
 //
-// Bin layouts (the wire's actiscope.v1.BinLayout):
+// Bin layouts are actiscope::BinLayout (common/bin_layout.h, installed with this header;
+// validate one with actiscope::ValidateLayout):
 //   kLinear:       `bins` equal-width bins over [lo, hi); x < lo counts as below, x >= hi as
 //                  above. Exact zeros count in `zeros` and in their bin (or below/above).
 //   kLogMagnitude: `bins` bins of |x| with edges lo * (hi/lo)^(i/bins), 0 < lo < hi; exact
@@ -26,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/bin_layout.h"
 
 namespace at {
 class Tensor;
@@ -33,22 +35,9 @@ class Tensor;
 
 namespace actiscope::client {
 
-// How a probe bins its values. Validated like actiscope.v1.BinLayout: 1 <= bins <= 1024,
-// lo < hi, both finite, and lo > 0 for kLogMagnitude.
-struct BinSpec {
-  enum class Scale { kLinear, kLogMagnitude };
-  Scale scale = Scale::kLinear;
-  uint32_t bins = 40;
-  double lo = 0;
-  double hi = 10;
-};
-
-// The bins spanning |x| over [1e-8, 1e4), 48 log-spaced bins (4 per decade).
-inline BinSpec LogMagnitudeBins() { return {BinSpec::Scale::kLogMagnitude, 48, 1e-8, 1e4}; }
-
 // What one pass over a tensor learned; see the file comment for the exact meaning.
 struct HistogramResult {
-  std::vector<uint64_t> counts;  // spec.bins entries.
+  std::vector<uint64_t> counts;  // layout.bins entries.
   uint64_t below = 0;
   uint64_t above = 0;
   uint64_t zeros = 0;
@@ -60,21 +49,20 @@ struct HistogramResult {
   double sum_squares = 0;
 };
 
-// INVALID_ARGUMENT naming the offending field when `spec` is not a valid layout.
-[[nodiscard]] absl::Status ValidateBinSpec(const BinSpec& spec);
-
-// Histograms `n` floats on the calling thread (AVX2 when the processor has it). `spec` must be
-// valid (ValidateBinSpec); an invalid spec yields all elements counted as nonfinite.
-HistogramResult ComputeHistogram(const float* values, size_t n, const BinSpec& spec);
+// Histograms `n` floats on the calling thread (AVX2 when the processor has it). `layout` must
+// be valid (ValidateLayout); an invalid layout yields all elements counted as nonfinite.
+HistogramResult ComputeHistogram(const float* values, size_t n, const BinLayout& layout);
 
 // Histograms a float32/float16/bfloat16 tensor of any shape, strides and device. CPU tensors
 // of more than about a million elements are split over up to `max_threads` threads (0: as many
-// as at::get_num_threads()). INVALID_ARGUMENT for an invalid spec or another dtype; INTERNAL
+// as at::get_num_threads()). INVALID_ARGUMENT for an invalid layout or another dtype; INTERNAL
 // when LibTorch fails (the c10::Error message is kept).
-absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinSpec& spec,
+absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinLayout& layout,
                                                  int max_threads = 0);
 
-// Adds `other`'s counts and statistics into `*into`; both must come from the same spec.
+// Adds `other`'s counts and statistics into `*into`; both must come from the same layout.
+// Counts and sums add; min and max cover only histograms with finite values. The server sums
+// histograms by the same rule.
 void MergeHistogram(const HistogramResult& other, HistogramResult* into);
 
 }  // namespace actiscope::client

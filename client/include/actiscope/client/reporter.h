@@ -100,16 +100,19 @@ class Reporter {
 
   const std::string& run_id() const;
 
-  // Histograms `values` (float32/float16/bfloat16, any device, any strides) with `bins` and
+  // Histograms `values` (float32/float16/bfloat16, any device, any strides) with `layout` and
   // queues the frame for (step, kind, layer). Never throws and never blocks on I/O; on a CPU
   // tensor it returns microseconds after the histogram is computed; on CUDA it only enqueues
-  // device work and an asynchronous copy of the small result. Invalid input (empty layer,
-  // negative step, bad bins, other dtype) is logged and counted as dropped.
+  // device work and an asynchronous copy of the small result. Invalid input (empty layer or
+  // one over 256 bytes, negative step, invalid layout, other dtype) is logged and counted as
+  // dropped.
   void Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
-              const BinSpec& bins);
-  // Queues an already computed histogram (e.g. from ComputeHistogram on float data).
+              const BinLayout& layout);
+  // Queues an already computed histogram (e.g. from ComputeHistogram on float data) with the
+  // `layout` it was computed with; dropped like Record's input, or when `result` does not have
+  // layout.bins counts.
   void RecordHistogram(int64_t step, Kind kind, std::string_view layer,
-                       const HistogramResult& result, const BinSpec& bins);
+                       const HistogramResult& result, const BinLayout& layout);
   void RecordScalar(int64_t step, std::string_view name, double value);
 
   // Flushes everything queued, waiting at most `timeout` for acknowledgements, then reports
