@@ -308,6 +308,21 @@ Reporter::~Reporter() = default;
 
 const std::string& Reporter::run_id() const { return impl_->run_id(); }
 
+namespace {
+
+QueuedItem HistogramItem(int64_t step, Kind kind, std::string_view layer, const BinLayout& layout,
+                         std::unique_ptr<PendingHistogram> histogram) {
+  QueuedItem item;
+  item.step = step;
+  item.kind = kind;
+  item.name = std::string(layer);
+  item.layout = layout;
+  item.histogram = std::move(histogram);
+  return item;
+}
+
+}  // namespace
+
 void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
                       const BinLayout& layout) {
   try {
@@ -317,13 +332,7 @@ void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at:
       impl_->Drop(absl::StrCat(View(layer), ": ", histogram.status().ToString()));
       return;
     }
-    QueuedItem item;
-    item.step = step;
-    item.kind = kind;
-    item.name = std::string(layer);
-    item.layout = layout;
-    item.histogram = *std::move(histogram);
-    impl_->Enqueue(std::move(item));
+    impl_->Enqueue(HistogramItem(step, kind, layer, layout, *std::move(histogram)));
   } catch (const std::exception& e) {
     impl_->Drop(absl::StrCat(View(layer), ": ", e.what()));
   }
@@ -342,13 +351,7 @@ void Reporter::RecordHistogram(int64_t step, Kind kind, std::string_view layer,
                                " bins"));
       return;
     }
-    QueuedItem item;
-    item.step = step;
-    item.kind = kind;
-    item.name = std::string(layer);
-    item.layout = layout;
-    item.histogram = std::make_unique<ReadyResult>(result);
-    impl_->Enqueue(std::move(item));
+    impl_->Enqueue(HistogramItem(step, kind, layer, layout, std::make_unique<ReadyResult>(result)));
   } catch (const std::exception& e) {
     impl_->Drop(absl::StrCat(View(layer), ": ", e.what()));
   }
