@@ -16,8 +16,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/testing/temp_dir.h"
 #include "tests/integration/server_process.h"
 #include "tests/loadgen/load_driver.h"
 
@@ -77,12 +76,10 @@ struct Result {
 
 // One measurement: a fresh server and database, the load, then a clean shutdown.
 absl::StatusOr<Result> Measure(double noise) {
-  char pattern[] = "/tmp/actiscope-ingest-XXXXXX";
-  const std::string dir = mkdtemp(pattern);
+  // Removed with the database and logs however this returns (errors carry the server's log).
+  const actiscope::testing::TempDir temp_dir("ingest_bench");
+  const std::string& dir = temp_dir.path();
   const std::string db = dir + "/ingest.db";
-  // Removes the database and logs however this returns (errors carry the server's log).
-  const std::unique_ptr<const std::string, void (*)(const std::string*)> cleanup(
-      &dir, [](const std::string* path) { std::filesystem::remove_all(*path); });
   actiscope::testing::ServerProcessOptions server_options;
   server_options.binary = absl::GetFlag(FLAGS_server_bin);
   server_options.db = db;

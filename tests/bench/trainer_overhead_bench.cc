@@ -14,13 +14,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "actiscope/client/reporter.h"
+#include "common/testing/temp_dir.h"
 #include "trainer/probes.h"
 #include "trainer/resnet.h"
 
@@ -50,8 +50,8 @@ int Main() {
   const torch::Tensor images = torch::randn({absl::GetFlag(FLAGS_batch_size), 1, 28, 28});
   const torch::Tensor labels = torch::randint(0, 10, {absl::GetFlag(FLAGS_batch_size)});
 
-  char pattern[] = "/tmp/actiscope-overhead-XXXXXX";
-  const std::string spool_dir = mkdtemp(pattern);
+  const actiscope::testing::TempDir temp_dir("trainer_overhead_bench");
+  const std::string& spool_dir = temp_dir.path();
   client::ReporterOptions reporter_options;
   reporter_options.run.name = "trainer_overhead_bench";
   reporter_options.spool_dir = spool_dir;
@@ -109,7 +109,6 @@ int Main() {
     probed_sum += probed[b];
   }
   const client::FinishReport finish = (*reporter)->Finish(true, absl::Seconds(30));
-  std::filesystem::remove_all(spool_dir);
   std::printf("ResNet-18 width %lld batch %lld, %d blocks x %d steps per side, %s\n",
               static_cast<long long>(width),
               static_cast<long long>(absl::GetFlag(FLAGS_batch_size)), blocks, steps_per_block,
