@@ -18,7 +18,7 @@
 #include "client/run_spec.h"
 #include "client/sender.h"
 #include "client/spool.h"
-#include "common/name_limits.h"
+#include "common/report_limits.h"
 #include "proto/histogram_codec.h"
 #include "proto/layout_convert.h"
 
@@ -104,9 +104,11 @@ class Reporter::Impl {
   size_t flush_bytes() const { return std::min(kBatchBytes, queue_bound_bytes() / 4); }
 
   bool ValidName(int64_t step, std::string_view name, uint64_t frames = 1) {
-    if (step >= 0 && !name.empty() && name.size() <= kMaxNameBytes) return true;
-    Drop(absl::StrCat("invalid step ", step, " or name \"", View(name), "\" (1-", kMaxNameBytes,
-                      " bytes)"),
+    if (step >= 0 && step <= kMaxStep && !name.empty() && name.size() <= kMaxNameBytes) {
+      return true;
+    }
+    Drop(absl::StrCat("invalid step ", step, " (0-", kMaxStep, ") or name \"", View(name), "\" (1-",
+                      kMaxNameBytes, " bytes)"),
          frames);
     return false;
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "client/fake_collector.h"
+#include "common/report_limits.h"
 #include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 
@@ -176,9 +177,11 @@ TEST(ReporterTest, InvalidInputIsDroppedWithoutThrowing) {
   (*reporter)->Record(0, Kind::kActivation, "bad-bins", at::ones({3}),
                       BinLayout{BinScale::kLinear, 0, 0, 1});
   (*reporter)->Record(0, Kind::kActivation, "undefined", at::Tensor(), kBins);
-  (*reporter)->Record(0, Kind::kWeight, "ok", at::ones({3}), kBins);
+  (*reporter)->Record(kMaxStep + 1, Kind::kActivation, "past-2^53", at::ones({3}), kBins);
+  (*reporter)->RecordScalar(kMaxStep + 1, "loss", 1.0);
+  (*reporter)->Record(kMaxStep, Kind::kWeight, "ok", at::ones({3}), kBins);
   const FinishReport report = (*reporter)->Finish(true, absl::Seconds(5));
-  EXPECT_EQ(report.frames_dropped, 5u);
+  EXPECT_EQ(report.frames_dropped, 6u);
   EXPECT_EQ(report.frames_in_spool, 1u);
   const FinishReport again = (*reporter)->Finish(false, absl::Seconds(5));
   EXPECT_EQ(again.frames_dropped, report.frames_dropped);

@@ -3,11 +3,12 @@
 // accepts good data afterwards.
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/name_limits.h"
+#include "common/report_limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/histogram_codec.h"
@@ -130,7 +131,20 @@ TEST_F(PushBadInputTest, FirstRequestWithoutRunIdIsInvalidArgument) {
 TEST_F(PushBadInputTest, NegativeStepIsInvalidArgument) {
   ExpectRejected(RequestWithBadFrame([](v1::Frame* f) { f->set_step(-1); }),
                  grpc::StatusCode::INVALID_ARGUMENT,
-                 "frame 1 (layer \"bad\", step -1): step must be >= 0, got -1");
+                 "frame 1 (layer \"bad\", step -1): step must be in [0, 9007199254740991], got -1");
+}
+
+TEST_F(PushBadInputTest, StepPastTwoToThe53IsInvalidArgument) {
+  ExpectRejected(RequestWithBadFrame([](v1::Frame* f) { f->set_step(kMaxStep + 1); }),
+                 grpc::StatusCode::INVALID_ARGUMENT,
+                 "step must be in [0, 9007199254740991], got 9007199254740992");
+}
+
+TEST_F(PushBadInputTest, LargestInt64StepIsInvalidArgument) {
+  ExpectRejected(
+      RequestWithBadFrame([](v1::Frame* f) { f->set_step(std::numeric_limits<int64_t>::max()); }),
+      grpc::StatusCode::INVALID_ARGUMENT,
+      "step must be in [0, 9007199254740991], got 9223372036854775807");
 }
 
 TEST_F(PushBadInputTest, NegativeScalarStepIsInvalidArgument) {
@@ -139,7 +153,7 @@ TEST_F(PushBadInputTest, NegativeScalarStepIsInvalidArgument) {
   scalar->set_name("lr");
   scalar->set_step(-4);
   ExpectRejected(MakeRequest("r", 1, std::move(batch)), grpc::StatusCode::INVALID_ARGUMENT,
-                 "scalar 1 (\"lr\"): step must be >= 0, got -4");
+                 "scalar 1 (\"lr\"): step must be in [0, 9007199254740991], got -4");
 }
 
 TEST_F(PushBadInputTest, EmptyScalarNameIsInvalidArgument) {

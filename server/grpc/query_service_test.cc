@@ -1,9 +1,11 @@
 #include "server/grpc/query_service.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/report_limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/grpc/grpc_test_server.h"
@@ -77,6 +79,43 @@ TEST(QueryServiceTest, HeatmapSumsStepsIntoColumns) {
   }
   EXPECT_EQ(histograms, 10u);
   EXPECT_EQ(bin0, 45u);  // Steps 0..9, bin 0 counts `step`.
+}
+
+// Steps at both ends of the allowed range: the column plan over [0, 2^53 - 1] neither overflows
+// nor loses either step, at one column and at the most.
+TEST(QueryServiceTest, HeatmapOverTheWholeStepRangeKeepsBothEnds) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 1, 2))}).ok());
+  ASSERT_TRUE(server.Push({MakeRequest("r", 2, MakeBatch("fc", kMaxStep, 1, 2))}).ok());
+  for (uint32_t columns : {1u, HeatmapQuery::kMaxColumns}) {
+    v1::GetHeatmapRequest request;
+    request.set_run_id("r");
+    request.set_layer("fc");
+    request.set_max_columns(columns);
+    v1::Heatmap heatmap;
+    const grpc::Status status = server.GetHeatmap(request, &heatmap);
+    ASSERT_TRUE(status.ok()) << columns << " columns: " << status.error_message();
+    ASSERT_GE(heatmap.columns_size(), 1) << columns << " columns";
+    EXPECT_LE(heatmap.columns_size(), static_cast<int>(columns));
+    uint32_t histograms = 0;
+    for (const v1::HeatmapColumn& column : heatmap.columns()) histograms += column.histograms();
+    EXPECT_EQ(histograms, 2u) << columns << " columns";
+    EXPECT_EQ(heatmap.columns(0).step_from(), 0);
+    EXPECT_EQ(heatmap.columns(heatmap.columns_size() - 1).step_to(), kMaxStep);
+  }
+}
+
+TEST(QueryServiceTest, HeatmapBeyondTheLargestStepIsInvalidArgument) {
+  TestGrpcServer server;
+  v1::GetHeatmapRequest request;
+  request.set_run_id("r");
+  request.set_layer("fc");
+  request.set_from_step(std::numeric_limits<int64_t>::max());
+  v1::Heatmap heatmap;
+  const grpc::Status status = server.GetHeatmap(request, &heatmap);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("steps must be at most 9007199254740991"));
 }
 
 TEST(QueryServiceTest, HeatmapOverTheColumnLimitIsInvalidArgument) {

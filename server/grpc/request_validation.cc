@@ -74,9 +74,9 @@ absl::Status ValidateRunSpec(const v1::RunSpec& spec) {
                        " bytes, got ", value.size()));
     }
   }
-  if (spec.resume_from_step() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("resume_from_step must be >= 0, got ", spec.resume_from_step()));
+  if (spec.resume_from_step() < 0 || spec.resume_from_step() > kMaxStep) {
+    return absl::InvalidArgumentError(absl::StrCat("resume_from_step must be in [0, ", kMaxStep,
+                                                   "], got ", spec.resume_from_step()));
   }
   return absl::OkStatus();
 }
@@ -107,9 +107,9 @@ absl::Status ValidateFrame(int index, const v1::Frame& frame) {
         FramePrefix(index, frame),
         "kind must be KIND_ACTIVATION, KIND_GRADIENT or KIND_WEIGHT, got ", frame.kind()));
   }
-  if (frame.step() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(FramePrefix(index, frame), "step must be >= 0, got ", frame.step()));
+  if (frame.step() < 0 || frame.step() > kMaxStep) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        FramePrefix(index, frame), "step must be in [0, ", kMaxStep, "], got ", frame.step()));
   }
   return absl::OkStatus();
 }
@@ -119,9 +119,10 @@ absl::Status ValidateScalar(int index, const v1::Scalar& scalar) {
     return absl::InvalidArgumentError(
         absl::StrCat("scalar ", index, " (step ", scalar.step(), "): ", s.message()));
   }
-  if (scalar.step() < 0) {
+  if (scalar.step() < 0 || scalar.step() > kMaxStep) {
     return absl::InvalidArgumentError(absl::StrCat("scalar ", index, " (", Quote(scalar.name()),
-                                                   "): step must be >= 0, got ", scalar.step()));
+                                                   "): step must be in [0, ", kMaxStep, "], got ",
+                                                   scalar.step()));
   }
   return absl::OkStatus();
 }

@@ -17,13 +17,13 @@
 #include "actiscope/v1/collector.pb.h"
 #include "actiscope/v1/histogram.pb.h"
 #include "actiscope/v1/query.pb.h"
-#include "common/name_limits.h"
+#include "common/report_limits.h"
 #include "server/store/store_types.h"
 
 namespace actiscope::server {
 
 // Names (layers, scalars, runs, hosts, devices, config keys) are bounded by kMaxNameBytes of
-// common/name_limits.h, which the client reads too.
+// common/report_limits.h, which the client reads too.
 inline constexpr size_t kMaxRunIdBytes = 64;
 inline constexpr size_t kMaxConfigEntries = 256;
 inline constexpr size_t kMaxConfigValueBytes = 4096;

@@ -34,7 +34,7 @@ TEST(RequestValidationTest, RunSpecRejectsNegativeResumeStep) {
   spec.set_resume_from_step(-3);
   absl::Status s = ValidateRunSpec(spec);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("resume_from_step must be >= 0, got -3"));
+  EXPECT_THAT(s.message(), HasSubstr("resume_from_step must be in [0, 9007199254740991], got -3"));
 }
 
 TEST(RequestValidationTest, FinishRunNeedsFinishedOrFailed) {
@@ -61,8 +61,10 @@ TEST(RequestValidationTest, FrameErrorsNameTheFrameAndValue) {
 
   v1::Frame frame = GoodFrame();
   frame.set_step(-1);
-  EXPECT_THAT(ValidateFrame(3, frame).message(),
-              HasSubstr("frame 3 (layer \"conv1\", step -1): step must be >= 0, got -1"));
+  EXPECT_THAT(
+      ValidateFrame(3, frame).message(),
+      HasSubstr(
+          "frame 3 (layer \"conv1\", step -1): step must be in [0, 9007199254740991], got -1"));
 
   frame = GoodFrame();
   frame.set_kind(v1::KIND_UNSPECIFIED);
@@ -90,7 +92,7 @@ TEST(RequestValidationTest, ScalarAllowsNanButNotNegativeStep) {
   EXPECT_TRUE(ValidateScalar(0, scalar).ok());
   scalar.set_step(-2);
   EXPECT_THAT(ValidateScalar(1, scalar).message(),
-              HasSubstr("scalar 1 (\"loss\"): step must be >= 0, got -2"));
+              HasSubstr("scalar 1 (\"loss\"): step must be in [0, 9007199254740991], got -2"));
 }
 
 TEST(RequestValidationTest, HeatmapRequestDefaultsAndBounds) {

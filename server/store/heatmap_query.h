@@ -39,7 +39,8 @@ struct ColumnPlan {
   int64_t ColumnTo(int64_t c) const;
 };
 
-// Plans at most `max_columns` (>= 1) columns over [from, to] (from <= to), using the coarsest
+// Plans at most `max_columns` (>= 1) columns over [from, to] (0 <= from <= to <= kMaxStep of
+// common/report_limits.h, which keeps every product below int64 overflow), using the coarsest
 // summary level whose width is at most the range's steps per column.
 ColumnPlan PlanColumns(int64_t from, int64_t to, uint32_t max_columns);
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/report_limits.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -36,6 +37,20 @@ TEST(PlanColumnsTest, WideSpansUseTheCoarsestLevelThatFits) {
   EXPECT_EQ(plan.ColumnTo(plan.columns - 1), 999999);
   // Columns are whole buckets.
   EXPECT_EQ((plan.ColumnTo(0) + 1) % plan.unit, 0);
+}
+
+TEST(PlanColumnsTest, TheWholeStepRangeIsCoveredWithoutOverflow) {
+  for (uint32_t max_columns : {1u, 7u, HeatmapQuery::kMaxColumns}) {
+    const ColumnPlan plan = PlanColumns(0, kMaxStep, max_columns);
+    ASSERT_GE(plan.columns, 1);
+    EXPECT_LE(plan.columns, max_columns);
+    EXPECT_EQ(plan.ColumnFrom(0), 0);
+    EXPECT_EQ(plan.ColumnTo(plan.columns - 1), kMaxStep);
+    EXPECT_EQ(plan.ColumnOf(kMaxStep), plan.columns - 1);
+    for (int64_t c = 1; c < plan.columns; ++c) {
+      EXPECT_EQ(plan.ColumnFrom(c), plan.ColumnTo(c - 1) + 1) << max_columns << " columns";
+    }
+  }
 }
 
 TEST(PlanColumnsTest, ColumnsNeverExceedTheMaximumAndCoverTheRange) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/report_limits.h"
 #include "common/status_macros.h"
 
 namespace actiscope::server {
@@ -11,6 +12,11 @@ absl::Status CheckStepRange(absl::string_view what, int64_t from_step, int64_t t
   if (from_step < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": the from step must be >= 0, got ", from_step));
+  }
+  if (from_step > kMaxStep || to_step > kMaxStep) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": steps must be at most ", kMaxStep,
+                                                   " (2^53 - 1), got from ", from_step, " to ",
+                                                   to_step));
   }
   if (to_step >= 0 && from_step > to_step) {
     return absl::InvalidArgumentError(

@@ -1,8 +1,10 @@
 #include "server/store/query_validation.h"
 
+#include <limits>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/report_limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -29,6 +31,21 @@ TEST(QueryValidationTest, RunListLimitIsBounded) {
                                      "], got ", RunListQuery::kMaxLimit + 1)));
   query.limit = 0;
   EXPECT_EQ(ValidateRunListQuery(query).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(QueryValidationTest, StepsPastTheLargestAreRejectedOnBothQueries) {
+  HeatmapQuery heatmap;
+  heatmap.layer = "conv1";
+  heatmap.from_step = kMaxStep;
+  heatmap.to_step = kMaxStep;
+  EXPECT_TRUE(ValidateHeatmapQuery(heatmap).ok());
+  heatmap.to_step = kMaxStep + 1;
+  EXPECT_THAT(ValidateHeatmapQuery(heatmap).message(),
+              HasSubstr("heatmap: steps must be at most 9007199254740991"));
+  ScalarQuery scalars;
+  scalars.from_step = std::numeric_limits<int64_t>::max();
+  EXPECT_THAT(ValidateScalarQuery(scalars).message(),
+              HasSubstr("scalars: steps must be at most 9007199254740991"));
 }
 
 TEST(QueryValidationTest, HeatmapColumnsLayerAndStepsAreChecked) {

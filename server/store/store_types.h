@@ -14,7 +14,7 @@
 
 #include "absl/time/time.h"
 #include "common/bin_layout.h"
-#include "common/name_limits.h"
+#include "common/report_limits.h"
 
 namespace actiscope::server {
 
@@ -38,7 +38,7 @@ struct HistogramSums {
 };
 
 // One histogram as ingested: a probe (layer, kind) of one rank at one step. The gRPC edge has
-// validated it: a layer of 1 to kMaxNameBytes bytes (common/name_limits.h), a known kind,
+// validated it: a layer of 1 to kMaxNameBytes bytes (common/report_limits.h), a known kind,
 // step >= 0, a valid layout, and counts decoded and checked against the layout and the stats.
 struct Histogram {
   std::string layer;
