@@ -32,6 +32,8 @@ ABSL_FLAG(absl::Duration, stall_after, absl::Minutes(2),
           "a live run with no data for this long reads as stalled");
 ABSL_FLAG(uint64_t, max_message_bytes, 16 << 20,
           "the largest gRPC request accepted, and the largest a zstd batch may expand to");
+ABSL_FLAG(bool, reflection, false,
+          "serve gRPC server reflection (grpcurl can then list the API without the .proto files)");
 ABSL_FLAG(std::string, port_file, "",
           "when set, write \"GRPC_PORT HTTP_PORT\" to this file once both are listening");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
@@ -67,6 +69,7 @@ absl::Status Serve(const sigset_t& stop_signals) {
   GrpcServerOptions grpc_options;
   grpc_options.address = absl::GetFlag(FLAGS_grpc_addr);
   grpc_options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  grpc_options.reflection = absl::GetFlag(FLAGS_reflection);
   GrpcServer grpc(grpc_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(grpc.Start());
 

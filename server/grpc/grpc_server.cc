@@ -7,13 +7,44 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
 #include <climits>
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace actiscope::server {
+namespace {
+
+// Turns server reflection on or off for one ServerBuilder. Linking gRPC's reflection plugin
+// registers it for every server of the process (a static initializer in libgrpc++_reflection),
+// so "off" has to remove it, and "on" adds it where it is missing.
+class ReflectionOption final : public grpc::ServerBuilderOption {
+ public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    grpc::reflection::ProtoServerReflectionPlugin reference;
+    const std::string name = reference.name();
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [&](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+                                    return plugin->name() == name;
+                                  }),
+                   plugins->end());
+    if (enabled_) {
+      plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    }
+  }
+
+ private:
+  bool enabled_;
+};
+
+}  // namespace
 
 GrpcServer::GrpcServer(GrpcServerOptions options, SqliteStore* store, RunNotifier* notifier)
     : options_(std::move(options)),
@@ -30,8 +61,8 @@ absl::Status GrpcServer::Start() {
                                                    INT_MAX, "], got ", options_.max_message_bytes));
   }
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(std::make_unique<ReflectionOption>(options_.reflection));
   builder.AddListeningPort(options_.address, grpc::InsecureServerCredentials(), &port_);
   // Without this a second server on a busy port would silently share it (SO_REUSEPORT).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

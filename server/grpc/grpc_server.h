@@ -1,6 +1,7 @@
 // GrpcServer: builds and runs actiscope's gRPC endpoint: the Collector and Query services,
-// the standard health service (grpc.health.v1.Health, reporting SERVING) and server
-// reflection (so grpcurl and friends can discover the API). Messages larger than
+// the standard health service (grpc.health.v1.Health, reporting SERVING) and, only when
+// `reflection` is set, server reflection (so grpcurl and friends can discover the API; off by
+// default, since it tells any peer the whole API). Messages larger than
 // `max_message_bytes` are refused by gRPC itself with RESOURCE_EXHAUSTED.
 //
 // Example:
@@ -40,6 +41,8 @@ struct GrpcServerOptions {
   // Threads gRPC may use for handlers: each open Push or WatchRun stream holds one. Calls
   // beyond it fail with RESOURCE_EXHAUSTED.
   int max_threads = 256;
+  // Serve grpc.reflection.v1alpha.ServerReflection (actiscope-server --reflection).
+  bool reflection = false;
   QueryOptions query;
 };
 

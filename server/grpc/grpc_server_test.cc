@@ -62,8 +62,25 @@ TEST(GrpcServerTest, HealthServiceReportsServing) {
   EXPECT_EQ(ToString(response), std::string("\x08\x01", 2));  // status: SERVING
 }
 
-TEST(GrpcServerTest, ReflectionListsTheServices) {
+TEST(GrpcServerTest, ReflectionIsOffByDefault) {
   TestGrpcServer server;
+  grpc::GenericStub stub(server.channel());
+  grpc::ClientContext context;
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  call->StartCall(nullptr);
+  ASSERT_TRUE(Await(&cq));
+  call->WritesDone(nullptr);
+  Await(&cq);
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  Await(&cq);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST(GrpcServerTest, ReflectionListsTheServicesWhenEnabled) {
+  TestGrpcServer server(1 << 20, /*reflection=*/true);
   grpc::GenericStub stub(server.channel());
   grpc::ClientContext context;
   grpc::CompletionQueue cq;

@@ -31,7 +31,7 @@ namespace actiscope::server::testing {
 class TestGrpcServer {
  public:
   // The server accepts messages up to `max_message_bytes`.
-  explicit TestGrpcServer(size_t max_message_bytes = 1 << 20)
+  explicit TestGrpcServer(size_t max_message_bytes = 1 << 20, bool reflection = false)
       : db_path_(temp_dir_.File("test.db")) {
     StoreOptions store_options;
     store_options.path = db_path_;
@@ -42,6 +42,7 @@ class TestGrpcServer {
     GrpcServerOptions options;
     options.address = "127.0.0.1:0";
     options.max_message_bytes = max_message_bytes;
+    options.reflection = reflection;
     options.query.watch_cancel_check = absl::Milliseconds(50);
     server_ = std::make_unique<GrpcServer>(options, store_.get(), &notifier_);
     absl::Status started = server_->Start();
