@@ -20,6 +20,15 @@ absl::Status WithContext(const absl::Status& status, absl::string_view context) 
   return absl::Status(status.code(), absl::StrCat(context, status.message()));
 }
 
+// INVALID_ARGUMENT unless `rank` of item `index` (a frame or a scalar) is below the run's
+// world size: a rank the run does not have would make a series nobody reads.
+absl::Status CheckRank(absl::string_view what, int index, uint32_t rank, uint32_t world_size) {
+  if (rank < world_size) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " ", index, ": rank ", rank,
+                                                 " is not below the run's world_size ", world_size,
+                                                 " (set RunSpec.world_size in StartRun)"));
+}
+
 }  // namespace
 
 CollectorService::CollectorService(CollectorOptions options, SqliteStore* store,
@@ -46,7 +55,7 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
 
 grpc::Status CollectorService::Push(
     grpc::ServerContext* context, grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
-  absl::flat_hash_set<std::string> known_runs;
+  KnownRuns known_runs;
   std::string stream_run_id;  // A request without run_id continues the previous one's run.
   v1::PushRequest request;
   while (stream->Read(&request)) {
@@ -70,22 +79,23 @@ grpc::Status CollectorService::Push(
   return grpc::Status::OK;
 }
 
-absl::Status CollectorService::CheckRunExists(const std::string& run_id,
-                                              absl::flat_hash_set<std::string>* known_runs) {
-  if (known_runs->contains(run_id)) return absl::OkStatus();
+absl::StatusOr<uint32_t> CollectorService::RunWorldSize(const std::string& run_id,
+                                                        KnownRuns* known_runs) {
+  if (auto it = known_runs->find(run_id); it != known_runs->end()) return it->second;
   absl::StatusOr<RunInfo> run = store_->GetRun(run_id);
   if (absl::IsNotFound(run.status())) {
     return absl::NotFoundError(absl::StrCat("run \"", run_id, "\": unknown; call StartRun first"));
   }
   ACTISCOPE_RETURN_IF_ERROR(run.status());
-  known_runs->insert(run_id);
-  return absl::OkStatus();
+  known_runs->emplace(run_id, run->world_size);
+  return run->world_size;
 }
 
 absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
-                                                     absl::flat_hash_set<std::string>* known_runs) {
+                                                     KnownRuns* known_runs) {
   ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request->run_id()));
-  ACTISCOPE_RETURN_IF_ERROR(CheckRunExists(request->run_id(), known_runs));
+  ACTISCOPE_ASSIGN_OR_RETURN(const uint32_t world_size,
+                             RunWorldSize(request->run_id(), known_runs));
 
   v1::FrameBatch decompressed;
   v1::FrameBatch* batch = &decompressed;  // Empty when the request has no payload.
@@ -97,9 +107,11 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
   }
   for (int i = 0; i < batch->frames_size(); ++i) {
     ACTISCOPE_RETURN_IF_ERROR(ValidateFrame(i, batch->frames(i)));
+    ACTISCOPE_RETURN_IF_ERROR(CheckRank("frame", i, batch->frames(i).rank(), world_size));
   }
   for (int i = 0; i < batch->scalars_size(); ++i) {
     ACTISCOPE_RETURN_IF_ERROR(ValidateScalar(i, batch->scalars(i)));
+    ACTISCOPE_RETURN_IF_ERROR(CheckRank("scalar", i, batch->scalars(i).rank(), world_size));
   }
   ACTISCOPE_ASSIGN_OR_RETURN(std::vector<std::vector<uint64_t>> counts,
                              codec::DecodeBatchCounts(*batch));

@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <string>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "actiscope/v1/collector.grpc.pb.h"
 #include "server/run_notifier.h"
@@ -43,12 +43,14 @@ class CollectorService final : public v1::Collector::Service {
                          v1::FinishRunResponse* response) override;
 
  private:
+  // The runs one Push stream has already seen exist, with their world sizes.
+  using KnownRuns = absl::flat_hash_map<std::string, uint32_t>;
+
   // Validates, decodes and stores one request (taking strings and counts out of it), and
-  // returns its ack. `known_runs` caches the runs this stream has already seen exist.
-  absl::StatusOr<v1::PushAck> Ingest(v1::PushRequest* request,
-                                     absl::flat_hash_set<std::string>* known_runs);
-  absl::Status CheckRunExists(const std::string& run_id,
-                              absl::flat_hash_set<std::string>* known_runs);
+  // returns its ack. Every frame's and scalar's rank must be below the run's world_size.
+  absl::StatusOr<v1::PushAck> Ingest(v1::PushRequest* request, KnownRuns* known_runs);
+  // The run's world_size, from `known_runs` or the store; NOT_FOUND for an unknown run.
+  absl::StatusOr<uint32_t> RunWorldSize(const std::string& run_id, KnownRuns* known_runs);
 
   const CollectorOptions options_;
   SqliteStore* const store_;

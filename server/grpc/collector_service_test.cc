@@ -209,5 +209,31 @@ TEST(CollectorServiceTest, ResumedRunReplacesStepsFromTheResumePoint) {
   EXPECT_EQ(detail.run().last_step(), 6);
 }
 
+TEST(CollectorServiceTest, EveryRankBelowTheWorldSizeIsStored) {
+  TestGrpcServer server;
+  v1::RunSpec spec;
+  spec.set_run_id("r");
+  spec.set_world_size(2);
+  grpc::ClientContext context;
+  v1::StartRunResponse response;
+  ASSERT_TRUE(server.collector().StartRun(&context, spec, &response).ok());
+  v1::FrameBatch batch = MakeBatch("fc", 0, 1);
+  v1::FrameBatch rank1 = MakeBatch("fc", 0, 1);
+  rank1.mutable_frames(0)->set_rank(1);
+  rank1.mutable_scalars(0)->set_rank(1);
+  std::vector<v1::PushAck> acks;
+  ASSERT_TRUE(
+      server
+          .Push({MakeRequest("r", 1, std::move(batch)), MakeRequest("r", 2, std::move(rank1))},
+                &acks)
+          .ok());
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[0].frames_stored() + acks[1].frames_stored(), 2u);
+  v1::RunDetail detail;
+  ASSERT_TRUE(server.GetRun("r", &detail).ok());
+  ASSERT_EQ(detail.layers_size(), 1);
+  EXPECT_EQ(detail.layers(0).ranks_size(), 2);
+}
+
 }  // namespace
 }  // namespace actiscope::server

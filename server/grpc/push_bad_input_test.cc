@@ -147,6 +147,21 @@ TEST_F(PushBadInputTest, LargestInt64StepIsInvalidArgument) {
       "step must be in [0, 9007199254740991], got 9223372036854775807");
 }
 
+TEST_F(PushBadInputTest, FrameRankNotBelowTheWorldSizeIsInvalidArgument) {
+  ExpectRejected(RequestWithBadFrame([](v1::Frame* f) { f->set_rank(1); }),
+                 grpc::StatusCode::INVALID_ARGUMENT,
+                 "frame 1: rank 1 is not below the run's world_size 1");
+}
+
+TEST_F(PushBadInputTest, ScalarRankNotBelowTheWorldSizeIsInvalidArgument) {
+  v1::FrameBatch batch = MakeBatch("good", 0, 1);
+  v1::Scalar* scalar = batch.add_scalars();
+  scalar->set_name("lr");
+  scalar->set_rank(7);
+  ExpectRejected(MakeRequest("r", 1, std::move(batch)), grpc::StatusCode::INVALID_ARGUMENT,
+                 "scalar 1: rank 7 is not below the run's world_size 1");
+}
+
 TEST_F(PushBadInputTest, NegativeScalarStepIsInvalidArgument) {
   v1::FrameBatch batch = MakeBatch("good", 0, 1);
   v1::Scalar* scalar = batch.add_scalars();
