@@ -3,6 +3,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <memory>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -62,48 +63,62 @@ TEST(GrpcServerTest, HealthServiceReportsServing) {
   EXPECT_EQ(ToString(response), std::string("\x08\x01", 2));  // status: SERVING
 }
 
+// One ServerReflectionInfo stream over a channel, driven a step at a time on its own queue.
+class ReflectionStream {
+ public:
+  explicit ReflectionStream(const std::shared_ptr<grpc::Channel>& channel) : stub_(channel) {
+    call_ = stub_.PrepareCall(
+        &context_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq_);
+    call_->StartCall(nullptr);
+    started_ = Await(&cq_);
+  }
+
+  bool started() const { return started_; }
+
+  // Sends ServerReflectionRequest{list_services: ""}; the reply's bytes, "" when none came.
+  std::string ListServices() {
+    grpc::Slice list_services(std::string("\x3a\x00", 2));
+    grpc::ByteBuffer request(&list_services, 1);
+    call_->Write(request, nullptr);
+    if (!Await(&cq_)) return "";
+    grpc::ByteBuffer response;
+    call_->Read(&response, nullptr);
+    return Await(&cq_) ? ToString(response) : "";
+  }
+
+  // Half-closes the stream and returns its status.
+  grpc::Status Finish() {
+    call_->WritesDone(nullptr);
+    Await(&cq_);
+    grpc::Status status;
+    call_->Finish(&status, nullptr);
+    Await(&cq_);
+    return status;
+  }
+
+ private:
+  grpc::GenericStub stub_;
+  grpc::ClientContext context_;
+  grpc::CompletionQueue cq_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call_;
+  bool started_ = false;
+};
+
 TEST(GrpcServerTest, ReflectionIsOffByDefault) {
   TestGrpcServer server;
-  grpc::GenericStub stub(server.channel());
-  grpc::ClientContext context;
-  grpc::CompletionQueue cq;
-  auto call = stub.PrepareCall(
-      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
-  call->StartCall(nullptr);
-  ASSERT_TRUE(Await(&cq));
-  call->WritesDone(nullptr);
-  Await(&cq);
-  grpc::Status status;
-  call->Finish(&status, nullptr);
-  Await(&cq);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  ReflectionStream stream(server.channel());
+  ASSERT_TRUE(stream.started());
+  EXPECT_EQ(stream.Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST(GrpcServerTest, ReflectionListsTheServicesWhenEnabled) {
   TestGrpcServer server(1 << 20, /*reflection=*/true);
-  grpc::GenericStub stub(server.channel());
-  grpc::ClientContext context;
-  grpc::CompletionQueue cq;
-  auto call = stub.PrepareCall(
-      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
-  call->StartCall(nullptr);
-  ASSERT_TRUE(Await(&cq));
-  grpc::Slice list_services(
-      std::string("\x3a\x00", 2));  // ServerReflectionRequest{list_services: ""}
-  grpc::ByteBuffer request(&list_services, 1);
-  call->Write(request, nullptr);
-  ASSERT_TRUE(Await(&cq));
-  grpc::ByteBuffer response;
-  call->Read(&response, nullptr);
-  ASSERT_TRUE(Await(&cq));
-  const std::string bytes = ToString(response);
+  ReflectionStream stream(server.channel());
+  ASSERT_TRUE(stream.started());
+  const std::string bytes = stream.ListServices();
   EXPECT_THAT(bytes, HasSubstr("actiscope.v1.Collector"));
   EXPECT_THAT(bytes, HasSubstr("actiscope.v1.Query"));
-  call->WritesDone(nullptr);
-  Await(&cq);
-  grpc::Status status;
-  call->Finish(&status, nullptr);
-  Await(&cq);
+  const grpc::Status status = stream.Finish();
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
