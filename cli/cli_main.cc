@@ -16,9 +16,21 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "common/client_connection.h"
+#include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "actiscope-server gRPC address, HOST:PORT");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "actiscope-server gRPC address: HOST:PORT, grpc://HOST:PORT (plaintext) or "
+          "grpcs://HOST:PORT (TLS); HOST:PORT uses TLS when --tls_ca or --tls_cert is set");
+ABSL_FLAG(std::string, token_file, "",
+          "file whose first line is the bearer token (role read, or ingest for sync); empty "
+          "reads $ACTISCOPE_TOKEN");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM file of the CA that signed the server's certificate; empty with grpcs:// uses the "
+          "system's roots");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for a server requiring mutual TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert");
 ABSL_FLAG(bool, json, false, "Print machine-readable JSON (shapes in cli/README.md)");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "Deadline of each RPC; for sync, of the whole delivery");
@@ -47,17 +59,30 @@ int TerminalWidth() {
   return 100;
 }
 
+// Reads the token into `connection` and makes the channel.
+absl::Status Connect(const grpc::ChannelArguments& args, actiscope::ConnectionOptions* connection,
+                     std::shared_ptr<grpc::Channel>* channel) {
+  ACTISCOPE_ASSIGN_OR_RETURN(connection->token,
+                             actiscope::ResolveToken(absl::GetFlag(FLAGS_token_file)));
+  ACTISCOPE_ASSIGN_OR_RETURN(*channel, actiscope::MakeChannel(*connection, args));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "actiscope [--server=HOST:PORT] [--json] runs | show RUN | heatmap RUN LAYER | "
+      "actiscope [--server=ADDRESS] [--token_file=FILE] [--tls_ca=PEM] [--json] runs | show RUN | "
+      "heatmap RUN LAYER | "
       "scalars RUN | watch RUN | sync DIR");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::vector<std::string> positional(args.begin() + 1, args.end());
 
   actiscope::cli::CommandOptions options;
-  options.server = absl::GetFlag(FLAGS_server);
+  options.connection.address = absl::GetFlag(FLAGS_server);
+  options.connection.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  options.connection.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.connection.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.timeout = absl::GetFlag(FLAGS_timeout);
   options.json = absl::GetFlag(FLAGS_json);
   options.terminal_width = TerminalWidth();
@@ -73,12 +98,14 @@ int main(int argc, char** argv) {
   flags.runs_limit = absl::GetFlag(FLAGS_limit);
 
   grpc::ChannelArguments channel_args;
+  std::shared_ptr<grpc::Channel> channel;
   channel_args.SetMaxReceiveMessageSize(256 << 20);
-  auto channel =
-      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), channel_args);
-  auto query = actiscope::v1::Query::NewStub(channel);
-  actiscope::cli::Commands commands(query.get(), options, &std::cout);
-  const absl::Status status = actiscope::cli::RunCommand(positional, flags, &commands);
+  absl::Status status = Connect(channel_args, &options.connection, &channel);
+  if (status.ok()) {
+    auto query = actiscope::v1::Query::NewStub(channel);
+    actiscope::cli::Commands commands(query.get(), options, &std::cout);
+    status = actiscope::cli::RunCommand(positional, flags, &commands);
+  }
   std::cout.flush();
   if (!status.ok()) {
     // The gRPC code goes on the first line; a usage text may follow.

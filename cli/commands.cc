@@ -35,11 +35,12 @@ bool Ended(v1::RunStatus status) {
 }  // namespace
 
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what,
-                      absl::string_view server) {
-  absl::Status converted = FromGrpcStatus(status, what);
+                      const ConnectionOptions& connection) {
+  const std::string& server = connection.address;
+  absl::Status converted = ExplainConnectionError(FromGrpcStatus(status, what), connection);
   if (absl::IsUnavailable(converted)) {
     return absl::UnavailableError(absl::StrCat("cannot reach server at ", server, ": ",
-                                               status.error_message(),
+                                               converted.message(),
                                                "; is actiscope-server running?"));
   }
   if (absl::IsDeadlineExceeded(converted)) {
@@ -52,30 +53,31 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view what,
 Commands::Commands(v1::Query::StubInterface* query, CommandOptions options, std::ostream* out)
     : query_(query), options_(std::move(options)), out_(out) {}
 
-void Commands::SetDeadline(grpc::ClientContext* context, absl::Duration timeout) const {
+void Commands::PrepareCall(grpc::ClientContext* context, absl::Duration timeout) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  AttachToken(options_.connection.token, context);
 }
 
 absl::Status Commands::Runs(uint32_t limit) {
   grpc::ClientContext context;
-  SetDeadline(&context, options_.timeout);
+  PrepareCall(&context, options_.timeout);
   v1::ListRunsRequest request;
   request.set_limit(limit);
   v1::ListRunsResponse response;
   ACTISCOPE_RETURN_IF_ERROR(
-      FromGrpc(query_->ListRuns(&context, request, &response), "runs", options_.server));
+      FromGrpc(query_->ListRuns(&context, request, &response), "runs", options_.connection));
   *out_ << (options_.json ? RunsJson(response) + "\n" : RunsText(response));
   return absl::OkStatus();
 }
 
 absl::Status Commands::Show(const std::string& run_id) {
   grpc::ClientContext context;
-  SetDeadline(&context, options_.timeout);
+  PrepareCall(&context, options_.timeout);
   v1::GetRunRequest request;
   request.set_run_id(run_id);
   v1::RunDetail detail;
   ACTISCOPE_RETURN_IF_ERROR(FromGrpc(query_->GetRun(&context, request, &detail),
-                                     absl::StrCat("show ", run_id), options_.server));
+                                     absl::StrCat("show ", run_id), options_.connection));
   *out_ << (options_.json ? RunDetailJson(detail) + "\n" : RunDetailText(detail));
   return absl::OkStatus();
 }
@@ -105,12 +107,12 @@ absl::Status Commands::Heatmap(const HeatmapArgs& args) {
     request.set_rank(static_cast<uint32_t>(args.rank));
   }
   grpc::ClientContext context;
-  SetDeadline(&context, options_.timeout);
+  PrepareCall(&context, options_.timeout);
   v1::Heatmap heatmap;
   ACTISCOPE_RETURN_IF_ERROR(
       FromGrpc(query_->GetHeatmap(&context, request, &heatmap),
                absl::StrCat("heatmap ", args.run_id, " ", args.layer, " (", args.kind, ")"),
-               options_.server));
+               options_.connection));
   if (options_.json) {
     *out_ << HeatmapJson(heatmap) << "\n";
   } else {
@@ -127,17 +129,17 @@ absl::Status Commands::Scalars(const std::string& run_id, const std::vector<std:
   request.set_run_id(run_id);
   for (const std::string& name : names) request.add_names(name);
   grpc::ClientContext context;
-  SetDeadline(&context, options_.timeout);
+  PrepareCall(&context, options_.timeout);
   v1::GetScalarsResponse response;
   ACTISCOPE_RETURN_IF_ERROR(FromGrpc(query_->GetScalars(&context, request, &response),
-                                     absl::StrCat("scalars ", run_id), options_.server));
+                                     absl::StrCat("scalars ", run_id), options_.connection));
   *out_ << (options_.json ? ScalarsJson(run_id, response) + "\n" : ScalarsText(response));
   return absl::OkStatus();
 }
 
 absl::Status Commands::Watch(const std::string& run_id) {
   grpc::ClientContext context;
-  SetDeadline(&context, options_.watch_timeout);
+  PrepareCall(&context, options_.watch_timeout);
   v1::WatchRunRequest request;
   request.set_run_id(run_id);
   std::unique_ptr<grpc::ClientReaderInterface<v1::RunUpdate>> reader =
@@ -152,25 +154,37 @@ absl::Status Commands::Watch(const std::string& run_id) {
   if (ended) context.TryCancel();
   const grpc::Status status = reader->Finish();
   if (ended) return absl::OkStatus();
-  return FromGrpc(status, absl::StrCat("watch ", run_id), options_.server);
+  return FromGrpc(status, absl::StrCat("watch ", run_id), options_.connection);
+}
+
+client::ReporterOptions Commands::SyncOptions(const std::string& dir) const {
+  client::ReporterOptions options;
+  options.spool_dir = dir;
+  options.server_address = options_.connection.address;
+  options.token = options_.connection.token;
+  options.tls_ca_file = options_.connection.tls_ca_file;
+  options.tls_cert_file = options_.connection.tls_cert_file;
+  options.tls_key_file = options_.connection.tls_key_file;
+  return options;
 }
 
 absl::Status Commands::Sync(const std::string& dir) {
   ACTISCOPE_ASSIGN_OR_RETURN(const uint64_t frames,
-                             client::SyncSpool(dir, options_.server, options_.timeout));
+                             client::SyncSpool(SyncOptions(dir), options_.timeout));
   if (options_.json) {
     JsonWriter json;
     json.BeginObject();
     json.Key("dir");
     json.String(dir);
     json.Key("server");
-    json.String(options_.server);
+    json.String(options_.connection.address);
     json.Key("frames_delivered");
     json.Uint(frames);
     json.EndObject();
     *out_ << json.text() << "\n";
   } else {
-    *out_ << "delivered " << frames << " frames from " << dir << " to " << options_.server << "\n";
+    *out_ << "delivered " << frames << " frames from " << dir << " to "
+          << options_.connection.address << "\n";
   }
   return absl::OkStatus();
 }

@@ -23,15 +23,18 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "actiscope/client/reporter.h"
 #include "actiscope/v1/query.grpc.pb.h"
+#include "common/client_connection.h"
 #include "grpcpp/grpcpp.h"
 
 namespace actiscope::cli {
 
 struct CommandOptions {
-  // The server's HOST:PORT: `sync` connects to it (the Query stub passed to Commands is
-  // connected by the caller, cli_main.cc), and error messages name it.
-  std::string server;
+  // How to reach the server (common/client_connection.h): `sync` connects with it, every call
+  // carries its token (the Query stub passed to Commands is connected by the caller,
+  // cli_main.cc, with the same options), and error messages name its address.
+  ConnectionOptions connection;
   absl::Duration timeout = absl::Seconds(10);
   absl::Duration watch_timeout = absl::Hours(24);
   bool json = false;
@@ -50,8 +53,10 @@ struct HeatmapArgs {
 };
 
 // Converts a failed RPC's status, naming what failed; UNAVAILABLE says the server is not
-// reachable at `server`.
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what, absl::string_view server);
+// reachable at connection.address; authentication and TLS failures get ExplainConnectionError's
+// hint.
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what,
+                      const ConnectionOptions& connection);
 
 class Commands {
  public:
@@ -70,7 +75,10 @@ class Commands {
   absl::Status Sync(const std::string& dir);
 
  private:
-  void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) const;
+  // Sets the call's deadline and attaches the token.
+  void PrepareCall(grpc::ClientContext* context, absl::Duration timeout) const;
+  // The client library's options for SyncSpool of `dir` over options_.connection.
+  client::ReporterOptions SyncOptions(const std::string& dir) const;
 
   v1::Query::StubInterface* query_;
   CommandOptions options_;

@@ -114,7 +114,7 @@ class CommandsTest : public ::testing::Test {
 
   absl::Status Run(std::vector<std::string> args, bool json, CommandFlags flags = {}) {
     CommandOptions options;
-    options.server = address_;
+    options.connection.address = address_;
     options.json = json;
     options.timeout = absl::Seconds(10);
     Commands commands(stub_.get(), options, &out_);
@@ -242,7 +242,7 @@ TEST(CommandsUnreachableTest, SaysTheServerCannotBeReached) {
   auto stub =
       v1::Query::NewStub(grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
   CommandOptions options;
-  options.server = "127.0.0.1:1";
+  options.connection.address = "127.0.0.1:1";
   std::ostringstream out;
   Commands commands(stub.get(), options, &out);
   const absl::Status status = commands.Runs();

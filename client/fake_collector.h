@@ -1,6 +1,7 @@
 // Test support: an in-process Collector service that stores what it receives in memory,
 // deduplicating frames by (run, layer, kind, rank, step) as the real server does, and can be
-// shut down and restarted on the same port and made to hold back acks. Header only; tests only.
+// shut down and restarted on the same port, made to hold back acks, and made to require a
+// bearer token; it records the `authorization` metadata of every call. Header only; tests only.
 //
 // Thread-safety: all members are thread-safe.
 #ifndef ACTISCOPE_CLIENT_FAKE_COLLECTOR_H_
@@ -62,6 +63,34 @@ class FakeCollector {
   void OpenAckGate() {
     absl::MutexLock lock(&mu_);
     gate_open_ = true;
+  }
+
+  // From now on, calls without `authorization: Bearer TOKEN` are refused (UNAUTHENTICATED);
+  // empty: every call is accepted.
+  void RequireToken(const std::string& token) {
+    absl::MutexLock lock(&mu_);
+    required_token_ = token;
+  }
+
+  // The `authorization` metadata of each call of `method` ("StartRun", "Push" or "FinishRun")
+  // so far, in order; "" for a call without.
+  std::vector<std::string> authorizations(const std::string& method) {
+    absl::MutexLock lock(&mu_);
+    return authorizations_[method];
+  }
+
+  // Records the call's authorization; UNAUTHENTICATED when a required token is missing.
+  grpc::Status Authorize(const grpc::ServerContext* context, const std::string& method) {
+    const auto& metadata = context->client_metadata();
+    const auto it = metadata.find("authorization");
+    const std::string authorization =
+        it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
+    absl::MutexLock lock(&mu_);
+    authorizations_[method].push_back(authorization);
+    if (!required_token_.empty() && authorization != "Bearer " + required_token_) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing or unknown token");
+    }
+    return grpc::Status::OK;
   }
 
   grpc::Status StartRun(const v1::RunSpec* run, v1::StartRunResponse* response) {
@@ -163,17 +192,20 @@ class FakeCollector {
   class Service : public v1::Collector::Service {
    public:
     explicit Service(FakeCollector* owner) : owner_(owner) {}
-    grpc::Status StartRun(grpc::ServerContext*, const v1::RunSpec* run,
+    grpc::Status StartRun(grpc::ServerContext* context, const v1::RunSpec* run,
                           v1::StartRunResponse* response) override {
-      return owner_->StartRun(run, response);
+      grpc::Status status = owner_->Authorize(context, "StartRun");
+      return status.ok() ? owner_->StartRun(run, response) : status;
     }
-    grpc::Status Push(grpc::ServerContext*,
+    grpc::Status Push(grpc::ServerContext* context,
                       grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) override {
-      return owner_->Push(stream);
+      grpc::Status status = owner_->Authorize(context, "Push");
+      return status.ok() ? owner_->Push(stream) : status;
     }
-    grpc::Status FinishRun(grpc::ServerContext*, const v1::FinishRunRequest* request,
+    grpc::Status FinishRun(grpc::ServerContext* context, const v1::FinishRunRequest* request,
                            v1::FinishRunResponse*) override {
-      return owner_->FinishRun(request);
+      grpc::Status status = owner_->Authorize(context, "FinishRun");
+      return status.ok() ? owner_->FinishRun(request) : status;
     }
 
    private:
@@ -184,6 +216,8 @@ class FakeCollector {
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex mu_;
   bool gate_open_ ABSL_GUARDED_BY(mu_) = true;
+  std::string required_token_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<std::string>> authorizations_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::RunSpec> runs_ ABSL_GUARDED_BY(mu_);
   std::map<FrameKey, Stored> frames_ ABSL_GUARDED_BY(mu_);
   std::map<std::tuple<std::string, std::string, int64_t>, double> scalars_ ABSL_GUARDED_BY(mu_);

@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "client/collector_session.h"
 #include "client/device_histogram.h"
 #include "client/histogram_kernel.h"
 #include "client/rate_limited_log.h"
@@ -59,15 +60,16 @@ class ReadyResult : public PendingHistogram {
 
 class Reporter::Impl {
  public:
-  Impl(ReporterOptions options, v1::RunSpec run, std::shared_ptr<Spool> spool)
+  // `session` is null when offline.
+  Impl(ReporterOptions options, v1::RunSpec run, std::unique_ptr<CollectorSession> session,
+       std::shared_ptr<Spool> spool)
       : options_(std::move(options)), run_(std::move(run)) {
     SenderOptions sender;
-    sender.server_address = options_.server_address;
     sender.run = run_;
-    sender.offline = options_.offline;
     sender.outbox_bound_bytes = options_.memory_bound_bytes / 2;
     sender.seed = std::random_device()();
-    sender_ = std::make_unique<Sender>(std::move(sender), std::move(spool), &log_);
+    sender_ =
+        std::make_unique<Sender>(std::move(sender), std::move(session), std::move(spool), &log_);
     batcher_ = std::thread([this] { BatchLoop(); });
   }
 
@@ -130,9 +132,9 @@ class Reporter::Impl {
     if (sender_->HasUnreportedDrops()) SubmitBatch(v1::FrameBatch(), 0);
     const bool delivered = sender_->Drain(deadline);
     sender_->Stop();
-    if (!options_.offline) {
+    if (CollectorSession* session = sender_->session(); session != nullptr) {
       const absl::Duration left = std::max(deadline - absl::Now(), absl::Milliseconds(500));
-      if (absl::Status s = FinishRun(sender_->stub(), run_.run_id(), succeeded, left); !s.ok()) {
+      if (absl::Status s = session->FinishRun(run_.run_id(), succeeded, left); !s.ok()) {
         log_.Log("finish", s.ToString());
       }
     }
@@ -293,6 +295,12 @@ absl::StatusOr<std::unique_ptr<Reporter>> Reporter::Start(ReporterOptions option
   }
   absl::StatusOr<v1::RunSpec> run = MakeRunSpec(options.run, absl::Now());
   if (!run.ok()) return run.status();
+  std::unique_ptr<CollectorSession> session;
+  if (!options.offline) {
+    absl::StatusOr<std::unique_ptr<CollectorSession>> opened = OpenCollectorSession(options);
+    if (!opened.ok()) return opened.status();
+    session = *std::move(opened);
+  }
   std::shared_ptr<Spool> spool;
   if (!options.spool_dir.empty()) {
     absl::StatusOr<std::unique_ptr<Spool>> opened =
@@ -300,8 +308,8 @@ absl::StatusOr<std::unique_ptr<Reporter>> Reporter::Start(ReporterOptions option
     if (!opened.ok()) return opened.status();
     spool = *std::move(opened);
   }
-  return std::unique_ptr<Reporter>(
-      new Reporter(std::make_unique<Impl>(std::move(options), *std::move(run), std::move(spool))));
+  return std::unique_ptr<Reporter>(new Reporter(std::make_unique<Impl>(
+      std::move(options), *std::move(run), std::move(session), std::move(spool))));
 }
 
 Reporter::Reporter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -136,13 +136,15 @@ TEST(ReporterTest, OfflineSpoolIsDeliveredBySyncSpool) {
 
   FakeCollector collector;
   const int port = collector.Serve();
-  absl::StatusOr<uint64_t> synced =
-      SyncSpool(spool, absl::StrCat("127.0.0.1:", port), absl::Seconds(20));
+  ReporterOptions sync_options;
+  sync_options.spool_dir = spool;
+  sync_options.server_address = absl::StrCat("127.0.0.1:", port);
+  absl::StatusOr<uint64_t> synced = SyncSpool(sync_options, absl::Seconds(20));
   ASSERT_TRUE(synced.ok()) << synced.status();
   EXPECT_EQ(*synced, 5u * kLayers);
   ExpectAllStoredOnce(&collector, "run-offline", 5);
-  EXPECT_EQ(SyncSpool(spool + "/missing", "127.0.0.1:1", absl::Seconds(1)).status().code(),
-            absl::StatusCode::kNotFound);
+  sync_options.spool_dir = spool + "/missing";
+  EXPECT_EQ(SyncSpool(sync_options, absl::Seconds(1)).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(ReporterTest, FramesBeyondBothBoundsAreCountedAndReported) {

@@ -14,14 +14,14 @@ constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
 
 }  // namespace
 
-Sender::Sender(SenderOptions options, std::shared_ptr<Spool> spool, RateLimitedLog* log)
+Sender::Sender(SenderOptions options, std::unique_ptr<CollectorSession> session,
+               std::shared_ptr<Spool> spool, RateLimitedLog* log)
     : options_(std::move(options)),
+      session_(std::move(session)),
       spool_(std::move(spool)),
       log_(log),
-      channel_(MakeCollectorChannel(options_.server_address)),
-      stub_(v1::Collector::NewStub(channel_)),
       jitter_(options_.seed) {
-  if (!options_.offline) thread_ = std::thread([this] { Run(); });
+  if (session_ != nullptr) thread_ = std::thread([this] { Run(); });
 }
 
 Sender::~Sender() { Stop(); }
@@ -35,7 +35,7 @@ void Sender::Submit(v1::PushRequest request, uint32_t frames) {
   counts_.frames_submitted += frames;
   out.request.set_dropped_frames(out.request.dropped_frames() + unreported_drops_);
   unreported_drops_ = 0;
-  if (options_.offline || spool_mode_ || stopping_) {
+  if (session_ == nullptr || spool_mode_ || stopping_) {
     AppendToSpoolLocked(out);
     return;
   }
@@ -99,7 +99,7 @@ bool Sender::AllDeliveredLocked() const {
 
 bool Sender::Drain(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
-  if (options_.offline) return AllDeliveredLocked();
+  if (session_ == nullptr) return AllDeliveredLocked();
   return mu_.AwaitWithDeadline(absl::Condition(this, &Sender::AllDeliveredLocked), deadline);
 }
 
@@ -143,12 +143,35 @@ void Sender::Run() {
 
 bool Sender::EnsureRunStarted() {
   if (run_started_) return true;
-  if (absl::Status s = StartRun(stub_.get(), options_.run, kRpcTimeout); !s.ok()) {
-    log_->Log("connect", absl::StrCat("collector ", options_.server_address, ": ", s.ToString()));
+  if (absl::Status s = session_->StartRun(options_.run, kRpcTimeout); !s.ok()) {
+    LogFailure("starting the run", s);
     return false;
   }
   run_started_ = true;
   return true;
+}
+
+void Sender::LogFailure(const std::string& what, const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  LogFailureLocked(what, status);
+}
+
+void Sender::LogFailureLocked(const std::string& what, const absl::Status& status) {
+  last_failure_ =
+      absl::Status(status.code(), absl::StrCat("collector ", session_->connection().address, ", ",
+                                               what, ": ", status.message()));
+  if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+    log_->Log("auth", absl::StrCat(last_failure_.ToString(),
+                                   " (the data stays queued and spooled and is resent once the "
+                                   "collector accepts the token)"));
+    return;
+  }
+  log_->Log("connect", last_failure_.ToString());
+}
+
+absl::Status Sender::last_failure() const {
+  absl::MutexLock lock(&mu_);
+  return last_failure_;
 }
 
 void Sender::Backoff() {
@@ -191,11 +214,11 @@ bool Sender::ReplaySegment(const std::string& path) {
   const std::vector<SpooledRequest>& requests = contents->requests;
   uint64_t frames = 0;
   if (!requests.empty()) {
-    if (absl::Status s = StartRun(stub_.get(), contents->run, kRpcTimeout); !s.ok()) {
-      log_->Log("connect", absl::StrCat("replaying spool: ", s.ToString()));
+    if (absl::Status s = session_->StartRun(contents->run, kRpcTimeout); !s.ok()) {
+      LogFailure("replaying the spool", s);
       return false;
     }
-    PushStream stream(stub_.get());
+    PushStream stream(session_.get());
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return true;
@@ -220,7 +243,7 @@ bool Sender::ReplaySegment(const std::string& path) {
       counts_.wire_bytes += stream.bytes_written();
     }
     if (acked < requests.size()) {
-      log_->Log("connect", absl::StrCat("replaying spool segment ", path, ": ", closed.ToString()));
+      LogFailure(absl::StrCat("replaying spool segment ", path), closed);
       return false;
     }
   }
@@ -231,7 +254,7 @@ bool Sender::ReplaySegment(const std::string& path) {
 }
 
 bool Sender::StreamOutbox() {
-  PushStream stream(stub_.get());
+  PushStream stream(session_.get());
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return true;
@@ -284,8 +307,7 @@ bool Sender::StreamOutbox() {
   counts_.wire_bytes += stream.bytes_written();
   sent_ = 0;
   if (!healthy && !stopping_ && !spool_mode_) {
-    log_->Log("connect",
-              absl::StrCat("collector ", options_.server_address, ": ", closed.ToString()));
+    LogFailureLocked("streaming", closed);
     run_started_ = false;  // The collector may have restarted without the run.
     return false;
   }

@@ -10,7 +10,9 @@
 // the segment's run: this also delivers spools left by earlier processes), then streams the
 // outbox over one long-lived Push stream with up to kWindow requests in flight. On any error
 // it backs off exponentially (100 ms doubling to 5 s, with jitter) and resends everything
-// unacknowledged; the collector stores a frame at most once, so resending is safe.
+// unacknowledged; the collector stores a frame at most once, so resending is safe. A collector
+// that refuses the token (UNAUTHENTICATED, PERMISSION_DENIED) is treated the same way: the
+// data stays queued and spooled, and the refusal is logged (rate-limited) with what to fix.
 // Requests that fit neither place are dropped; their frames are counted, logged and reported
 // in the next request's dropped_frames.
 //
@@ -38,9 +40,7 @@
 namespace actiscope::client {
 
 struct SenderOptions {
-  std::string server_address;
   v1::RunSpec run;
-  bool offline = false;      // Never connect; everything goes to the spool.
   bool replay_only = false;  // Only replay the spool (SyncSpool); `run` is unused.
   size_t outbox_bound_bytes = size_t{32} << 20;
   uint64_t seed = 0;  // Of the backoff jitter.
@@ -59,8 +59,10 @@ class Sender {
  public:
   static constexpr int kWindow = 16;  // Requests in flight on one stream.
 
-  // `spool` may be null (no spool). Starts the sender thread unless offline.
-  Sender(SenderOptions options, std::shared_ptr<Spool> spool, RateLimitedLog* log);
+  // `session` null means offline: never connect, everything goes to the spool. `spool` may be
+  // null (no spool). Starts the sender thread unless offline.
+  Sender(SenderOptions options, std::unique_ptr<CollectorSession> session,
+         std::shared_ptr<Spool> spool, RateLimitedLog* log);
   ~Sender();  // Stop().
 
   // Queues `request` (holding `frames` frames) for delivery; never blocks on the network.
@@ -78,7 +80,11 @@ class Sender {
   void Stop();
 
   SenderCounts counts() const;
-  v1::Collector::Stub* stub() { return stub_.get(); }
+  // The last failed call to the collector, with the collector's address and what was being
+  // done; OK when none failed.
+  absl::Status last_failure() const;
+  // Null when offline.
+  CollectorSession* session() { return session_.get(); }
 
  private:
   struct Outgoing {
@@ -94,16 +100,20 @@ class Sender {
   bool StreamOutbox();
   bool EnsureRunStarted();
   void Backoff();
+  // Logs a failed call (`what`: "starting the run", ...), rate-limited, and keeps it as
+  // last_failure_.
+  void LogFailure(const std::string& what, const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
+  void LogFailureLocked(const std::string& what, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SpillOutboxLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AppendToSpoolLocked(const Outgoing& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DropLocked(const Outgoing& out, const absl::Status& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool AllDeliveredLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SenderOptions options_;
+  const std::unique_ptr<CollectorSession> session_;
   const std::shared_ptr<Spool> spool_;
   RateLimitedLog* const log_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Collector::Stub> stub_;
   std::mt19937_64 jitter_;
   absl::Duration backoff_ = absl::ZeroDuration();
   bool run_started_ = false;  // Sender thread only.
@@ -118,6 +128,7 @@ class Sender {
   PushStream* live_ ABSL_GUARDED_BY(mu_) = nullptr;  // To cancel on spill and Stop.
   uint64_t unreported_drops_ ABSL_GUARDED_BY(mu_) = 0;
   SenderCounts counts_ ABSL_GUARDED_BY(mu_);
+  absl::Status last_failure_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -36,6 +36,17 @@ ABSL_FLAG(bool, reflection, false,
           "serve gRPC server reflection (grpcurl can then list the API without the .proto files)");
 ABSL_FLAG(std::string, port_file, "",
           "when set, write \"GRPC_PORT HTTP_PORT\" to this file once both are listening");
+ABSL_FLAG(int, read_connections, 4,
+          "the most SQLite query connections open at once; a query waits up to --read_wait for "
+          "one, then fails with RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, read_wait, absl::Seconds(5),
+          "how long a query waits for a free query connection");
+ABSL_FLAG(int64_t, max_segment_steps, 1024,
+          "the most steps of one series stored in one segment row (bounds the memory of each "
+          "read and write: steps x bins x 8 bytes)");
+ABSL_FLAG(int64_t, max_series_per_run, 16384,
+          "the most (layer, kind, rank) series one run may have; more are refused");
+ABSL_FLAG(int64_t, max_runs, 100000, "the most runs the database may hold; new ones are refused");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "how long running gRPC calls may take to finish on shutdown before they are cancelled");
 
@@ -63,6 +74,11 @@ absl::Status Serve(const sigset_t& stop_signals) {
   StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_db);
   store_options.stall_after = absl::GetFlag(FLAGS_stall_after);
+  store_options.read_connections = absl::GetFlag(FLAGS_read_connections);
+  store_options.read_wait = absl::GetFlag(FLAGS_read_wait);
+  store_options.max_segment_steps = absl::GetFlag(FLAGS_max_segment_steps);
+  store_options.max_series_per_run = absl::GetFlag(FLAGS_max_series_per_run);
+  store_options.max_runs = absl::GetFlag(FLAGS_max_runs);
   ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(store_options));
   RunNotifier notifier;
 

@@ -46,7 +46,18 @@ ABSL_FLAG(double, log_hi, 1e4, "Highest magnitude of --bin_mode=log");
 ABSL_FLAG(int64_t, every, 1, "Record histograms every N steps");
 ABSL_FLAG(int64_t, scalar_every, 1, "Report loss and lr every N steps (0: per-epoch scalars only)");
 ABSL_FLAG(std::string, run_name, "", "Human-readable run name");
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Collector gRPC address HOST:PORT");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "Collector gRPC address: HOST:PORT, grpc://HOST:PORT (plaintext) or grpcs://HOST:PORT "
+          "(TLS); HOST:PORT uses TLS when --tls_ca or --tls_cert is set");
+ABSL_FLAG(std::string, token_file, "",
+          "File whose first line is the collector's bearer token (role ingest); empty reads "
+          "$ACTISCOPE_TOKEN");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM file of the CA that signed the collector's certificate; empty with grpcs:// uses "
+          "the system's roots");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate, for a collector requiring mutual TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert");
 ABSL_FLAG(std::string, http, "",
           "The server's HTTP address for the printed link (default HOST:8080)");
 ABSL_FLAG(bool, offline, false,
@@ -127,10 +138,21 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   }
   o.run_name = absl::GetFlag(FLAGS_run_name);
   o.server = absl::GetFlag(FLAGS_server);
+  o.token_file = absl::GetFlag(FLAGS_token_file);
+  o.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  const size_t scheme_end = o.server.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : o.server.substr(0, scheme_end);
+  const bool tls = scheme == "grpcs" || scheme == "https" ||
+                   (scheme.empty() && (!o.tls_ca_file.empty() || !o.tls_cert_file.empty()));
   o.http_address = absl::GetFlag(FLAGS_http);
   if (o.http_address.empty()) {
-    o.http_address = absl::StrCat(o.server.substr(0, o.server.rfind(':')), ":8080");
+    const std::string host_port =
+        scheme_end == std::string::npos ? o.server : o.server.substr(scheme_end + 3);
+    o.http_address = absl::StrCat(host_port.substr(0, host_port.rfind(':')), ":8080");
   }
+  o.http_address = absl::StrCat(tls ? "https://" : "http://", o.http_address);
   o.offline = absl::GetFlag(FLAGS_offline);
   o.spool_dir = absl::GetFlag(FLAGS_spool_dir);
   o.distributed.world_size = absl::GetFlag(FLAGS_world_size);
@@ -164,9 +186,9 @@ int Main() {
                 static_cast<double>(result->wire_bytes) / result->frames_acked);
   }
   std::printf("\n");
-  std::printf("run_id %s\n  http://%s/runs/%s\n  actiscope --server=%s show %s\n",
-              result->run_id.c_str(), options->http_address.c_str(), result->run_id.c_str(),
-              options->server.c_str(), result->run_id.c_str());
+  std::printf("run_id %s\n  %s/runs/%s\n  actiscope --server=%s show %s\n", result->run_id.c_str(),
+              options->http_address.c_str(), result->run_id.c_str(), options->server.c_str(),
+              result->run_id.c_str());
   return 0;
 }
 

@@ -75,10 +75,16 @@ struct TrainOptions {
   // only the per-epoch ones (train_loss, test_error_rate, test_accuracy).
   int64_t scalar_every = 1;
   std::string run_name;
-  std::string server = "127.0.0.1:50051";
-  std::string http_address;  // For the printed link; empty: the server's host with port 8080.
-  bool offline = false;      // Spool only; `actiscope sync` delivers later.
-  std::string spool_dir;     // Empty: the client library's default.
+  std::string server = "127.0.0.1:50051";  // ReporterOptions::server_address's forms.
+  // ReporterOptions' token_file and TLS files (empty token_file: $ACTISCOPE_TOKEN).
+  std::string token_file;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // SCHEME://HOST:PORT of the page, for the printed link.
+  std::string http_address;
+  bool offline = false;   // Spool only; `actiscope sync` delivers later.
+  std::string spool_dir;  // Empty: the client library's default.
   DeviceChoice device = DeviceChoice::kAuto;
   DistributedOptions distributed;
   bool progress_tty = false;  // Draw a progress bar instead of periodic lines.

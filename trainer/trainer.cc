@@ -135,6 +135,10 @@ absl::StatusOr<std::unique_ptr<client::Reporter>> StartReporter(const TrainOptio
   constexpr char kRunIdKey[] = "actiscope/run_id";
   client::ReporterOptions reporter_options;
   reporter_options.server_address = options.server;
+  reporter_options.token_file = options.token_file;
+  reporter_options.tls_ca_file = options.tls_ca_file;
+  reporter_options.tls_cert_file = options.tls_cert_file;
+  reporter_options.tls_key_file = options.tls_key_file;
   reporter_options.spool_dir = options.spool_dir;
   reporter_options.offline = options.offline;
   reporter_options.run.name = options.run_name;

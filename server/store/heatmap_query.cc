@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/bin_layout.h"
+#include "common/report_limits.h"
 #include "common/status_macros.h"
 #include "server/store/query_validation.h"
 #include "server/store/summary_levels.h"
@@ -20,9 +21,10 @@ int64_t ColumnPlan::ColumnTo(int64_t c) const {
 
 ColumnPlan PlanColumns(int64_t from, int64_t to, uint32_t max_columns) {
   ColumnPlan plan;
-  plan.from = from;
-  plan.to = to;
-  const int64_t span = to - from + 1;
+  plan.from = std::max<int64_t>(from, 0);
+  plan.to = std::min(to, kMaxStep);
+  if (plan.to < plan.from) return plan;
+  const int64_t span = plan.to - plan.from + 1;
   const int64_t steps_per_column = span / max_columns;
   for (int level = kSummaryLevels - 1; level >= 0; --level) {
     if (kSummaryWidths[level] <= steps_per_column) {
@@ -31,7 +33,7 @@ ColumnPlan PlanColumns(int64_t from, int64_t to, uint32_t max_columns) {
       break;
     }
   }
-  const int64_t units = to / plan.unit - from / plan.unit + 1;
+  const int64_t units = plan.to / plan.unit - plan.from / plan.unit + 1;
   plan.per_column = (units + max_columns - 1) / max_columns;
   plan.columns = (units + plan.per_column - 1) / plan.per_column;
   return plan;
@@ -77,6 +79,7 @@ absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const He
   const int64_t to = query.to_step >= 0 ? std::min(query.to_step, last_step) : last_step;
   if (to < query.from_step) return heatmap;
   const ColumnPlan plan = PlanColumns(query.from_step, to, query.max_columns);
+  if (plan.columns == 0) return heatmap;
   ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapCells(query, plan.columns, heatmap.layout.bins));
   std::vector<StepRangeSums> columns(plan.columns);
   for (const SeriesRef& s : series) {

@@ -39,9 +39,11 @@ struct ColumnPlan {
   int64_t ColumnTo(int64_t c) const;
 };
 
-// Plans at most `max_columns` (>= 1) columns over [from, to] (0 <= from <= to <= kMaxStep of
-// common/report_limits.h, which keeps every product below int64 overflow), using the coarsest
-// summary level whose width is at most the range's steps per column.
+// Plans at most `max_columns` (>= 1) columns over [from, to], using the coarsest summary level
+// whose width is at most the range's steps per column. Any int64 bounds are safe: the range is
+// first clipped to [0, kMaxStep] (common/report_limits.h; no step outside it is stored), which
+// keeps every product in the plan below int64 overflow. A range empty after clipping (to <
+// from) plans 0 columns.
 ColumnPlan PlanColumns(int64_t from, int64_t to, uint32_t max_columns);
 
 // Adds the series' histograms in [plan.from, plan.to] into `columns` (plan.columns entries).

@@ -43,50 +43,66 @@ absl::Status LayoutMismatch(const Histogram& h, const BinLayout& stored) {
                    stored.hi, ")); a probe's layout cannot change within a run"));
 }
 
-// Stores the new steps of a series: appended to its tail segment when that one is short,
-// else as a new segment. Updates the state's tail.
-absl::Status WriteSegment(Connection* conn, const std::vector<int64_t>& steps,
-                          const std::vector<const HistogramSums*>& values, SeriesState* state) {
+// Stores the new steps of a series in segments of at most `max_steps` steps: the first ones
+// join its tail segment when that one is short (rewritten with them), the rest make new
+// segments. Updates the state's tail. No segment decoded or encoded here holds more than
+// max(max_steps, kMinSegmentSteps) histograms.
+absl::Status WriteSegments(Connection* conn, int64_t max_steps, const std::vector<int64_t>& steps,
+                           const std::vector<const HistogramSums*>& values, SeriesState* state) {
   const uint32_t bins = state->layout.bins;
-  if (state->tail_segment_id != 0 && state->tail_count < kMinSegmentSteps) {
-    std::vector<StepHistogram> tail;
-    {
-      ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt,
-                                 conn->Prepare("SELECT data FROM segments WHERE segment_id = ?1"));
-      stmt.Bind(1, state->tail_segment_id);
-      ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) return absl::InternalError("store: a series' tail segment is missing");
-      ACTISCOPE_ASSIGN_OR_RETURN(tail, DecodeSeriesBlock(stmt.Blob(0), bins));
-    }
-    std::vector<int64_t> all_steps;
-    std::vector<const HistogramSums*> all_values;
+  std::vector<StepHistogram> tail;
+  std::vector<int64_t> all_steps;
+  std::vector<const HistogramSums*> all_values;
+  const bool extend_tail = state->tail_segment_id != 0 && state->tail_count < kMinSegmentSteps &&
+                           state->tail_count < max_steps;
+  if (extend_tail) {
+    ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt,
+                               conn->Prepare("SELECT data FROM segments WHERE segment_id = ?1"));
+    stmt.Bind(1, state->tail_segment_id);
+    ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return absl::InternalError("store: a series' tail segment is missing");
+    ACTISCOPE_ASSIGN_OR_RETURN(tail, DecodeSeriesBlock(stmt.Blob(0), bins));
     for (const StepHistogram& s : tail) {
       all_steps.push_back(s.step);
       all_values.push_back(&s.values);
     }
-    all_steps.insert(all_steps.end(), steps.begin(), steps.end());
-    all_values.insert(all_values.end(), values.begin(), values.end());
-    const std::string block = EncodeSeriesBlock(bins, all_steps, all_values);
-    ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt, conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
-                                      "WHERE segment_id = ?1"));
-    stmt.Bind(1, state->tail_segment_id).Bind(2, all_steps.back());
-    stmt.Bind(3, static_cast<int64_t>(all_steps.size())).BindBlob(4, block);
-    ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
-    state->tail_count = static_cast<int64_t>(all_steps.size());
-    return absl::OkStatus();
   }
-  const std::string block = EncodeSeriesBlock(bins, steps, values);
-  ACTISCOPE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5)"));
-  stmt.Bind(1, state->series_id).Bind(2, steps.front()).Bind(3, steps.back());
-  stmt.Bind(4, static_cast<int64_t>(steps.size())).BindBlob(5, block);
-  ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
-  state->tail_segment_id = sqlite3_last_insert_rowid(conn->raw());
-  state->tail_count = static_cast<int64_t>(steps.size());
+  all_steps.insert(all_steps.end(), steps.begin(), steps.end());
+  all_values.insert(all_values.end(), values.begin(), values.end());
+  const size_t chunk = static_cast<size_t>(max_steps);
+  for (size_t begin = 0; begin < all_steps.size(); begin += chunk) {
+    const size_t n = std::min(chunk, all_steps.size() - begin);
+    const absl::Span<const int64_t> chunk_steps = absl::MakeConstSpan(all_steps).subspan(begin, n);
+    const std::string block =
+        EncodeSeriesBlock(bins, chunk_steps, absl::MakeConstSpan(all_values).subspan(begin, n));
+    if (begin == 0 && extend_tail) {
+      ACTISCOPE_ASSIGN_OR_RETURN(
+          Statement stmt, conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
+                                        "WHERE segment_id = ?1"));
+      stmt.Bind(1, state->tail_segment_id).Bind(2, chunk_steps.back());
+      stmt.Bind(3, static_cast<int64_t>(n)).BindBlob(4, block);
+      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    } else {
+      ACTISCOPE_ASSIGN_OR_RETURN(
+          Statement stmt,
+          conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5)"));
+      stmt.Bind(1, state->series_id).Bind(2, chunk_steps.front()).Bind(3, chunk_steps.back());
+      stmt.Bind(4, static_cast<int64_t>(n)).BindBlob(5, block);
+      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+      state->tail_segment_id = sqlite3_last_insert_rowid(conn->raw());
+    }
+    state->tail_count = static_cast<int64_t>(n);
+  }
   return absl::OkStatus();
+}
+
+absl::Status TooManySeries(const std::string& run_id, const Histogram& h, int64_t series,
+                           int64_t limit) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "run '", run_id, "': layer '", h.layer.substr(0, 64), "' kind ", static_cast<int>(h.kind),
+      " rank ", h.rank, " would be series ", series, " of the run, over the limit of ", limit,
+      " series per run (--max_series_per_run); the run's existing series keep accepting data"));
 }
 
 }  // namespace
@@ -115,8 +131,14 @@ absl::StatusOr<IngestWriter::RunState*> IngestWriter::LoadRun(Connection* conn,
   stmt.BindText(1, run_id);
   ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("run not found: '", run_id, "'"));
+  const int64_t run_key = stmt.Int(0);
+  ACTISCOPE_ASSIGN_OR_RETURN(Statement count,
+                             conn->Prepare("SELECT count(*) FROM series WHERE run_key = ?1"));
+  count.Bind(1, run_key);
+  ACTISCOPE_ASSIGN_OR_RETURN(bool counted, count.Step());
   RunState& state = runs_[run_id];
-  state.run_key = stmt.Int(0);
+  state.run_key = run_key;
+  state.series_count = counted ? count.Int(0) : 0;
   return &state;
 }
 
@@ -136,6 +158,10 @@ absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
   absl::flat_hash_map<std::tuple<absl::string_view, int, uint32_t>, size_t> group_of;
   // Layouts of (layer, kind) probes new in this batch: every rank must use the same one.
   absl::flat_hash_map<std::pair<std::string, int>, BinLayout> new_probes;
+  // Series the run has with this batch's new ones, pending writes of this transaction included.
+  auto pending_series = pending_series_.find(run);
+  int64_t series_count =
+      run->series_count + (pending_series == pending_series_.end() ? 0 : pending_series->second);
   for (const Histogram& h : batch.histograms) {
     auto [it, inserted] = group_of.try_emplace(
         std::make_tuple(absl::string_view(h.layer), static_cast<int>(h.kind), h.rank),
@@ -169,6 +195,9 @@ absl::StatusOr<IngestWriter::Prepared> IngestWriter::Prepare(Connection* conn,
           group.next.layout =
               new_probes.try_emplace(std::make_pair(h.layer, static_cast<int>(h.kind)), h.layout)
                   .first->second;
+        }
+        if (group.is_new && ++series_count > limits_.max_series_per_run) {
+          return TooManySeries(batch.run_id, h, series_count, limits_.max_series_per_run);
         }
         if (!group.is_new) {
           group.next.series_id = stmt.Int(0);
@@ -228,8 +257,10 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
       group.next.series_id = sqlite3_last_insert_rowid(conn->raw());
       group.is_new = false;
+      ++pending_series_[prepared.run];
     }
-    ACTISCOPE_RETURN_IF_ERROR(WriteSegment(conn, steps, values, &group.next));
+    ACTISCOPE_RETURN_IF_ERROR(
+        WriteSegments(conn, limits_.max_segment_steps, steps, values, &group.next));
     sealed.clear();
     group.next.Append(steps, values, &sealed);
     for (const SealedBucket& b : sealed) {
@@ -274,6 +305,7 @@ std::vector<absl::StatusOr<WriteResult>> IngestWriter::WriteGroup(
   std::vector<absl::StatusOr<WriteResult>> results;
   auto fail_all = [&](const absl::Status& status) {
     pending_.clear();
+    pending_series_.clear();
     results.assign(batches.size(), status);
     return results;
   };
@@ -293,6 +325,8 @@ std::vector<absl::StatusOr<WriteResult>> IngestWriter::WriteGroup(
   if (!status.ok()) return fail_all(status);
   for (auto& [key, state] : pending_) key.first->series[key.second] = std::move(state);
   pending_.clear();
+  for (const auto& [run, added] : pending_series_) run->series_count += added;
+  pending_series_.clear();
   return results;
 }
 

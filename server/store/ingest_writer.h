@@ -1,14 +1,18 @@
 // The write path of the store: checks a WriteBatch (below), packs each series' new steps into
-// one segment row, seals summary buckets, and keeps the per-series state (series_state.h) that
-// makes ingest free of read-modify-write. Also deletes a run's steps from a step onward, for
-// resumed runs. SqliteStore calls it under its writer mutex with the writer connection.
+// segment rows of at most IngestLimits::max_segment_steps steps, seals summary buckets, and keeps
+// the per-series state (series_state.h) that makes ingest free of read-modify-write. Also deletes a
+// run's steps from a step onward, for resumed runs. SqliteStore calls it under its writer mutex
+// with the writer connection.
 //
 // Input is validated once, at the gRPC edge (server/grpc/request_validation.h and
 // codec::DecodeBatchCounts): names of 1 to kMaxNameBytes bytes, known kinds, steps >= 0, valid
 // layouts, counts that match the stats. The writer relies on that and checks only what its own
 // format needs: that each histogram has layout.bins counts (a segment or summary blob holds
 // exactly the series' bins counts per histogram) and that a probe keeps one layout within a
-// run (the series row holds one layout).
+// run (the series row holds one layout). It also enforces IngestLimits::max_series_per_run.
+//
+// Memory: the state of each series of each run written since the writer was made stays in
+// memory until ForgetRun (finish, resume): at most max_series_per_run SeriesStates per run.
 //
 // Atomicity: each batch is checked whole (run, counts, layouts) before anything of it is
 // written; a group of batches is written in one transaction (group commit), and the in-memory
@@ -35,13 +39,22 @@
 
 namespace actiscope::server {
 
+// What one writer lets a batch make (StoreOptions holds their defaults and flags).
+struct IngestLimits {
+  int64_t max_segment_steps = 1024;    // Steps per segment row, >= 1.
+  int64_t max_series_per_run = 16384;  // Series rows per run, >= 1.
+};
+
 class IngestWriter {
  public:
+  explicit IngestWriter(IngestLimits limits) : limits_(limits) {}
+
   // Stores `batches` in one transaction of `conn` (committed when this returns). One result
   // per batch: NOT_FOUND for an unknown run; INVALID_ARGUMENT for a histogram without
-  // layout.bins counts, or a layout that differs from the one stored for its (layer, kind); a
-  // rejected batch stores nothing and does not affect the others. When the transaction itself
-  // fails, every batch gets that error and nothing is stored.
+  // layout.bins counts, or a layout that differs from the one stored for its (layer, kind);
+  // RESOURCE_EXHAUSTED for a batch that would give its run more than max_series_per_run
+  // series. A rejected batch stores nothing and does not affect the others. When the transaction
+  // itself fails, every batch gets that error and nothing is stored.
   std::vector<absl::StatusOr<WriteResult>> WriteGroup(Connection* conn,
                                                       absl::Span<const WriteBatch* const> batches);
 
@@ -57,6 +70,7 @@ class IngestWriter {
   using SeriesKey = std::tuple<std::string, int, uint32_t>;  // layer, kind, rank
   struct RunState {
     int64_t run_key = 0;
+    int64_t series_count = 0;  // Committed series rows of the run.
     absl::flat_hash_map<SeriesKey, SeriesState> series;
   };
 
@@ -70,11 +84,14 @@ class IngestWriter {
   // Writes a prepared batch inside the open transaction, recording series states in pending_.
   absl::StatusOr<WriteResult> Apply(Connection* conn, Prepared& prepared);
 
+  const IngestLimits limits_;
   // Committed state, per run id.
   // Node-based: RunState pointers stay valid while other runs are added.
   absl::node_hash_map<std::string, RunState> runs_;
   // States written by the open transaction: (run, series) -> state.
   absl::flat_hash_map<std::pair<RunState*, SeriesKey>, SeriesState> pending_;
+  // Series rows the open transaction added, per run.
+  absl::flat_hash_map<RunState*, int64_t> pending_series_;
 };
 
 }  // namespace actiscope::server

@@ -29,6 +29,9 @@ class RangeSummer {
       : conn_(conn), series_(series), sink_(std::move(sink)) {}
 
   absl::Status Sum(int level, int64_t a, int64_t b) {
+    // Stored steps are in [0, last_step], last_step <= kMaxStep: clipping to them keeps the
+    // bucket arithmetic below in range for any int64 bounds.
+    a = std::max<int64_t>(a, 0);
     b = std::min(b, series_.last_step);
     if (a > b) return absl::OkStatus();
     if (level < 0) {

@@ -44,7 +44,9 @@ absl::Status SumRangePieces(Connection* conn, const SeriesRef& series, int level
                             int64_t to,
                             const std::function<void(int64_t, const StepRangeSums&)>& sink);
 
-// The sum of the series' histograms in [from, to], from the coarsest rows that fit.
+// The sum of the series' histograms in [from, to], from the coarsest rows that fit. Here and in
+// SumRangePieces, `from` and `to` may be any int64 values (no step outside [0, last_step] is
+// stored; the range is clipped to it first).
 absl::StatusOr<StepRangeSums> SumStepRange(Connection* conn, const SeriesRef& series, int64_t from,
                                            int64_t to);
 

@@ -21,7 +21,8 @@
 //     series. Segments of a series never overlap. Rowid order is insertion order, so ingest
 //     appends at the end of the table; index segments_by_series finds a series' step range.
 //     A series' last segment with fewer than 64 steps is rewritten with the next steps
-//     (server/store/series_state.h), so small batches still make long segments.
+//     (server/store/series_state.h), so small batches still make long segments; a segment
+//     holds at most StoreOptions::max_segment_steps steps (larger batches are split).
 //   summaries(summary_id INTEGER PRIMARY KEY, series_id, level, bucket, first_step,
 //             last_step, histograms, data)
 //     The sum of every stored histogram of the series with step / width(level) == bucket

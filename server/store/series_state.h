@@ -36,8 +36,8 @@ struct SeriesState {
   BinLayout layout;
   int64_t last_step = -1;
   // The series' last segment (0: none) and its histogram count. Ingest rewrites a last
-  // segment shorter than kMinSegmentSteps together with the new steps, so small batches
-  // still make long, compact segments.
+  // segment shorter than kMinSegmentSteps (and than IngestLimits::max_segment_steps) together
+  // with the new steps, so small batches still make long, compact segments.
   int64_t tail_segment_id = 0;
   int64_t tail_count = 0;
   // The bucket of each level that holds last_step, not yet written as a summary row. Level 0

@@ -8,15 +8,42 @@
 #include "common/status_macros.h"
 #include "server/store/heatmap_query.h"
 #include "server/store/ingest_writer.h"
+#include "server/store/reader_pool.h"
 #include "server/store/schema.h"
 #include "server/store/sqlite_handle.h"
 #include "server/store/store_queries.h"
 
 namespace actiscope::server {
+namespace {
+
+absl::Status CheckAtLeastOne(absl::string_view name, int64_t value) {
+  if (value >= 1) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("store options: ", name, " must be at least 1, got ", value));
+}
+
+absl::Status ValidateStoreOptions(const StoreOptions& options) {
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("read_connections", options.read_connections));
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_segment_steps", options.max_segment_steps));
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_series_per_run", options.max_series_per_run));
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_runs", options.max_runs));
+  if (options.read_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("store options: read_wait must be >= 0, got ",
+                                                   absl::FormatDuration(options.read_wait)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 class SqliteStore::Impl {
  public:
-  explicit Impl(const StoreOptions& options) : options_(options) {}
+  explicit Impl(const StoreOptions& options)
+      : options_(options),
+        ingest_(IngestLimits{options.max_segment_steps, options.max_series_per_run}),
+        readers_(
+            [this] { return Connection::Open(options_.path, /*read_only=*/true, Synchronous()); },
+            options.read_connections, options.read_wait) {}
 
   absl::Status Init() {
     absl::MutexLock lock(&write_mu_);
@@ -36,27 +63,14 @@ class SqliteStore::Impl {
   absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
 
  private:
-  // A query connection, returned to the pool when destroyed.
-  class Reader {
-   public:
-    Reader(Impl* impl, std::unique_ptr<Connection> conn) : impl_(impl), conn_(std::move(conn)) {}
-    Reader(Reader&&) = default;
-    ~Reader() {
-      if (conn_ != nullptr) impl_->Release(std::move(conn_));
-    }
-    Connection* operator->() const { return conn_.get(); }
-    Connection* get() const { return conn_.get(); }
-
-   private:
-    Impl* impl_;
-    std::unique_ptr<Connection> conn_;
-  };
+  using Reader = ReaderPool::Lease;
 
   absl::string_view Synchronous() const {
     return options_.durable_against_power_loss ? "FULL" : "NORMAL";
   }
-  absl::StatusOr<Reader> Acquire();
-  void Release(std::unique_ptr<Connection> conn);
+  absl::StatusOr<Reader> Acquire() { return readers_.Acquire(); }
+  // RESOURCE_EXHAUSTED when the database holds max_runs runs already.
+  absl::Status CheckRunCount(const std::string& run_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   // A Write waiting in the group-commit queue.
   struct PendingWrite {
@@ -79,29 +93,17 @@ class SqliteStore::Impl {
   std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(write_mu_);
   IngestWriter ingest_ ABSL_GUARDED_BY(write_mu_);
 
-  absl::Mutex pool_mu_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(pool_mu_);
+  ReaderPool readers_;
 };
 
-absl::StatusOr<SqliteStore::Impl::Reader> SqliteStore::Impl::Acquire() {
-  {
-    absl::MutexLock lock(&pool_mu_);
-    if (!idle_readers_.empty()) {
-      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
-      idle_readers_.pop_back();
-      return Reader(this, std::move(conn));
-    }
-  }
-  ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
-                             Connection::Open(options_.path, /*read_only=*/true, Synchronous()));
-  return Reader(this, std::move(conn));
-}
-
-void SqliteStore::Impl::Release(std::unique_ptr<Connection> conn) {
-  absl::MutexLock lock(&pool_mu_);
-  if (static_cast<int>(idle_readers_.size()) < options_.read_connections) {
-    idle_readers_.push_back(std::move(conn));
-  }
+absl::Status SqliteStore::Impl::CheckRunCount(const std::string& run_id) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt, writer_->Prepare("SELECT count(*) FROM runs"));
+  ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  const int64_t runs = row ? stmt.Int(0) : 0;
+  if (runs < options_.max_runs) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "store: cannot create run '", run_id, "': the database holds ", runs, " runs, the limit of ",
+      options_.max_runs, " (--max_runs); existing runs keep accepting data"));
 }
 
 absl::StatusOr<bool> SqliteStore::Impl::CreateRun(const RunInfo& run,
@@ -128,6 +130,7 @@ absl::StatusOr<bool> SqliteStore::Impl::CreateRun(const RunInfo& run,
       ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
     }
   } else {
+    ACTISCOPE_RETURN_IF_ERROR(CheckRunCount(run.run_id));
     ACTISCOPE_ASSIGN_OR_RETURN(
         Statement stmt,
         writer_->Prepare("INSERT INTO runs(run_id, name, config, host, device, world_size, "
@@ -244,6 +247,7 @@ absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::Impl::ReadScalars(const S
 }
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& options) {
+  ACTISCOPE_RETURN_IF_ERROR(ValidateStoreOptions(options));
   auto impl = std::make_unique<Impl>(options);
   ACTISCOPE_RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));

@@ -4,9 +4,16 @@
 // history are documented in server/store/schema.cc; the packed segment format in
 // server/store/series_block.h.
 //
-// Storage: each Write packs a series' (run, layer, kind, rank) new steps into one segment row
-// (server/store/ingest_writer.h) and seals multi-resolution summary buckets, so a heatmap over a
-// million steps reads about a thousand summary rows (server/store/range_sums.h).
+// Storage: each Write packs a series' (run, layer, kind, rank) new steps into segment rows of
+// at most StoreOptions::max_segment_steps steps (server/store/ingest_writer.h) and seals
+// multi-resolution summary buckets, so a heatmap over a million steps reads about a thousand
+// summary rows (server/store/range_sums.h).
+//
+// Memory: reads and writes decode at most one segment at a time (max_segment_steps x bins x 8
+// bytes of counts, 8 MiB at the defaults and 1024 bins). The writer keeps each series' ingest
+// state (server/store/series_state.h: about 5 x (8 x bins + 120) bytes, 41 KiB at 1024 bins)
+// for every run written since Open until it is finished or resumed, so that state is bounded
+// by max_series_per_run x the runs being written (at most max_runs).
 //
 // Guarantees:
 //  - Durability: a Write that returned OK is committed; with durable_against_power_loss (the
@@ -21,11 +28,12 @@
 //
 // Thread-safety: all methods are safe to call concurrently. Concurrent Writes are committed
 // together (group commit: one transaction and one fsync for all that queued while the previous
-// commit ran); reads use their own connections (a small pool) and see committed data only, so
-// queries do not wait behind ingest.
+// commit ran); reads use their own connections (at most read_connections, server/store/
+// reader_pool.h) and see committed data only, so queries do not wait behind ingest.
 #ifndef ACTISCOPE_SERVER_STORE_SQLITE_STORE_H_
 #define ACTISCOPE_SERVER_STORE_SQLITE_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,15 +58,30 @@ struct StoreOptions {
   // SQLite page size of a new file (512..65536, a power of two). Segments are a few KB each:
   // large pages pack them with little slack.
   int page_size = 32768;
-  // Query connections kept open; more are opened while all are busy, and closed after use.
+  // The most query connections open at once (>= 1). A query waits up to read_wait for one
+  // while all are busy, then fails with RESOURCE_EXHAUSTED (actiscope-server
+  // --read_connections).
   int read_connections = 4;
+  absl::Duration read_wait = absl::Seconds(5);
+  // The most steps one segment row holds (>= 1): a batch with more steps of a series is split
+  // into several segments, so no write or read decodes more than this many histograms of a
+  // series at once (--max_segment_steps).
+  int64_t max_segment_steps = 1024;
+  // The most series (layer, kind, rank) one run may have (>= 1); a Write that would add more
+  // is RESOURCE_EXHAUSTED and stores nothing, while the run's existing series keep accepting
+  // data (--max_series_per_run).
+  int64_t max_series_per_run = 16384;
+  // The most runs the database may hold (>= 1); CreateRun of a new run beyond it is
+  // RESOURCE_EXHAUSTED, existing runs keep working (--max_runs).
+  int64_t max_runs = 100000;
   // Testing: sum heatmaps from segments only, never from summaries.
   bool heatmap_from_segments_only = false;
 };
 
 class SqliteStore {
  public:
-  // Opens (creating and migrating as needed) the database at options.path.
+  // Opens (creating and migrating as needed) the database at options.path. INVALID_ARGUMENT
+  // for an option out of its range.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
   ~SqliteStore();
   SqliteStore(const SqliteStore&) = delete;
@@ -66,19 +89,23 @@ class SqliteStore {
 
   // Creates the run, or leaves an existing one as it is (returns false). With
   // `resume_from_step` set, what is stored for steps >= it is deleted first, so the resumed
-  // trainer's frames replace it.
+  // trainer's frames replace it. RESOURCE_EXHAUSTED for a new run when the database already
+  // holds max_runs runs.
   absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
 
   // Stores the batch atomically and durably (committed when this returns OK). Histograms for a
   // (run, layer, kind, rank, step) already stored are ignored. NOT_FOUND for an unknown run;
-  // INVALID_ARGUMENT when a histogram's layout differs from its series' stored layout.
+  // INVALID_ARGUMENT when a histogram's layout differs from its series' stored layout;
+  // RESOURCE_EXHAUSTED when it would give the run more than max_series_per_run series.
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
 
   absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
 
   // The queries of ListRuns, ReadHeatmap and ReadScalars must have passed their Validate*
   // function (server/store/query_validation.h), which each edge calls once per request; the
-  // store does not check them again.
+  // store does not check them again (step bounds anywhere in int64 are still safe: steps
+  // outside [0, kMaxStep] are simply not stored). Every read holds one query connection
+  // (RESOURCE_EXHAUSTED when none frees up within read_wait, see StoreOptions).
 
   // Newest start first, at most query.limit.
   absl::StatusOr<std::vector<RunInfo>> ListRuns(const RunListQuery& query);
@@ -90,7 +117,8 @@ class SqliteStore {
   // histogram is read, when the planned columns x the layer's bins exceed
   // HeatmapQuery::kMaxCells (server/store/heatmap_query.h).
   absl::StatusOr<Heatmap> ReadHeatmap(const HeatmapQuery& query);
-  // NOT_FOUND for an unknown run.
+  // NOT_FOUND for an unknown run. Downsampled in SQL (server/store/store_queries.h): at most
+  // query.max_points points per series reach memory.
   absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
 
  private:

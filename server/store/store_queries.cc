@@ -13,6 +13,20 @@
 namespace actiscope::server {
 namespace {
 
+// The distinct steps of scalar ?2 of run ?1 in [?3, ?4].
+constexpr const char* kScalarPointsSql =
+    "SELECT count(*) FROM (SELECT step FROM scalars WHERE run_key = ?1 AND name = ?2 "
+    "AND step BETWEEN ?3 AND ?4 GROUP BY step)";
+
+// Scalar ?2 of run ?1 in [?3, ?4]: the mean over ranks at each step (point i in step order),
+// then the mean of each run of ?5 consecutive points (i / ?5), at the run's first step. SQLite
+// streams the rows (spilling its sorts to temporary files past its cache), so only the
+// downsampled points reach memory.
+constexpr const char* kScalarSeriesSql =
+    "SELECT min(step), avg(v) FROM (SELECT step, avg(value) AS v, "
+    "row_number() OVER (ORDER BY step) - 1 AS i FROM scalars WHERE run_key = ?1 AND name = ?2 "
+    "AND step BETWEEN ?3 AND ?4 GROUP BY step) GROUP BY i / ?5 ORDER BY 1";
+
 constexpr const char* kRunColumns =
     "run_key, run_id, name, config, host, device, world_size, start_time_us, last_update_us, "
     "status, status_message, first_step, last_step, dropped_frames";
@@ -172,35 +186,26 @@ absl::StatusOr<std::vector<ScalarSeries>> QueryScalars(Connection* conn, const S
     }
   }
   const int64_t to = query.to_step < 0 ? std::numeric_limits<int64_t>::max() : query.to_step;
-  const size_t max_points = query.max_points;
+  const int64_t max_points = query.max_points;
   std::vector<ScalarSeries> result;
   for (const std::string& name : names) {
-    ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        conn->Prepare("SELECT step, avg(value) FROM scalars WHERE run_key = ?1 AND name = ?2 "
-                      "AND step BETWEEN ?3 AND ?4 GROUP BY step ORDER BY step"));
-    stmt.Bind(1, run_key).BindText(2, name).Bind(3, query.from_step).Bind(4, to);
+    int64_t points = 0;  // Distinct steps in range: the series before downsampling.
+    {
+      ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt, conn->Prepare(kScalarPointsSql));
+      stmt.Bind(1, run_key).BindText(2, name).Bind(3, query.from_step).Bind(4, to);
+      ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (row) points = stmt.Int(0);
+    }
     ScalarSeries series;
     series.name = name;
+    ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt, conn->Prepare(kScalarSeriesSql));
+    stmt.Bind(1, run_key).BindText(2, name).Bind(3, query.from_step).Bind(4, to);
+    stmt.Bind(5, (points + max_points - 1) / max_points);  // >= 1 when there are points.
     for (;;) {
       ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
       series.steps.push_back(stmt.Int(0));
       series.values.push_back(stmt.Double(1));
-    }
-    if (series.steps.size() > max_points) {
-      // Mean of each run of `group` consecutive points, at the run's first step.
-      const size_t group = (series.steps.size() + max_points - 1) / max_points;
-      ScalarSeries down;
-      down.name = name;
-      for (size_t i = 0; i < series.steps.size(); i += group) {
-        const size_t end = std::min(series.steps.size(), i + group);
-        double total = 0;
-        for (size_t j = i; j < end; ++j) total += series.values[j];
-        down.steps.push_back(series.steps[i]);
-        down.values.push_back(total / static_cast<double>(end - i));
-      }
-      series = std::move(down);
     }
     result.push_back(std::move(series));
   }

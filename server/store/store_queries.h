@@ -38,9 +38,11 @@ absl::StatusOr<RunInfo> QueryRun(Connection* conn, absl::string_view run_id,
 absl::StatusOr<std::vector<LayerInfo>> QueryLayers(Connection* conn, absl::string_view run_id);
 absl::StatusOr<std::vector<std::string>> QueryScalarNames(Connection* conn,
                                                           absl::string_view run_id);
-// Each name's values averaged over ranks per step, downsampled to query.max_points by the mean
-// of runs of consecutive points, reported at each run's first step. NOT_FOUND for an unknown
-// run.
+// Each name's values averaged over ranks per step; a series of n > query.max_points such points
+// is downsampled to ceil(n / ceil(n / max_points)) points, each the mean of a run of
+// ceil(n / max_points) consecutive points (the last run may be shorter), reported at the run's
+// first step. Downsampling happens in SQL: memory holds only the points returned. NOT_FOUND for
+// an unknown run.
 absl::StatusOr<std::vector<ScalarSeries>> QueryScalars(Connection* conn, const ScalarQuery& query);
 
 }  // namespace actiscope::server

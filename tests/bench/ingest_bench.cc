@@ -88,7 +88,7 @@ absl::StatusOr<Result> Measure(double noise) {
   if (!server.ok()) return server.status();
 
   actiscope::loadgen::LoadOptions options;
-  options.server = (*server)->grpc_address();
+  options.connection.address = (*server)->grpc_address();
   options.clients = absl::GetFlag(FLAGS_clients);
   options.run.layers = absl::GetFlag(FLAGS_layers);
   options.run.steps = absl::GetFlag(FLAGS_steps);

@@ -80,8 +80,13 @@ class Client {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // One connection per client.
     args.SetMaxSendMessageSize(64 << 20);
-    channel_ = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
-    stub_ = v1::Collector::NewStub(channel_);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options.connection, args);
+    if (channel.ok()) {
+      channel_ = *std::move(channel);
+      stub_ = v1::Collector::NewStub(channel_);
+    } else {
+      channel_status_ = channel.status();
+    }
     steps_per_batch_ = options.steps_per_push;
     if (options.live_rate_steps_per_s > 0) {
       steps_per_batch_ = std::max<int64_t>(
@@ -94,7 +99,7 @@ class Client {
   const std::string& run_id() const { return run_id_; }
 
   void Run(StartGate* gate, ClientResult* result) {
-    result->status = StartRun();
+    result->status = channel_status_.ok() ? StartRun() : channel_status_;
     std::vector<Batch> prebuilt;
     if (result->status.ok() && options_.prebuild) {
       for (int64_t i = 0; i < batch_count_; ++i) prebuilt.push_back(BuildBatch(i));
@@ -123,9 +128,10 @@ class Client {
     spec.mutable_start_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
+    AttachToken(options_.connection.token, &context);
     v1::StartRunResponse response;
     return FromGrpcStatus(stub_->StartRun(&context, spec, &response),
-                          absl::StrCat("StartRun ", run_id_, " at ", options_.server));
+                          absl::StrCat("StartRun ", run_id_, " at ", options_.connection.address));
   }
 
   absl::Status FinishRun() {
@@ -134,6 +140,7 @@ class Client {
     request.set_status(v1::RUN_STATUS_FINISHED);
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
+    AttachToken(options_.connection.token, &context);
     v1::FinishRunResponse response;
     return FromGrpcStatus(stub_->FinishRun(&context, request, &response),
                           absl::StrCat("FinishRun ", run_id_));
@@ -157,6 +164,7 @@ class Client {
   absl::Status Push(const std::vector<Batch>& prebuilt, ClientResult* result) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_timeout));
+    AttachToken(options_.connection.token, &context);
     std::unique_ptr<grpc::ClientReaderWriter<v1::PushRequest, v1::PushAck>> stream =
         stub_->Push(&context);
     std::vector<absl::Time> sent(static_cast<size_t>(batch_count_));
@@ -212,8 +220,8 @@ class Client {
     }
     writer.join();
     result->pushes = acks;
-    ACTISCOPE_RETURN_IF_ERROR(
-        FromGrpcStatus(stream->Finish(), absl::StrCat("Push ", run_id_, " at ", options_.server)));
+    ACTISCOPE_RETURN_IF_ERROR(FromGrpcStatus(
+        stream->Finish(), absl::StrCat("Push ", run_id_, " at ", options_.connection.address)));
     if (acks != static_cast<uint64_t>(batch_count_)) {
       return absl::DataLossError(absl::StrCat("Push ", run_id_, ": stream ended after ", acks,
                                               " of ", batch_count_, " acks"));
@@ -227,6 +235,7 @@ class Client {
   std::string run_name_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Collector::Stub> stub_;
+  absl::Status channel_status_;  // Why no channel could be made; OK when there is one.
   int64_t steps_per_batch_ = 1;
   int64_t batch_count_ = 0;
 };

@@ -17,12 +17,18 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/client_connection.h"
 #include "tests/loadgen/synthetic_run.h"
 
 namespace actiscope::loadgen {
 
 struct LoadOptions {
-  std::string server = "127.0.0.1:50051";
+  // The server (common/client_connection.h: address forms, token, TLS files).
+  ConnectionOptions connection = [] {
+    ConnectionOptions local;
+    local.address = "127.0.0.1:50051";
+    return local;
+  }();
   int clients = 1;
   SyntheticRunOptions run;  // run.steps is the number of steps each client sends.
   int steps_per_push = 64;

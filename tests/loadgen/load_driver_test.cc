@@ -93,7 +93,7 @@ struct FakeServer {
 
 LoadOptions Options(const std::string& address) {
   LoadOptions options;
-  options.server = address;
+  options.connection.address = address;
   options.clients = 3;
   options.run.layers = 2;
   options.run.steps = 100;

@@ -10,7 +10,11 @@
 #include "absl/strings/str_split.h"
 #include "tests/loadgen/load_driver.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "actiscope-server gRPC address, HOST:PORT");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "actiscope-server gRPC address: HOST:PORT, grpc://HOST:PORT or grpcs://HOST:PORT (TLS)");
+ABSL_FLAG(std::string, token_file, "",
+          "File whose first line is the bearer token (role ingest); empty reads $ACTISCOPE_TOKEN");
+ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA that signed the server's certificate");
 ABSL_FLAG(int, clients, 1, "Concurrent client streams, each its own run");
 ABSL_FLAG(int, layers, 5, "Layers per run (conv1, conv2_x, ... when <= 5, else layer_N)");
 ABSL_FLAG(int64_t, steps, 2000, "Steps per run");
@@ -34,7 +38,14 @@ int main(int argc, char** argv) {
       "actiscope-loadgen --server=HOST:PORT --clients=K --layers=L --steps=S --bins=B");
   absl::ParseCommandLine(argc, argv);
   actiscope::loadgen::LoadOptions options;
-  options.server = absl::GetFlag(FLAGS_server);
+  options.connection.address = absl::GetFlag(FLAGS_server);
+  options.connection.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  absl::StatusOr<std::string> token = actiscope::ResolveToken(absl::GetFlag(FLAGS_token_file));
+  if (!token.ok()) {
+    std::cerr << "actiscope-loadgen: " << token.status().message() << "\n";
+    return 2;
+  }
+  options.connection.token = *std::move(token);
   options.clients = absl::GetFlag(FLAGS_clients);
   options.run.layers = absl::GetFlag(FLAGS_layers);
   options.run.layer_names = absl::GetFlag(FLAGS_layer_names);

@@ -61,7 +61,21 @@ struct RunOptions {
 };
 
 struct ReporterOptions {
-  std::string server_address = "127.0.0.1:50051";  // host:port of the collector (gRPC).
+  // The collector's gRPC address: HOST:PORT (plaintext, or TLS when tls_ca_file or a client
+  // certificate is set), grpc://HOST:PORT or http://HOST:PORT (plaintext), grpcs://HOST:PORT or
+  // https://HOST:PORT (TLS; the system's roots unless tls_ca_file is set).
+  std::string server_address = "127.0.0.1:50051";
+  // Bearer token sent with every call, for a collector started with --auth_tokens (role ingest
+  // or admin). Empty: the first line of token_file when that is set, else the ACTISCOPE_TOKEN
+  // environment variable when set, else no token.
+  std::string token;
+  std::string token_file;
+  // PEM file of the authority that signed the collector's certificate (a private CA).
+  std::string tls_ca_file;
+  // PEM files of a client certificate and its key, for a collector that requires mutual TLS.
+  // Both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   RunOptions run;
   // Directory of the disk spool; created if missing. Empty: no spool (frames beyond the
   // memory bound are dropped and counted). A spool left there by an earlier process is
@@ -127,13 +141,14 @@ class Reporter {
   std::unique_ptr<Impl> impl_;
 };
 
-// Resends every batch of a spool left in `spool_dir` by an earlier Reporter to the collector
-// at `server_address`, deleting each segment once all its batches are acknowledged. Returns
-// the number of frames acknowledged. UNAVAILABLE / DEADLINE_EXCEEDED when the collector could
-// not take everything within `timeout` (what was not acknowledged stays in the spool);
-// NOT_FOUND when the directory does not exist.
-absl::StatusOr<uint64_t> SyncSpool(const std::string& spool_dir, const std::string& server_address,
-                                   absl::Duration timeout);
+// Resends every batch of a spool left in `options.spool_dir` by an earlier Reporter to the
+// collector `options` name (server_address, token and the TLS files; the other fields are
+// unused), deleting each segment once all its batches are acknowledged. Returns the number of
+// frames acknowledged. When the collector could not take everything within `timeout` (what was
+// not acknowledged stays in the spool): UNAUTHENTICATED / PERMISSION_DENIED when it refused the
+// token, else DEADLINE_EXCEEDED, the message ending in the last error. NOT_FOUND when the
+// directory does not exist; INVALID_ARGUMENT naming the field for invalid options.
+absl::StatusOr<uint64_t> SyncSpool(const ReporterOptions& options, absl::Duration timeout);
 
 }  // namespace actiscope::client
 
