@@ -83,12 +83,19 @@ std::string CompressBatch(const v1::FrameBatch& batch) {
   return out;
 }
 
-absl::StatusOr<v1::FrameBatch> DecompressBatch(absl::string_view data, size_t max_bytes) {
+absl::StatusOr<uint64_t> BatchContentSize(absl::string_view data) {
   const unsigned long long size = ZSTD_getFrameContentSize(data.data(), data.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return absl::InvalidArgumentError(
         "zstd_batch: not a zstd frame with its content size in the header");
   }
+  return size;
+}
+
+absl::StatusOr<v1::FrameBatch> DecompressBatch(absl::string_view data, size_t max_bytes) {
+  absl::StatusOr<uint64_t> content_size = BatchContentSize(data);
+  if (!content_size.ok()) return content_size.status();
+  const uint64_t size = *content_size;
   if (size > max_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("zstd_batch: decompresses to ", size,
                                                      " bytes, over the limit of ", max_bytes));

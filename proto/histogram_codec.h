@@ -70,6 +70,10 @@ inline constexpr int kBatchZstdLevel = 15;
 // Serializes and compresses `batch` for PushRequest.zstd_batch.
 std::string CompressBatch(const v1::FrameBatch& batch);
 
+// The size DecompressBatch would decompress `data` to, from its zstd frame header, without
+// decompressing; INVALID_ARGUMENT when the header does not say.
+[[nodiscard]] absl::StatusOr<uint64_t> BatchContentSize(absl::string_view data);
+
 // Inverse of CompressBatch. RESOURCE_EXHAUSTED when the decompressed size would exceed
 // `max_bytes`; INVALID_ARGUMENT when the data is not a zstd frame of a FrameBatch.
 [[nodiscard]] absl::StatusOr<v1::FrameBatch> DecompressBatch(absl::string_view data,

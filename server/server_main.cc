@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -15,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "server/auth/network_policy.h"
+#include "server/auth/token_registry.h"
 #include "server/grpc/grpc_server.h"
 #include "server/http/http_server.h"
 #include "server/run_notifier.h"
@@ -34,6 +37,40 @@ ABSL_FLAG(uint64_t, max_message_bytes, 16 << 20,
           "the largest gRPC request accepted, and the largest a zstd batch may expand to");
 ABSL_FLAG(bool, reflection, false,
           "serve gRPC server reflection (grpcurl can then list the API without the .proto files)");
+ABSL_FLAG(std::string, auth_tokens, "",
+          "file of bearer tokens, one per line: TOKEN ROLE NAME (ROLE: ingest, read or admin); "
+          "empty: no access control, allowed on loopback only");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve gRPC over TLS and HTTP as HTTPS (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA: gRPC clients must present a certificate it signed (mutual TLS)");
+ABSL_FLAG(bool, allow_insecure_network, false,
+          "listen on a non-loopback address without TLS and tokens (only on a network you trust)");
+ABSL_FLAG(int, max_push_streams, 256, "the most Push streams open at once; more are refused");
+ABSL_FLAG(int, max_push_streams_per_peer, 32,
+          "the most Push streams one peer (token name and IP address) may hold open");
+ABSL_FLAG(int, max_watch_streams, 128, "the most WatchRun streams open at once");
+ABSL_FLAG(int, max_watch_streams_per_peer, 16,
+          "the most WatchRun streams one peer (token name and IP address) may hold open");
+ABSL_FLAG(absl::Duration, push_idle_timeout, absl::Minutes(2),
+          "a Push stream that sends nothing for this long is ended (clients reconnect)");
+ABSL_FLAG(absl::Duration, grpc_keepalive_time, absl::Seconds(60),
+          "the server pings a connection after this long without activity");
+ABSL_FLAG(absl::Duration, grpc_keepalive_timeout, absl::Seconds(20),
+          "and drops it when the ping is not answered within this long");
+ABSL_FLAG(absl::Duration, grpc_max_connection_idle, absl::Minutes(5),
+          "a gRPC connection without calls for this long is closed");
+ABSL_FLAG(absl::Duration, grpc_max_connection_age, absl::ZeroDuration(),
+          "a gRPC connection older than this is closed gracefully (0: no limit)");
+ABSL_FLAG(uint32_t, max_frames_per_request, 8192, "the most histograms one Push request may hold");
+ABSL_FLAG(uint32_t, max_scalars_per_request, 65536,
+          "the most scalar points one Push request may hold");
+ABSL_FLAG(uint64_t, max_config_bytes, 64 << 10,
+          "the most bytes of a run's config (keys and values) StartRun accepts");
+ABSL_FLAG(uint64_t, ingest_memory_bytes, 256 << 20,
+          "memory all Push requests being decoded and written may take together; a request "
+          "that does not fit waits briefly, then is refused");
 ABSL_FLAG(std::string, port_file, "",
           "when set, write \"GRPC_PORT HTTP_PORT\" to this file once both are listening");
 ABSL_FLAG(int, read_connections, 4,
@@ -69,8 +106,67 @@ absl::Status WritePortFile(const std::string& path, int grpc_port, int http_port
   return absl::OkStatus();
 }
 
+// The tokens of --auth_tokens; null without the flag.
+absl::StatusOr<std::unique_ptr<TokenRegistry>> LoadTokens() {
+  const std::string path = absl::GetFlag(FLAGS_auth_tokens);
+  if (path.empty()) return nullptr;
+  ACTISCOPE_ASSIGN_OR_RETURN(TokenRegistry tokens, TokenRegistry::Load(path));
+  return std::make_unique<TokenRegistry>(std::move(tokens));
+}
+
+absl::Status CheckNetworkPolicy(bool tokens) {
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty();
+  if (tls != !absl::GetFlag(FLAGS_tls_key).empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together: give both or neither");
+  }
+  if (!absl::GetFlag(FLAGS_tls_client_ca).empty() && !tls) {
+    return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+  }
+  const bool insecure = absl::GetFlag(FLAGS_allow_insecure_network);
+  ACTISCOPE_RETURN_IF_ERROR(CheckListenerProtection("gRPC", absl::GetFlag(FLAGS_grpc_addr),
+                                                    ListenerProtection{tls, tokens, insecure}));
+  // The HTTP side has neither TLS nor tokens yet: loopback (or a reverse proxy on this host
+  // that adds both) unless the network is trusted.
+  return CheckListenerProtection("HTTP", absl::GetFlag(FLAGS_http_addr),
+                                 ListenerProtection{false, false, insecure});
+}
+
+GrpcServerOptions GrpcOptionsFromFlags(const TokenRegistry* tokens) {
+  GrpcServerOptions o;
+  o.address = absl::GetFlag(FLAGS_grpc_addr);
+  o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  o.reflection = absl::GetFlag(FLAGS_reflection);
+  o.tokens = tokens;
+  o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  o.max_push_streams = absl::GetFlag(FLAGS_max_push_streams);
+  o.max_push_streams_per_peer = absl::GetFlag(FLAGS_max_push_streams_per_peer);
+  o.max_watch_streams = absl::GetFlag(FLAGS_max_watch_streams);
+  o.max_watch_streams_per_peer = absl::GetFlag(FLAGS_max_watch_streams_per_peer);
+  o.push_idle_timeout = absl::GetFlag(FLAGS_push_idle_timeout);
+  o.keepalive_time = absl::GetFlag(FLAGS_grpc_keepalive_time);
+  o.keepalive_timeout = absl::GetFlag(FLAGS_grpc_keepalive_timeout);
+  o.max_connection_idle = absl::GetFlag(FLAGS_grpc_max_connection_idle);
+  o.max_connection_age = absl::GetFlag(FLAGS_grpc_max_connection_age);
+  o.max_frames_per_request = absl::GetFlag(FLAGS_max_frames_per_request);
+  o.max_scalars_per_request = absl::GetFlag(FLAGS_max_scalars_per_request);
+  o.max_config_bytes = absl::GetFlag(FLAGS_max_config_bytes);
+  o.ingest_memory_bytes = absl::GetFlag(FLAGS_ingest_memory_bytes);
+  return o;
+}
+
+HttpServerOptions HttpOptionsFromFlags() {
+  HttpServerOptions o;
+  o.address = absl::GetFlag(FLAGS_http_addr);
+  o.web_root = absl::GetFlag(FLAGS_web_root);
+  return o;
+}
+
 // Serves until SIGINT or SIGTERM, which the caller has blocked in every thread.
 absl::Status Serve(const sigset_t& stop_signals) {
+  ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<TokenRegistry> tokens, LoadTokens());
+  ACTISCOPE_RETURN_IF_ERROR(CheckNetworkPolicy(tokens != nullptr));
   StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_db);
   store_options.stall_after = absl::GetFlag(FLAGS_stall_after);
@@ -82,16 +178,11 @@ absl::Status Serve(const sigset_t& stop_signals) {
   ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(store_options));
   RunNotifier notifier;
 
-  GrpcServerOptions grpc_options;
-  grpc_options.address = absl::GetFlag(FLAGS_grpc_addr);
-  grpc_options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
-  grpc_options.reflection = absl::GetFlag(FLAGS_reflection);
+  const GrpcServerOptions grpc_options = GrpcOptionsFromFlags(tokens.get());
   GrpcServer grpc(grpc_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(grpc.Start());
 
-  HttpServerOptions http_options;
-  http_options.address = absl::GetFlag(FLAGS_http_addr);
-  http_options.web_root = absl::GetFlag(FLAGS_web_root);
+  const HttpServerOptions http_options = HttpOptionsFromFlags();
   HttpServer http(http_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(http.Start());
 
@@ -99,9 +190,15 @@ absl::Status Serve(const sigset_t& stop_signals) {
     ACTISCOPE_RETURN_IF_ERROR(
         WritePortFile(absl::GetFlag(FLAGS_port_file), grpc.port(), http.port()));
   }
-  std::fprintf(stderr, "actiscope-server: started: gRPC on %s, HTTP on http://%s, database %s\n",
-               WithPort(grpc_options.address, grpc.port()).c_str(),
-               WithPort(http_options.address, http.port()).c_str(), store_options.path.c_str());
+  const bool tls = !grpc_options.tls_cert_file.empty();
+  std::fprintf(stderr,
+               "actiscope-server: started: gRPC%s on %s, HTTP on http://%s, database %s, %s\n",
+               tls ? " (TLS)" : "", WithPort(grpc_options.address, grpc.port()).c_str(),
+               WithPort(http_options.address, http.port()).c_str(), store_options.path.c_str(),
+               tokens == nullptr
+                   ? "no tokens (open to every caller that reaches it)"
+                   : absl::StrCat(tokens->size(), " tokens from ", absl::GetFlag(FLAGS_auth_tokens))
+                         .c_str());
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -119,8 +216,9 @@ absl::Status Serve(const sigset_t& stop_signals) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "actiscope-server [--grpc_addr=HOST:PORT] [--http_addr=HOST:PORT] [--db=FILE]: collects "
-      "activation histograms over gRPC and serves them over gRPC and HTTP");
+      "actiscope-server [--grpc_addr=HOST:PORT] [--http_addr=HOST:PORT] [--db=FILE] "
+      "[--auth_tokens=FILE --tls_cert=PEM --tls_key=PEM]: collects activation histograms over "
+      "gRPC and serves them over gRPC and HTTP; see deploy/OPERATIONS.md for every flag");
   absl::ParseCommandLine(argc, argv);
   // Blocked before any thread starts, so every thread inherits the mask and only sigwait sees
   // these signals.

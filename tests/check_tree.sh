@@ -38,8 +38,9 @@ allowed_prefixes() {
     trainer/*) echo "trainer/ common/ actiscope/client/" ;;
     cli/*) echo "cli/ common/ proto/ client/ actiscope/" ;;
     server/store/*) echo "server/store/ common/" ;;
-    server/grpc/*) echo "server/grpc/ server/store/ server/run_notifier.h common/ proto/ actiscope/v1/" ;;
-    server/http/*) echo "server/http/ server/store/ server/run_notifier.h common/" ;;
+    server/auth/*) echo "server/auth/ common/" ;;
+    server/grpc/*) echo "server/grpc/ server/auth/ server/store/ server/run_notifier.h common/ proto/ actiscope/v1/" ;;
+    server/http/*) echo "server/http/ server/auth/ server/store/ server/run_notifier.h common/" ;;
     server/*) echo "server/ common/ proto/ actiscope/v1/" ;;
     *) echo "" ;;
   esac

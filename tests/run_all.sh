@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of actiscope: installs dependencies, checks the tree's house rules
 # (tests/check_tree.sh: include rules, clang-format), builds with warnings as errors, runs the
-# unit and integration tests (ctest), then the browser tests, then builds and tests the
+# unit and integration tests (ctest), then the browser tests, then checks that the deploy files
+# start a collector with TLS and tokens on 0.0.0.0 (tests/check_deploy.sh), then builds and tests the
 # collector-only configuration (-DACTISCOPE_WITH_TORCH=OFF) and checks that it touches no
 # LibTorch header. Works from any directory.
 #   BUILD_DIR   build folder (default: <repo>/build; the collector-only build goes beside it,
@@ -21,6 +22,7 @@ cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTISC
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 "$repo/tests/browser/run.sh" "$build"
+"$repo/tests/check_deploy.sh" "$build"
 
 cmake -S "$repo" -B "$collector_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DACTISCOPE_WERROR=ON -DACTISCOPE_WITH_TORCH=OFF -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON

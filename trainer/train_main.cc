@@ -143,16 +143,13 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   const size_t scheme_end = o.server.find("://");
-  const std::string scheme = scheme_end == std::string::npos ? "" : o.server.substr(0, scheme_end);
-  const bool tls = scheme == "grpcs" || scheme == "https" ||
-                   (scheme.empty() && (!o.tls_ca_file.empty() || !o.tls_cert_file.empty()));
   o.http_address = absl::GetFlag(FLAGS_http);
   if (o.http_address.empty()) {
     const std::string host_port =
         scheme_end == std::string::npos ? o.server : o.server.substr(scheme_end + 3);
     o.http_address = absl::StrCat(host_port.substr(0, host_port.rfind(':')), ":8080");
   }
-  o.http_address = absl::StrCat(tls ? "https://" : "http://", o.http_address);
+  o.http_address = absl::StrCat("http://", o.http_address);
   o.offline = absl::GetFlag(FLAGS_offline);
   o.spool_dir = absl::GetFlag(FLAGS_spool_dir);
   o.distributed.world_size = absl::GetFlag(FLAGS_world_size);

@@ -1,5 +1,7 @@
 #include "server/grpc/collector_service.h"
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -31,14 +33,27 @@ absl::Status CheckRank(absl::string_view what, int index, uint32_t rank, uint32_
 
 }  // namespace
 
-CollectorService::CollectorService(CollectorOptions options, SqliteStore* store,
-                                   RunNotifier* notifier)
-    : options_(options), store_(store), notifier_(notifier) {}
+CollectorService::CollectorService(CollectorOptions options, CollectorGuards guards,
+                                   SqliteStore* store, RunNotifier* notifier)
+    : options_(options), guards_(guards), store_(store), notifier_(notifier) {}
 
 grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::RunSpec* spec,
                                         v1::StartRunResponse* response) {
+  if (auto caller = guards_.authorizer->Authorize(*context, Role::kIngest, "StartRun");
+      !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   if (absl::Status s = ValidateRunSpec(*spec); !s.ok()) {
     return ToGrpcStatus(WithContext(s, "StartRun: "));
+  }
+  uint64_t config_bytes = 0;
+  for (const auto& [key, value] : spec->config()) config_bytes += key.size() + value.size();
+  if (config_bytes > options_.max_config_bytes) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("StartRun: config: ", config_bytes,
+                     " bytes of keys and values, over the "
+                     "limit of ",
+                     options_.max_config_bytes, " (--max_config_bytes)")));
   }
   std::optional<int64_t> resume_from_step;
   if (spec->resumed() || spec->resume_from_step() > 0) {
@@ -55,10 +70,16 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
 
 grpc::Status CollectorService::Push(
     grpc::ServerContext* context, grpc::ServerReaderWriter<v1::PushAck, v1::PushRequest>* stream) {
+  absl::StatusOr<Caller> caller = guards_.authorizer->Authorize(*context, Role::kIngest, "Push");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::unique_ptr<StreamAdmission::Ticket>> ticket =
+      guards_.push_streams->Admit(guards_.authorizer->PeerKey(*context, *caller), context);
+  if (!ticket.ok()) return ToGrpcStatus(ticket.status());
   KnownRuns known_runs;
   std::string stream_run_id;  // A request without run_id continues the previous one's run.
   v1::PushRequest request;
   while (stream->Read(&request)) {
+    (*ticket)->Touch();
     if (request.run_id().empty() && stream_run_id.empty()) {
       return ToGrpcStatus(absl::InvalidArgumentError(
           absl::StrCat("push (sequence ", request.sequence(),
@@ -97,14 +118,21 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
   ACTISCOPE_ASSIGN_OR_RETURN(const uint32_t world_size,
                              RunWorldSize(request->run_id(), known_runs));
 
+  IngestBudget::Reservation memory(guards_.budget);
   v1::FrameBatch decompressed;
   v1::FrameBatch* batch = &decompressed;  // Empty when the request has no payload.
   if (request->has_batch()) {
     batch = request->mutable_batch();
   } else if (request->has_zstd_batch()) {
+    // The decompressed bytes and the message parsed from them.
+    ACTISCOPE_ASSIGN_OR_RETURN(const uint64_t raw_bytes,
+                               codec::BatchContentSize(request->zstd_batch()));
+    ACTISCOPE_RETURN_IF_ERROR(
+        memory.Grow(2 * std::min<uint64_t>(raw_bytes, options_.max_batch_bytes), "the batch"));
     ACTISCOPE_ASSIGN_OR_RETURN(
         decompressed, codec::DecompressBatch(request->zstd_batch(), options_.max_batch_bytes));
   }
+  ACTISCOPE_RETURN_IF_ERROR(CheckBatchSize(*batch));
   for (int i = 0; i < batch->frames_size(); ++i) {
     ACTISCOPE_RETURN_IF_ERROR(ValidateFrame(i, batch->frames(i)));
     ACTISCOPE_RETURN_IF_ERROR(CheckRank("frame", i, batch->frames(i).rank(), world_size));
@@ -113,6 +141,12 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
     ACTISCOPE_RETURN_IF_ERROR(ValidateScalar(i, batch->scalars(i)));
     ACTISCOPE_RETURN_IF_ERROR(CheckRank("scalar", i, batch->scalars(i).rank(), world_size));
   }
+  uint64_t counts_bytes = 0;  // The decoded counts and the store's histograms holding them.
+  for (const v1::Frame& frame : batch->frames()) {
+    counts_bytes += 2 * sizeof(uint64_t) * uint64_t{frame.layout().bins()} + 256;
+  }
+  ACTISCOPE_RETURN_IF_ERROR(
+      memory.Grow(counts_bytes, absl::StrCat("the batch's ", batch->frames_size(), " histograms")));
   ACTISCOPE_ASSIGN_OR_RETURN(std::vector<std::vector<uint64_t>> counts,
                              codec::DecodeBatchCounts(*batch));
 
@@ -137,9 +171,29 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
   return ack;
 }
 
+absl::Status CollectorService::CheckBatchSize(const v1::FrameBatch& batch) const {
+  if (static_cast<uint64_t>(batch.frames_size()) > options_.max_frames_per_request) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the batch holds ", batch.frames_size(), " frames, over the limit of ",
+                     options_.max_frames_per_request,
+                     " per request (--max_frames_per_request); send smaller batches"));
+  }
+  if (static_cast<uint64_t>(batch.scalars_size()) > options_.max_scalars_per_request) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the batch holds ", batch.scalars_size(), " scalars, over the limit of ",
+                     options_.max_scalars_per_request,
+                     " per request (--max_scalars_per_request); send smaller batches"));
+  }
+  return absl::OkStatus();
+}
+
 grpc::Status CollectorService::FinishRun(grpc::ServerContext* context,
                                          const v1::FinishRunRequest* request,
                                          v1::FinishRunResponse* response) {
+  if (auto caller = guards_.authorizer->Authorize(*context, Role::kIngest, "FinishRun");
+      !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   if (absl::Status s = ValidateFinishRun(*request); !s.ok()) {
     return ToGrpcStatus(WithContext(s, "FinishRun: "));
   }

@@ -4,6 +4,10 @@
 // store's structs (server/grpc/proto_convert.h), writes it to the SqliteStore and tells the
 // RunNotifier, so that watchers of the run wake up.
 //
+// Every call is first authorized (server/grpc/call_auth.h: role ingest); a Push stream is then
+// admitted (server/grpc/stream_admission.h) and each request reserves its decoding memory
+// (server/grpc/ingest_budget.h) before anything is decompressed or decoded.
+//
 // Push runs on gRPC's synchronous API, one handler thread per open stream; each request is
 // decoded, committed and acknowledged before the next is read, so acks come in request order
 // and an ack means durable. Concurrency comes from concurrent streams. A rejected request ends
@@ -20,6 +24,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "actiscope/v1/collector.grpc.pb.h"
+#include "server/grpc/call_auth.h"
+#include "server/grpc/ingest_budget.h"
+#include "server/grpc/stream_admission.h"
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
 
@@ -28,12 +35,27 @@ namespace actiscope::server {
 struct CollectorOptions {
   // The largest FrameBatch a zstd_batch may decompress to; larger ones are RESOURCE_EXHAUSTED.
   size_t max_batch_bytes = 16 << 20;
+  // Frames and scalars one Push request may hold (RESOURCE_EXHAUSTED beyond, checked before
+  // any count is decoded); the client library sends at most 4096 frames per request.
+  uint32_t max_frames_per_request = 8192;
+  uint32_t max_scalars_per_request = 65536;
+  // Bytes of a RunSpec's config, keys and values together (INVALID_ARGUMENT beyond).
+  uint64_t max_config_bytes = 64 << 10;
+};
+
+// What the gRPC server shares with CollectorService: who may call, how many Push streams it
+// holds, and the memory requests may take. All must outlive the service.
+struct CollectorGuards {
+  const CallAuthorizer* authorizer;
+  StreamAdmission* push_streams;
+  IngestBudget* budget;
 };
 
 class CollectorService final : public v1::Collector::Service {
  public:
   // `store` and `notifier` must outlive the service.
-  CollectorService(CollectorOptions options, SqliteStore* store, RunNotifier* notifier);
+  CollectorService(CollectorOptions options, CollectorGuards guards, SqliteStore* store,
+                   RunNotifier* notifier);
 
   grpc::Status StartRun(grpc::ServerContext* context, const v1::RunSpec* spec,
                         v1::StartRunResponse* response) override;
@@ -49,10 +71,13 @@ class CollectorService final : public v1::Collector::Service {
   // Validates, decodes and stores one request (taking strings and counts out of it), and
   // returns its ack. Every frame's and scalar's rank must be below the run's world_size.
   absl::StatusOr<v1::PushAck> Ingest(v1::PushRequest* request, KnownRuns* known_runs);
+  // OK when the batch's frames and scalars are within the per-request limits.
+  absl::Status CheckBatchSize(const v1::FrameBatch& batch) const;
   // The run's world_size, from `known_runs` or the store; NOT_FOUND for an unknown run.
   absl::StatusOr<uint32_t> RunWorldSize(const std::string& run_id, KnownRuns* known_runs);
 
   const CollectorOptions options_;
+  const CollectorGuards guards_;
   SqliteStore* const store_;
   RunNotifier* const notifier_;
 };

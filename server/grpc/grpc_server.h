@@ -1,4 +1,6 @@
-// GrpcServer: builds and runs actiscope's gRPC endpoint: the Collector and Query services,
+// GrpcServer: builds and runs actiscope's gRPC endpoint: the Collector and Query services
+// behind tokens and stream limits (server/grpc/call_auth.h, stream_admission.h), over TLS or
+// mutual TLS when given certificates, with keepalive and connection idle/age limits,
 // the standard health service (grpc.health.v1.Health, reporting SERVING) and, only when
 // `reflection` is set, server reflection (so grpcurl and friends can discover the API; off by
 // default, since it tells any peer the whole API). Messages larger than
@@ -26,8 +28,12 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "server/auth/token_registry.h"
+#include "server/grpc/call_auth.h"
 #include "server/grpc/collector_service.h"
+#include "server/grpc/ingest_budget.h"
 #include "server/grpc/query_service.h"
+#include "server/grpc/stream_admission.h"
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
 
@@ -38,12 +44,43 @@ struct GrpcServerOptions {
   std::string address = "127.0.0.1:50051";
   // The largest request gRPC accepts, and the largest FrameBatch a zstd_batch may expand to.
   size_t max_message_bytes = 16 << 20;
-  // Threads gRPC may use for handlers: each open Push or WatchRun stream holds one. Calls
-  // beyond it fail with RESOURCE_EXHAUSTED.
-  int max_threads = 256;
   // Serve grpc.reflection.v1alpha.ServerReflection (actiscope-server --reflection).
   bool reflection = false;
+  // Tokens every Collector and Query call must present (null: open). Must outlive the server.
+  const TokenRegistry* tokens = nullptr;
+  // PEM files: with both, TLS only; with tls_client_ca_file too, clients must present a
+  // certificate that CA signed (mutual TLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Open streams, in all and per peer (server/grpc/stream_admission.h). Handler threads are
+  // sized to both stream limits plus kUnaryThreads, so unary calls always find a thread.
+  int max_push_streams = 256;
+  int max_push_streams_per_peer = 32;
+  int max_watch_streams = 128;
+  int max_watch_streams_per_peer = 16;
+  // A Push stream without a request for this long is ended; zero: never.
+  absl::Duration push_idle_timeout = absl::Minutes(2);
+  // The server pings a connection quiet for keepalive_time and drops it when the ping is not
+  // answered within keepalive_timeout; clients may ping every 10 s or more (ours: 30 s).
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // A connection without calls for this long is closed; zero: never.
+  absl::Duration max_connection_idle = absl::Minutes(5);
+  // A connection older than this is closed gracefully (calls get 30 s to end); zero: never.
+  absl::Duration max_connection_age = absl::ZeroDuration();
+  // Per-request limits of Push and StartRun (collector_service.h).
+  uint32_t max_frames_per_request = 8192;
+  uint32_t max_scalars_per_request = 65536;
+  uint64_t max_config_bytes = 64 << 10;
+  // Memory all Push requests being decoded may take together (ingest_budget.h), and how long
+  // one waits for room.
+  uint64_t ingest_memory_bytes = uint64_t{256} << 20;
+  absl::Duration ingest_memory_wait = absl::Seconds(5);
   QueryOptions query;
+
+  // Handler threads beyond the stream limits, for unary calls.
+  static constexpr int kUnaryThreads = 64;
 };
 
 class GrpcServer {
@@ -54,7 +91,9 @@ class GrpcServer {
   GrpcServer(const GrpcServer&) = delete;
   GrpcServer& operator=(const GrpcServer&) = delete;
 
-  // Binds and starts serving on gRPC's threads. UNAVAILABLE when the address cannot be bound.
+  // Binds and starts serving on gRPC's threads. UNAVAILABLE when the address cannot be bound;
+  // INVALID_ARGUMENT for an option out of range or only one of tls_cert_file / tls_key_file;
+  // the file's error (NOT_FOUND, ...) naming it when a PEM file cannot be read.
   [[nodiscard]] absl::Status Start();
   // The bound port after a successful Start.
   int port() const { return port_; }
@@ -65,6 +104,10 @@ class GrpcServer {
 
  private:
   const GrpcServerOptions options_;
+  const CallAuthorizer authorizer_;
+  StreamAdmission push_streams_;
+  StreamAdmission watch_streams_;
+  IngestBudget budget_;
   CollectorService collector_;
   QueryService query_;
   std::unique_ptr<grpc::Server> server_;

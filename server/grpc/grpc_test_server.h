@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +33,14 @@ class TestGrpcServer {
  public:
   // The server accepts messages up to `max_message_bytes`.
   explicit TestGrpcServer(size_t max_message_bytes = 1 << 20, bool reflection = false)
+      : TestGrpcServer([&](GrpcServerOptions& options) {
+          options.max_message_bytes = max_message_bytes;
+          options.reflection = reflection;
+        }) {}
+
+  // A server with the options `configure` sets (beyond address and test timings); with
+  // tls_cert_file set, channel() and the stubs are not usable (make a TLS channel instead).
+  explicit TestGrpcServer(const std::function<void(GrpcServerOptions&)>& configure)
       : db_path_(temp_dir_.File("test.db")) {
     StoreOptions store_options;
     store_options.path = db_path_;
@@ -41,9 +50,9 @@ class TestGrpcServer {
     store_ = *std::move(store);
     GrpcServerOptions options;
     options.address = "127.0.0.1:0";
-    options.max_message_bytes = max_message_bytes;
-    options.reflection = reflection;
+    options.max_message_bytes = 1 << 20;
     options.query.watch_cancel_check = absl::Milliseconds(50);
+    configure(options);
     server_ = std::make_unique<GrpcServer>(options, store_.get(), &notifier_);
     absl::Status started = server_->Start();
     EXPECT_TRUE(started.ok()) << started;
@@ -64,6 +73,7 @@ class TestGrpcServer {
   }
 
   int port() const { return server_->port(); }
+  SqliteStore& store() { return *store_; }
   RunNotifier& notifier() { return notifier_; }
   const std::shared_ptr<grpc::Channel>& channel() { return channel_; }
   v1::Collector::Stub& collector() { return *collector_; }

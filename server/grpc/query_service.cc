@@ -1,5 +1,6 @@
 #include "server/grpc/query_service.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,12 +11,20 @@
 
 namespace actiscope::server {
 
-QueryService::QueryService(QueryOptions options, SqliteStore* store, RunNotifier* notifier)
-    : options_(options), store_(store), notifier_(notifier) {}
+QueryService::QueryService(QueryOptions options, const CallAuthorizer* authorizer,
+                           StreamAdmission* watch_streams, SqliteStore* store,
+                           RunNotifier* notifier)
+    : options_(options),
+      authorizer_(authorizer),
+      watch_streams_(watch_streams),
+      store_(store),
+      notifier_(notifier) {}
 
 grpc::Status QueryService::ListRuns(grpc::ServerContext* context,
                                     const v1::ListRunsRequest* request,
                                     v1::ListRunsResponse* response) {
+  absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "ListRuns");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<RunListQuery> query = ParseListRunsRequest(*request);
   if (!query.ok()) return ToGrpcStatus(query.status());
   absl::StatusOr<std::vector<RunInfo>> runs = store_->ListRuns(*query);
@@ -26,6 +35,8 @@ grpc::Status QueryService::ListRuns(grpc::ServerContext* context,
 
 grpc::Status QueryService::GetRun(grpc::ServerContext* context, const v1::GetRunRequest* request,
                                   v1::RunDetail* response) {
+  absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "GetRun");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (absl::Status s = ValidateRunId(request->run_id()); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<RunInfo> run = store_->GetRun(request->run_id());
   if (!run.ok()) return ToGrpcStatus(run.status());
@@ -41,6 +52,8 @@ grpc::Status QueryService::GetRun(grpc::ServerContext* context, const v1::GetRun
 
 grpc::Status QueryService::GetHeatmap(grpc::ServerContext* context,
                                       const v1::GetHeatmapRequest* request, v1::Heatmap* response) {
+  absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "GetHeatmap");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<HeatmapQuery> query = ParseHeatmapRequest(*request);
   if (!query.ok()) return ToGrpcStatus(query.status());
   absl::StatusOr<Heatmap> heatmap = store_->ReadHeatmap(*query);
@@ -52,6 +65,8 @@ grpc::Status QueryService::GetHeatmap(grpc::ServerContext* context,
 grpc::Status QueryService::GetScalars(grpc::ServerContext* context,
                                       const v1::GetScalarsRequest* request,
                                       v1::GetScalarsResponse* response) {
+  absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "GetScalars");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<ScalarQuery> query = ParseScalarsRequest(*request);
   if (!query.ok()) return ToGrpcStatus(query.status());
   absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(*query);
@@ -63,6 +78,11 @@ grpc::Status QueryService::GetScalars(grpc::ServerContext* context,
 grpc::Status QueryService::WatchRun(grpc::ServerContext* context,
                                     const v1::WatchRunRequest* request,
                                     grpc::ServerWriter<v1::RunUpdate>* writer) {
+  absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "WatchRun");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::unique_ptr<StreamAdmission::Ticket>> ticket =
+      watch_streams_->Admit(authorizer_->PeerKey(*context, *caller), context);
+  if (!ticket.ok()) return ToGrpcStatus(ticket.status());
   if (absl::Status s = ValidateRunId(request->run_id()); !s.ok()) return ToGrpcStatus(s);
   // Read the version before the run, so that a change between the two is not missed.
   uint64_t seen = notifier_->Version(request->run_id());

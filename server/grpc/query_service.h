@@ -4,6 +4,9 @@
 // server/store/store_types.h), reads through the SqliteStore and converts the answer
 // (server/grpc/proto_convert.h).
 //
+// Every call is first authorized (server/grpc/call_auth.h: role read); a WatchRun stream is
+// then admitted (server/grpc/stream_admission.h, counted apart from Push streams).
+//
 // WatchRun holds one handler thread per watcher. It waits on the RunNotifier in slices of
 // `watch_cancel_check` so that a cancelled client or a server shutdown (RunNotifier::Shutdown)
 // ends the stream within that time.
@@ -14,6 +17,8 @@
 
 #include "absl/time/time.h"
 #include "actiscope/v1/query.grpc.pb.h"
+#include "server/grpc/call_auth.h"
+#include "server/grpc/stream_admission.h"
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
 
@@ -26,8 +31,9 @@ struct QueryOptions {
 
 class QueryService final : public v1::Query::Service {
  public:
-  // `store` and `notifier` must outlive the service.
-  QueryService(QueryOptions options, SqliteStore* store, RunNotifier* notifier);
+  // `authorizer`, `watch_streams`, `store` and `notifier` must outlive the service.
+  QueryService(QueryOptions options, const CallAuthorizer* authorizer,
+               StreamAdmission* watch_streams, SqliteStore* store, RunNotifier* notifier);
 
   grpc::Status ListRuns(grpc::ServerContext* context, const v1::ListRunsRequest* request,
                         v1::ListRunsResponse* response) override;
@@ -44,6 +50,8 @@ class QueryService final : public v1::Query::Service {
 
  private:
   const QueryOptions options_;
+  const CallAuthorizer* const authorizer_;
+  StreamAdmission* const watch_streams_;
   SqliteStore* const store_;
   RunNotifier* const notifier_;
 };
