@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -71,6 +72,22 @@ ABSL_FLAG(uint64_t, max_config_bytes, 64 << 10,
 ABSL_FLAG(uint64_t, ingest_memory_bytes, 256 << 20,
           "memory all Push requests being decoded and written may take together; a request "
           "that does not fit waits briefly, then is refused");
+ABSL_FLAG(std::vector<std::string>, http_allowed_hosts, {},
+          "host names the page may be opened by, comma-separated (IP addresses and localhost "
+          "always may); any other Host header gets 403 (DNS rebinding)");
+ABSL_FLAG(int, http_max_connections_per_client, 16,
+          "the most HTTP connections one client IP address may hold open; more get 503");
+ABSL_FLAG(absl::Duration, http_request_timeout, absl::Seconds(10),
+          "the longest one HTTP request (and a connection's TLS handshake) may take to arrive, "
+          "however slowly its bytes come");
+ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(5),
+          "an idle keep-alive HTTP connection is closed after this long");
+ABSL_FLAG(int, http_threads, 64,
+          "HTTP serving threads for requests (event streams get threads of their own)");
+ABSL_FLAG(int, max_event_streams, 64,
+          "the most live-update event streams (the page's open run views) at once; more get 429");
+ABSL_FLAG(int, max_event_streams_per_client, 8,
+          "the most event streams one client IP address may hold open");
 ABSL_FLAG(std::string, port_file, "",
           "when set, write \"GRPC_PORT HTTP_PORT\" to this file once both are listening");
 ABSL_FLAG(int, read_connections, 4,
@@ -125,10 +142,8 @@ absl::Status CheckNetworkPolicy(bool tokens) {
   const bool insecure = absl::GetFlag(FLAGS_allow_insecure_network);
   ACTISCOPE_RETURN_IF_ERROR(CheckListenerProtection("gRPC", absl::GetFlag(FLAGS_grpc_addr),
                                                     ListenerProtection{tls, tokens, insecure}));
-  // The HTTP side has neither TLS nor tokens yet: loopback (or a reverse proxy on this host
-  // that adds both) unless the network is trusted.
   return CheckListenerProtection("HTTP", absl::GetFlag(FLAGS_http_addr),
-                                 ListenerProtection{false, false, insecure});
+                                 ListenerProtection{tls, tokens, insecure});
 }
 
 GrpcServerOptions GrpcOptionsFromFlags(const TokenRegistry* tokens) {
@@ -156,10 +171,20 @@ GrpcServerOptions GrpcOptionsFromFlags(const TokenRegistry* tokens) {
   return o;
 }
 
-HttpServerOptions HttpOptionsFromFlags() {
+HttpServerOptions HttpOptionsFromFlags(const TokenRegistry* tokens) {
   HttpServerOptions o;
   o.address = absl::GetFlag(FLAGS_http_addr);
   o.web_root = absl::GetFlag(FLAGS_web_root);
+  o.tokens = tokens;
+  o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  o.allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts);
+  o.max_connections_per_client = absl::GetFlag(FLAGS_http_max_connections_per_client);
+  o.request_timeout = absl::GetFlag(FLAGS_http_request_timeout);
+  o.idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout);
+  o.threads = absl::GetFlag(FLAGS_http_threads);
+  o.max_event_streams = absl::GetFlag(FLAGS_max_event_streams);
+  o.max_event_streams_per_client = absl::GetFlag(FLAGS_max_event_streams_per_client);
   return o;
 }
 
@@ -182,7 +207,7 @@ absl::Status Serve(const sigset_t& stop_signals) {
   GrpcServer grpc(grpc_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(grpc.Start());
 
-  const HttpServerOptions http_options = HttpOptionsFromFlags();
+  const HttpServerOptions http_options = HttpOptionsFromFlags(tokens.get());
   HttpServer http(http_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(http.Start());
 
@@ -192,9 +217,10 @@ absl::Status Serve(const sigset_t& stop_signals) {
   }
   const bool tls = !grpc_options.tls_cert_file.empty();
   std::fprintf(stderr,
-               "actiscope-server: started: gRPC%s on %s, HTTP on http://%s, database %s, %s\n",
+               "actiscope-server: started: gRPC%s on %s, HTTP on %s://%s, database %s, %s\n",
                tls ? " (TLS)" : "", WithPort(grpc_options.address, grpc.port()).c_str(),
-               WithPort(http_options.address, http.port()).c_str(), store_options.path.c_str(),
+               tls ? "https" : "http", WithPort(http_options.address, http.port()).c_str(),
+               store_options.path.c_str(),
                tokens == nullptr
                    ? "no tokens (open to every caller that reaches it)"
                    : absl::StrCat(tokens->size(), " tokens from ", absl::GetFlag(FLAGS_auth_tokens))

@@ -9,10 +9,14 @@
 
 namespace actiscope::server {
 
-EventStream::EventStream(EventStreams* owner, std::string run_id, uint64_t version)
-    : owner_(owner), run_id_(std::move(run_id)), seen_version_(version) {}
+EventStream::EventStream(EventStreams* owner, std::string run_id, std::string client,
+                         uint64_t version)
+    : owner_(owner),
+      run_id_(std::move(run_id)),
+      client_(std::move(client)),
+      seen_version_(version) {}
 
-EventStream::~EventStream() { owner_->Release(run_id_); }
+EventStream::~EventStream() { owner_->Release(run_id_, client_); }
 
 std::string EventStream::RunMessage(bool* ended) {
   absl::StatusOr<RunInfo> run = owner_->store_->GetRun(run_id_);
@@ -65,7 +69,8 @@ std::optional<std::string> EventStream::Next() {
 EventStreams::EventStreams(SqliteStore* store, RunNotifier* notifier, EventStreamOptions options)
     : store_(store), notifier_(notifier), options_(options) {}
 
-absl::StatusOr<std::unique_ptr<EventStream>> EventStreams::Open(const std::string& run_id) {
+absl::StatusOr<std::unique_ptr<EventStream>> EventStreams::Open(const std::string& run_id,
+                                                                const std::string& client) {
   if (stopping_.HasBeenNotified()) return absl::UnavailableError("events: server is stopping");
   absl::StatusOr<RunInfo> run = store_->GetRun(run_id);
   if (!run.ok()) return run.status();
@@ -75,18 +80,30 @@ absl::StatusOr<std::unique_ptr<EventStream>> EventStreams::Open(const std::strin
       return absl::ResourceExhaustedError(absl::StrCat(
           "events: ", options_.max_streams, " event streams are open; close one and retry"));
     }
+    auto from_client = open_by_client_.find(client);
+    if (from_client != open_by_client_.end() &&
+        from_client->second >= options_.max_streams_per_client) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "events: ", options_.max_streams_per_client, " event streams are open from ",
+          client.empty() ? "this client" : client, "; close one (another tab) and retry"));
+    }
     ++open_;
     ++open_by_run_[run_id];
+    ++open_by_client_[client];
   }
   uint64_t version = notifier_->Version(run_id);
-  return std::unique_ptr<EventStream>(new EventStream(this, run_id, version));
+  return std::unique_ptr<EventStream>(new EventStream(this, run_id, client, version));
 }
 
-void EventStreams::Release(const std::string& run_id) {
+void EventStreams::Release(const std::string& run_id, const std::string& client) {
   absl::MutexLock lock(&mu_);
   --open_;
   auto it = open_by_run_.find(run_id);
   if (it != open_by_run_.end() && --it->second <= 0) open_by_run_.erase(it);
+  auto from_client = open_by_client_.find(client);
+  if (from_client != open_by_client_.end() && --from_client->second <= 0) {
+    open_by_client_.erase(from_client);
+  }
 }
 
 void EventStreams::Stop() {
@@ -103,6 +120,12 @@ void EventStreams::Stop() {
 int EventStreams::open_streams() const {
   absl::MutexLock lock(&mu_);
   return open_;
+}
+
+int EventStreams::open_streams_from(const std::string& client) const {
+  absl::MutexLock lock(&mu_);
+  auto it = open_by_client_.find(client);
+  return it == open_by_client_.end() ? 0 : it->second;
 }
 
 }  // namespace actiscope::server

@@ -33,6 +33,9 @@ namespace actiscope::server {
 
 struct EventStreamOptions {
   int max_streams = 64;  // Open streams at once, over all runs; more get RESOURCE_EXHAUSTED.
+  // Open streams at once from one client (its IP address); more get RESOURCE_EXHAUSTED, so
+  // one address cannot take every stream slot (and the serving thread each one holds).
+  int max_streams_per_client = 8;
   absl::Duration heartbeat = absl::Seconds(15);
   absl::Duration min_interval = absl::Milliseconds(100);
 };
@@ -51,12 +54,13 @@ class EventStream {
 
  private:
   friend class EventStreams;
-  EventStream(EventStreams* owner, std::string run_id, uint64_t version);
+  EventStream(EventStreams* owner, std::string run_id, std::string client, uint64_t version);
   // The run as an SSE message, and whether the run has ended.
   std::string RunMessage(bool* ended);
 
   EventStreams* owner_;
   std::string run_id_;
+  std::string client_;
   uint64_t seen_version_;
   bool sent_first_ = false;
   bool ended_ = false;
@@ -67,16 +71,19 @@ class EventStreams {
  public:
   EventStreams(SqliteStore* store, RunNotifier* notifier, EventStreamOptions options = {});
 
-  // A stream for the run. NOT_FOUND for an unknown run, RESOURCE_EXHAUSTED when
-  // max_streams are open, UNAVAILABLE after Stop.
-  absl::StatusOr<std::unique_ptr<EventStream>> Open(const std::string& run_id);
+  // A stream for the run, opened by `client` (its IP address; tests may leave it empty).
+  // NOT_FOUND for an unknown run, RESOURCE_EXHAUSTED when max_streams are open or
+  // max_streams_per_client are open for `client`, UNAVAILABLE after Stop.
+  absl::StatusOr<std::unique_ptr<EventStream>> Open(const std::string& run_id,
+                                                    const std::string& client = "");
   // Ends every open stream (their Next returns nullopt promptly) and refuses new ones.
   void Stop();
   int open_streams() const;
+  int open_streams_from(const std::string& client) const;
 
  private:
   friend class EventStream;
-  void Release(const std::string& run_id);
+  void Release(const std::string& run_id, const std::string& client);
 
   SqliteStore* store_;
   RunNotifier* notifier_;
@@ -84,6 +91,7 @@ class EventStreams {
   absl::Notification stopping_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, int> open_by_run_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int> open_by_client_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

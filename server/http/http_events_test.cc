@@ -79,6 +79,25 @@ TEST_F(HttpEventsTest, LimitsOpenStreamsAndFreesSlotsOnClose) {
   EXPECT_EQ(streams.Open("missing").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(HttpEventsTest, LimitsOpenStreamsPerClientAndLeavesOthersTheirShare) {
+  EventStreamOptions options;
+  options.max_streams = 4;
+  options.max_streams_per_client = 2;
+  EventStreams streams(data_.store(), &notifier_, options);
+  absl::StatusOr<std::unique_ptr<EventStream>> a = streams.Open("r1", "127.0.0.2");
+  absl::StatusOr<std::unique_ptr<EventStream>> b = streams.Open("r1", "127.0.0.2");
+  ASSERT_TRUE(a.ok() && b.ok());
+  absl::Status third = streams.Open("r1", "127.0.0.2").status();
+  EXPECT_EQ(third.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(third.message(), HasSubstr("127.0.0.2"));
+  EXPECT_EQ(streams.open_streams_from("127.0.0.2"), 2);
+  absl::StatusOr<std::unique_ptr<EventStream>> other = streams.Open("r1", "127.0.0.1");
+  EXPECT_TRUE(other.ok());
+  a->reset();
+  EXPECT_EQ(streams.open_streams_from("127.0.0.2"), 1);
+  EXPECT_TRUE(streams.Open("r1", "127.0.0.2").ok());
+}
+
 TEST_F(HttpEventsTest, StopWakesAWaitingStreamAndRefusesNewOnes) {
   EventStreamOptions options;
   options.heartbeat = absl::Hours(1);

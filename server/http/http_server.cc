@@ -9,11 +9,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "httplib.h"
+#include "server/http/hardened_server.h"
+#include "server/http/host_check.h"
 #include "server/http/http_api.h"
+#include "server/http/http_auth.h"
 #include "server/http/http_events.h"
 #include "server/http/http_request.h"
+#include "server/http/http_sessions.h"
 #include "server/http/static_files.h"
+#include "server/http/tls_context.h"
 #include "server/http/web_root.h"
 
 namespace actiscope::server {
@@ -23,8 +30,6 @@ constexpr char kContentSecurityPolicy[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'";
-// Serving threads: every open event stream holds one, the rest answer requests.
-constexpr int kRequestThreads = 16;
 constexpr size_t kMaxRequestBodyBytes = 64 << 10;
 
 // Splits "host:port" (IPv6 hosts in brackets).
@@ -49,6 +54,36 @@ void Send(const HttpReply& reply, httplib::Response& res) {
   res.set_content(reply.body, reply.content_type.c_str());
 }
 
+absl::Status CheckLimits(const HttpServerOptions& options) {
+  const std::pair<const char*, int> counts[] = {
+      {"threads", options.threads},
+      {"max_connections_per_client", options.max_connections_per_client},
+      {"max_event_streams", options.max_event_streams},
+      {"max_event_streams_per_client", options.max_event_streams_per_client}};
+  for (const auto& [name, value] : counts) {
+    if (value < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("http server: ", name, " must be at least 1, got ", value));
+    }
+  }
+  if (options.request_timeout <= absl::ZeroDuration() ||
+      options.idle_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http server: request_timeout and idle_timeout must be positive, got ",
+                     absl::FormatDuration(options.request_timeout), " and ",
+                     absl::FormatDuration(options.idle_timeout)));
+  }
+  return absl::OkStatus();
+}
+
+bool IsApiPath(absl::string_view path) { return path == "/api" || absl::StartsWith(path, "/api/"); }
+
+// The login page and the files it loads, served to everyone.
+bool IsLoginPath(absl::string_view path) {
+  return path == "/login" || path == "/logout" || path == "/js/login.js" || path == "/style.css" ||
+         path == "/favicon.svg";
+}
+
 // Whether the target is /api/runs/{id}/events; sets *run_id.
 bool IsEventsRoute(const std::string& target, std::string* run_id) {
   absl::StatusOr<ParsedTarget> parsed = ParseTarget(target);
@@ -64,7 +99,10 @@ bool IsEventsRoute(const std::string& target, std::string* run_id) {
 class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options, SqliteStore* store, RunNotifier* notifier)
-      : options_(std::move(options)), api_(store), events_(store, notifier) {}
+      : options_(std::move(options)),
+        api_(store),
+        events_(store, notifier, StreamOptions(options_)),
+        auth_(options_.tokens, &sessions_, !options_.tls_cert_file.empty()) {}
   ~Impl() { Stop(); }
 
   absl::Status Start() {
@@ -72,24 +110,40 @@ class HttpServer::Impl {
     std::string host;
     int port = 0;
     if (absl::Status s = ParseAddress(options_.address, &host, &port); !s.ok()) return s;
+    if (absl::Status s = CheckLimits(options_); !s.ok()) return s;
     std::string root = options_.web_root;
     if (root.empty()) {
       root = FindWebRoot().value_or("");
     } else if (!IsWebRoot(root)) {
       return absl::InvalidArgumentError(absl::StrCat("web root: no index.html in \"", root, "\""));
     }
+    if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "http server: the TLS certificate and key go together: give both or neither");
+    }
+    if (!options_.tls_cert_file.empty()) {
+      absl::StatusOr<std::unique_ptr<TlsContext>> tls =
+          TlsContext::Load(options_.tls_cert_file, options_.tls_key_file);
+      if (!tls.ok()) return tls.status();
+      tls_ = std::move(*tls);
+    }
     static_files_ = std::make_unique<StaticFiles>(root);
+    ConnectionLimits limits;
+    limits.request_read_timeout = options_.request_timeout;
+    limits.keep_alive_timeout = options_.idle_timeout;
+    server_ =
+        std::make_unique<HardenedServer>(limits, options_.max_connections_per_client, tls_.get());
     Configure();
     if (port == 0) {
-      port_ = std::max(0, server_.bind_to_any_port(host));
-    } else if (server_.bind_to_port(host, port)) {
+      port_ = std::max(0, server_->bind_to_any_port(host));
+    } else if (server_->bind_to_port(host, port)) {
       port_ = port;
     }
     if (port_ == 0) {
       return absl::UnavailableError(absl::StrCat("http server: cannot bind ", options_.address));
     }
     started_ = true;
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
     return absl::OkStatus();
   }
 
@@ -99,33 +153,53 @@ class HttpServer::Impl {
     if (!started_) return;
     started_ = false;
     events_.Stop();
-    server_.stop();
+    server_->Wake();
+    server_->stop();
     if (thread_.joinable()) thread_.join();
   }
 
  private:
+  static EventStreamOptions StreamOptions(const HttpServerOptions& options) {
+    EventStreamOptions streams;
+    streams.max_streams = options.max_event_streams;
+    streams.max_streams_per_client = options.max_event_streams_per_client;
+    return streams;
+  }
+
   void Configure() {
-    int threads = kRequestThreads + EventStreamOptions().max_streams;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_payload_max_length(kMaxRequestBodyBytes);
-    server_.set_read_timeout(10, 0);
-    server_.set_default_headers({{"Content-Security-Policy", kContentSecurityPolicy},
-                                 {"X-Content-Type-Options", "nosniff"},
-                                 {"Referrer-Policy", "no-referrer"}});
-    server_.Get(
+    int threads = options_.threads + options_.max_event_streams;
+    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server_->set_payload_max_length(kMaxRequestBodyBytes);
+    // Only for the Keep-Alive header: HardenedServer enforces the timeout itself.
+    server_->set_keep_alive_timeout(
+        std::max<time_t>(1, absl::ToInt64Seconds(options_.idle_timeout)));
+    server_->set_default_headers({{"Content-Security-Policy", kContentSecurityPolicy},
+                                  {"X-Content-Type-Options", "nosniff"},
+                                  {"Referrer-Policy", "no-referrer"}});
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                             : httplib::Server::HandlerResponse::Handled;
+    });
+    server_->Get(
         ".*", [this](const httplib::Request& req, httplib::Response& res) { HandleGet(req, res); });
+    server_->Post("/login", [this](const httplib::Request& req, httplib::Response& res) {
+      auth_.Login(req, res);
+    });
+    server_->Post("/logout", [this](const httplib::Request& req, httplib::Response& res) {
+      auth_.Logout(req, res);
+    });
     auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
       Send(ErrorReply(absl::UnimplementedError("method not allowed: actiscope's HTTP side is "
-                                               "read-only (GET)")),
+                                               "read-only (GET; POST only for /login, /logout)")),
            res);
     };
-    server_.Post(".*", not_allowed);
-    server_.Put(".*", not_allowed);
-    server_.Patch(".*", not_allowed);
-    server_.Delete(".*", not_allowed);
-    server_.Options(".*", not_allowed);
+    server_->Post(".*", not_allowed);
+    server_->Put(".*", not_allowed);
+    server_->Patch(".*", not_allowed);
+    server_->Delete(".*", not_allowed);
+    server_->Options(".*", not_allowed);
     // Anything httplib itself rejects (bad request lines, unmatched paths) gets a JSON body.
-    server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
       JsonWriter json;
       json.BeginObject();
@@ -137,18 +211,30 @@ class HttpServer::Impl {
     });
   }
 
+  // Whether the request may reach its route: the Host check, then authentication. When not,
+  // `res` holds the answer.
+  bool Admit(const httplib::Request& req, httplib::Response& res) const {
+    absl::string_view path = absl::string_view(req.target).substr(0, req.target.find('?'));
+    if (path == "/healthz") return true;
+    if (absl::Status s = CheckHost(req.get_header_value("Host"), options_.allowed_hosts); !s.ok()) {
+      Send(ErrorReply(s), res);
+      return false;
+    }
+    if (!auth_.enabled() || IsLoginPath(path)) return true;
+    return auth_.Allow(req, IsApiPath(path), res);
+  }
+
   void HandleGet(const httplib::Request& req, httplib::Response& res) {
     const std::string& target = req.target;
     if (target == "/healthz" || absl::StartsWith(target, "/healthz?")) {
       res.set_content("ok\n", "text/plain; charset=utf-8");
       return;
     }
-    if (target == "/api" || absl::StartsWith(target, "/api/") ||
-        absl::StartsWith(target, "/api?")) {
+    if (IsApiPath(target.substr(0, target.find('?')))) {
       res.set_header("Cache-Control", "no-store");
       std::string run_id;
       if (IsEventsRoute(target, &run_id)) {
-        ServeEvents(run_id, res);
+        ServeEvents(run_id, req.remote_addr, res);
         return;
       }
       Send(api_.Get(target), res);
@@ -163,8 +249,8 @@ class HttpServer::Impl {
     res.set_content(std::move(file->body), file->content_type.c_str());
   }
 
-  void ServeEvents(const std::string& run_id, httplib::Response& res) {
-    absl::StatusOr<std::unique_ptr<EventStream>> stream = events_.Open(run_id);
+  void ServeEvents(const std::string& run_id, const std::string& client, httplib::Response& res) {
+    absl::StatusOr<std::unique_ptr<EventStream>> stream = events_.Open(run_id, client);
     if (!stream.ok()) {
       Send(ErrorReply(stream.status()), res);
       return;
@@ -185,8 +271,11 @@ class HttpServer::Impl {
   HttpServerOptions options_;
   HttpApi api_;
   EventStreams events_;
+  SessionStore sessions_;
+  HttpAuth auth_;
+  std::unique_ptr<TlsContext> tls_;
   std::unique_ptr<StaticFiles> static_files_;
-  httplib::Server server_;
+  std::unique_ptr<HardenedServer> server_;
   std::thread thread_;
   int port_ = 0;
   bool started_ = false;

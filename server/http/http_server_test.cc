@@ -24,6 +24,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
+HttpServerOptions Options(const std::string& address, const std::string& web_root) {
+  HttpServerOptions options;
+  options.address = address;
+  options.web_root = web_root;
+  return options;
+}
+
 // Sends `request` verbatim over a new connection and returns the whole response.
 std::string RawRequest(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -54,8 +61,8 @@ class HttpServerTest : public ::testing::Test {
     std::filesystem::create_directories(web_);
     std::ofstream(web_ / "index.html") << "<!doctype html>app";
     std::ofstream(data_.dir() / "secret.txt") << "TOP SECRET";
-    server_ = std::make_unique<HttpServer>(HttpServerOptions{"127.0.0.1:0", web_.string()},
-                                           data_.store(), &notifier_);
+    server_ = std::make_unique<HttpServer>(Options("127.0.0.1:0", web_.string()), data_.store(),
+                                           &notifier_);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_GT(server_->port(), 0);
   }
@@ -107,7 +114,8 @@ TEST_F(HttpServerTest, TraversalAttemptsGetAnErrorAndNoFileContent) {
     EXPECT_THAT(res->body, ::testing::Not(HasSubstr("root:"))) << path;
   }
   std::string raw = RawRequest(
-      server_->port(), "GET /..\\..\\secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      server_->port(),
+      "GET /..\\..\\secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(raw, HasSubstr("HTTP/1.1 400"));
   EXPECT_THAT(raw, ::testing::Not(HasSubstr("TOP SECRET")));
 }
@@ -228,9 +236,15 @@ TEST_F(HttpServerTest, EventStreamForAnUnknownRunIsNotFound) {
 
 TEST(HttpServerStartTest, RejectsBadAddressesAndWebRoots) {
   RunNotifier notifier;
-  HttpServer bad_address({"nonsense", ""}, nullptr, &notifier);
+  HttpServer bad_address(Options("nonsense", ""), nullptr, &notifier);
   EXPECT_EQ(bad_address.Start().code(), absl::StatusCode::kInvalidArgument);
-  HttpServer bad_root({"127.0.0.1:0", "/nonexistent/web"}, nullptr, &notifier);
+  HttpServer bad_root(Options("127.0.0.1:0", "/nonexistent/web"), nullptr, &notifier);
+  HttpServerOptions no_threads = Options("127.0.0.1:0", "");
+  no_threads.threads = 0;
+  HttpServer zero(no_threads, nullptr, &notifier);
+  absl::Status status = zero.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("threads must be at least 1"));
   EXPECT_EQ(bad_root.Start().code(), absl::StatusCode::kInvalidArgument);
 }
 

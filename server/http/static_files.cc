@@ -67,7 +67,9 @@ absl::StatusOr<StaticFile> StaticFiles::Read(absl::string_view target) const {
   }
   // App routes name no file (the page reads its path itself), so their rest is never used.
   std::string relative = "index.html";
-  if (!IsAppRoute(path)) {
+  if (path == "/login") {
+    relative = "login.html";
+  } else if (!IsAppRoute(path)) {
     if (path.find_first_of(std::string("%\\\0", 3)) != absl::string_view::npos) {
       return absl::InvalidArgumentError("static path: not allowed");
     }

@@ -135,8 +135,8 @@ TEST_F(NetworkSecurityTest, ANetworkAddressWithoutTlsAndTokensIsRefusedInOneLine
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"--grpc_addr=0.0.0.0:0"},
            {"--grpc_addr=0.0.0.0:0", absl::StrCat("--auth_tokens=", dir_, "/tokens")},
-           {"--http_addr=0.0.0.0:0", absl::StrCat("--auth_tokens=", dir_, "/tokens"),
-            absl::StrCat("--tls_cert=", certs_.server_cert),
+           {"--http_addr=0.0.0.0:0", absl::StrCat("--auth_tokens=", dir_, "/tokens")},
+           {"--http_addr=0.0.0.0:0", absl::StrCat("--tls_cert=", certs_.server_cert),
             absl::StrCat("--tls_key=", certs_.server_key)},
            {"--grpc_addr=[::]:0", absl::StrCat("--tls_cert=", certs_.server_cert),
             absl::StrCat("--tls_key=", certs_.server_key)}}) {
@@ -153,9 +153,20 @@ TEST_F(NetworkSecurityTest, ANetworkAddressWithoutTlsAndTokensIsRefusedInOneLine
   auto trusted = StartServer({"--grpc_addr=0.0.0.0:0", "--allow_insecure_network"});
   ASSERT_TRUE(trusted.ok()) << trusted.status();
   EXPECT_EQ((*trusted)->Stop(), 0);
-  auto secure =
-      StartServer({"--grpc_addr=0.0.0.0:0", SecureArgs()[0], SecureArgs()[1], SecureArgs()[2]});
+  auto secure = StartServer({"--grpc_addr=0.0.0.0:0", "--http_addr=0.0.0.0:0", SecureArgs()[0],
+                             SecureArgs()[1], SecureArgs()[2]});
   ASSERT_TRUE(secure.ok()) << secure.status();
+  // The page and the API over HTTPS on the network address, for a read token only.
+  const std::string api = absl::StrCat("https://127.0.0.1:", (*secure)->http_port(), "/api/runs");
+  CommandOutput with_token = Run({"/usr/bin/curl", "-sS", "--cacert", certs_.ca_cert, "-H",
+                                  absl::StrCat("Authorization: Bearer ", kReadToken), api});
+  EXPECT_EQ(with_token.exit_status, 0) << with_token.err;
+  EXPECT_EQ(with_token.out, "[]");
+  CommandOutput anonymous = Run({"/usr/bin/curl", "-sS", "--cacert", certs_.ca_cert, "-o",
+                                 "/dev/null", "-w", "%{http_code}", api});
+  EXPECT_EQ(anonymous.out, "401");
+  CommandOutput untrusted = Run({"/usr/bin/curl", "-sS", "--cacert", certs_.other_ca_cert, api});
+  EXPECT_NE(untrusted.exit_status, 0);
   EXPECT_EQ((*secure)->Stop(), 0);
 }
 

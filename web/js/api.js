@@ -11,6 +11,10 @@ const enc = encodeURIComponent;
 
 async function getJson(path, signal) {
   const response = await fetch(path, { signal, headers: { Accept: 'application/json' } });
+  if (response.status === 401) {
+    // The login session ended (or never was): log in, then come back here.
+    location.assign('/login?next=' + enc(location.pathname + location.search));
+  }
   let body = null;
   try {
     body = await response.json();
