@@ -20,6 +20,7 @@
 #include "server/auth/network_policy.h"
 #include "server/auth/token_registry.h"
 #include "server/grpc/grpc_server.h"
+#include "server/grpc/memory_release.h"
 #include "server/http/http_server.h"
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
@@ -246,6 +247,7 @@ int main(int argc, char** argv) {
       "[--auth_tokens=FILE --tls_cert=PEM --tls_key=PEM]: collects activation histograms over "
       "gRPC and serves them over gRPC and HTTP; see deploy/OPERATIONS.md for every flag");
   absl::ParseCommandLine(argc, argv);
+  actiscope::server::ReturnLargeBlocksToTheSystem();
   // Blocked before any thread starts, so every thread inherits the mask and only sigwait sees
   // these signals.
   sigset_t stop_signals;

@@ -390,5 +390,31 @@ TEST(IngestBudgetTest, AReservationWaitsForRoomThenTimesOut) {
   EXPECT_EQ(budget.in_use(), 100u);
 }
 
+TEST(IngestBudgetTest, ReleasesFreeMemoryWhenItDrainsAfterEnoughWasGivenBack) {
+  IngestBudget budget(1000, absl::Milliseconds(50), /*release_after_bytes=*/500);
+  {
+    IngestBudget::Reservation small(&budget);
+    ASSERT_TRUE(small.Grow(100, "a").ok());
+  }
+  EXPECT_EQ(budget.releases(), 0) << "100 bytes given back: not worth a release";
+  {
+    auto first = std::make_unique<IngestBudget::Reservation>(&budget);
+    IngestBudget::Reservation second(&budget);
+    ASSERT_TRUE(first->Grow(450, "b").ok());
+    ASSERT_TRUE(second.Grow(300, "c").ok());
+    first.reset();
+    EXPECT_EQ(budget.releases(), 0) << "550 bytes given back, but 300 still in use";
+  }
+  EXPECT_EQ(budget.releases(), 1) << "drained after 850 bytes given back";
+  {
+    IngestBudget::Reservation held(&budget);
+    ASSERT_TRUE(held.Grow(600, "d").ok());
+    IngestBudget::Reservation other(&budget);
+    ASSERT_TRUE(other.Grow(100, "e").ok());
+  }
+  EXPECT_EQ(budget.releases(), 2);
+  EXPECT_EQ(budget.in_use(), 0u);
+}
+
 }  // namespace
 }  // namespace actiscope::server

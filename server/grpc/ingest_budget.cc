@@ -1,6 +1,7 @@
 #include "server/grpc/ingest_budget.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/grpc/memory_release.h"
 
 namespace actiscope::server {
 
@@ -34,8 +35,20 @@ absl::Status IngestBudget::Take(uint64_t bytes, uint64_t already_held, absl::str
 }
 
 void IngestBudget::Give(uint64_t bytes) {
+  {
+    absl::MutexLock lock(&mu_);
+    in_use_ -= bytes;
+    given_back_ += bytes;
+    if (in_use_ > 0 || given_back_ < release_after_) return;
+    given_back_ = 0;
+    ++releases_;
+  }
+  ReleaseFreeMemory();
+}
+
+int IngestBudget::releases() const {
   absl::MutexLock lock(&mu_);
-  in_use_ -= bytes;
+  return releases_;
 }
 
 uint64_t IngestBudget::in_use() const {

@@ -6,6 +6,13 @@
 // others to finish; one larger than the whole budget, or still not fitting then, is refused
 // with RESOURCE_EXHAUSTED naming the flag.
 //
+// Freed memory is not always given back to the system by malloc (glibc keeps it in its arenas
+// for reuse), so after a burst of large requests the server's RSS would stay at its peak. When
+// the budget drains to zero after at least `release_after_bytes` were given back since the last
+// time, it calls ReleaseFreeMemory (server/grpc/memory_release.h), outside its lock. The
+// default, 16 MiB, is about one large request: a trainer's small pushes reach it rarely, and
+// after a burst of large ones what stays untrimmed is at most that much.
+//
 // Thread-safety: all methods may be called concurrently; a Reservation by one thread.
 #ifndef ACTISCOPE_SERVER_GRPC_INGEST_BUDGET_H_
 #define ACTISCOPE_SERVER_GRPC_INGEST_BUDGET_H_
@@ -38,10 +45,13 @@ class IngestBudget {
     uint64_t bytes_ = 0;
   };
 
-  IngestBudget(uint64_t limit_bytes, absl::Duration max_wait)
-      : limit_(limit_bytes), max_wait_(max_wait) {}
+  IngestBudget(uint64_t limit_bytes, absl::Duration max_wait,
+               uint64_t release_after_bytes = uint64_t{16} << 20)
+      : limit_(limit_bytes), max_wait_(max_wait), release_after_(release_after_bytes) {}
 
   uint64_t in_use() const;
+  // How many times the drained budget released free memory to the system.
+  int releases() const;
 
  private:
   absl::Status Take(uint64_t bytes, uint64_t already_held, absl::string_view what);
@@ -49,8 +59,11 @@ class IngestBudget {
 
   const uint64_t limit_;
   const absl::Duration max_wait_;
+  const uint64_t release_after_;
   mutable absl::Mutex mu_;
   uint64_t in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t given_back_ ABSL_GUARDED_BY(mu_) = 0;  // Since the last release.
+  int releases_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace actiscope::server
