@@ -103,11 +103,7 @@ HistogramAccumulator::HistogramAccumulator(const HistogramPlan& p)
     : plan(&p), slots(p.bins + 3, 0), min(kInf), max(-kInf) {}
 
 void HistogramAccumulator::Add(const float* values, size_t n) {
-  if (!plan->exact_only && CpuHasAvx2()) {
-    AccumulateAvx2(values, n, this);
-  } else {
-    AccumulateScalar(values, n, this);
-  }
+  Accumulate(BestKernelPath(), values, n, this);
 }
 
 void HistogramAccumulator::Merge(const HistogramAccumulator& other) {
@@ -159,11 +155,6 @@ void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc) 
     }
     ++acc->slots[ExactSlot(plan, x, guess)];
   }
-}
-
-bool CpuHasAvx2() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
 }
 
 HistogramResult ComputeHistogram(const float* values, size_t n, const BinLayout& layout) {

@@ -58,12 +58,51 @@ struct HistogramAccumulator {
   std::vector<uint32_t> scratch_deferred;
 };
 
-// The kernels: add `n` values to `acc`.
+// The kernel implementations. Every path gives the scalar kernel's counts, below, above,
+// zeros, nonfinite, min and max exactly (a -0/+0 minimum or maximum may differ in sign only);
+// sum and sum_squares are double sums taken in a different order, equal to rounding.
+enum class KernelPath { kScalar, kAvx2, kAvx512 };
+inline constexpr KernelPath kAllKernelPaths[] = {KernelPath::kScalar, KernelPath::kAvx2,
+                                                 KernelPath::kAvx512};
+const char* KernelPathName(KernelPath path);  // "scalar", "avx2", "avx512".
+// True when this process may run `path` (kScalar always).
+bool CpuSupports(KernelPath path);
+// The fastest path this processor supports; what HistogramAccumulator::Add uses.
+KernelPath BestKernelPath();
+
+// Adds `n` values to `acc` with `path`, which the processor must support (CpuSupports). Plans
+// marked exact_only always take the scalar kernel.
+void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumulator* acc);
+// The same for IEEE binary16 and bfloat16 bit patterns, converted to float in blocks with the
+// path's conversion (F16C or AVX-512 for binary16, a vector shift for bfloat16; both exact).
+void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc);
+void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
+                        HistogramAccumulator* acc);
+
+// The kernels behind Accumulate: add `n` values to `acc`.
 void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);
 void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc);
+void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc);
 
-// Converts n IEEE half-precision values to float (F16C when the processor has it).
+// Converts n IEEE half-precision (or bfloat16) values to float with the fastest path (first
+// overloads) or with `path`, which the processor must support. Exact for every bit pattern;
+// NaNs stay NaN.
 void HalfToFloat(const uint16_t* in, size_t n, float* out);
+void HalfToFloat(KernelPath path, const uint16_t* in, size_t n, float* out);
+void BFloat16ToFloat(const uint16_t* in, size_t n, float* out);
+void BFloat16ToFloat(KernelPath path, const uint16_t* in, size_t n, float* out);
+float HalfBitsToFloat(uint16_t h);  // The scalar conversions, bit by bit.
+inline float BFloat16BitsToFloat(uint16_t b) {
+  const uint32_t bits = uint32_t{b} << 16;
+  float f;
+  __builtin_memcpy(&f, &bits, sizeof f);
+  return f;
+}
+// The vector conversions behind the overloads above.
+void HalfToFloatAvx2(const uint16_t* in, size_t n, float* out);
+void BFloat16ToFloatAvx2(const uint16_t* in, size_t n, float* out);
+void HalfToFloatAvx512(const uint16_t* in, size_t n, float* out);
+void BFloat16ToFloatAvx512(const uint16_t* in, size_t n, float* out);
 
 // Exact slot of the finite `x` by comparison with plan.edges, starting from slot `guess`.
 uint32_t ExactSlot(const HistogramPlan& plan, float x, int32_t guess);
@@ -75,9 +114,6 @@ struct Log2Poly {
   double max_error;
 };
 const Log2Poly& Log2Approximation();
-
-// True when this process may run AccumulateAvx2.
-bool CpuHasAvx2();
 
 }  // namespace actiscope::client
 

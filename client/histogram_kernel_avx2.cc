@@ -1,5 +1,5 @@
 // The AVX2 + FMA histogram kernel, compiled for that target only and chosen at run time
-// (CpuHasAvx2).
+// (CpuSupports(KernelPath::kAvx2)).
 //
 // The input is processed in chunks. Within a chunk the fast loop assumes every value is
 // finite: per 8 floats it computes the slot estimate, min/max, double sums and zeros, and
@@ -132,7 +132,9 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
   for (int32_t c : z) stats->zeros += static_cast<uint32_t>(c);
 }
 
-__attribute__((target("avx2,f16c"))) void HalfToFloatF16c(const uint16_t* in, size_t n,
+}  // namespace
+
+__attribute__((target("avx2,f16c"))) void HalfToFloatAvx2(const uint16_t* in, size_t n,
                                                           float* out) {
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
@@ -142,32 +144,14 @@ __attribute__((target("avx2,f16c"))) void HalfToFloatF16c(const uint16_t* in, si
   for (; i < n; ++i) out[i] = _cvtsh_ss(in[i]);
 }
 
-// IEEE binary16 to float, bit by bit.
-float HalfBitsToFloat(uint16_t h) {
-  const uint32_t sign = uint32_t{h & 0x8000u} << 16;
-  const uint32_t exponent = (h >> 10) & 0x1f;
-  const uint32_t mantissa = h & 0x3ffu;
-  float magnitude;
-  if (exponent == 0) {
-    magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-  } else if (exponent == 31) {
-    magnitude = mantissa == 0 ? std::numeric_limits<float>::infinity()
-                              : std::numeric_limits<float>::quiet_NaN();
-  } else {
-    magnitude = std::ldexp(static_cast<float>(mantissa | 0x400u), static_cast<int>(exponent) - 25);
+__attribute__((target("avx2"))) void BFloat16ToFloatAvx2(const uint16_t* in, size_t n, float* out) {
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
+                        _mm256_slli_epi32(_mm256_cvtepu16_epi32(b), 16));
   }
-  return sign != 0 ? -magnitude : magnitude;
-}
-
-}  // namespace
-
-void HalfToFloat(const uint16_t* in, size_t n, float* out) {
-  static const bool f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  if (f16c) {
-    HalfToFloatF16c(in, n, out);
-  } else {
-    for (size_t i = 0; i < n; ++i) out[i] = HalfBitsToFloat(in[i]);
-  }
+  for (; i < n; ++i) out[i] = BFloat16BitsToFloat(in[i]);
 }
 
 void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {

@@ -3,8 +3,10 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "actiscope/client/histogram.h"
@@ -54,39 +56,50 @@ std::vector<float> Adversarial(const BinLayout& layout) {
   return v;
 }
 
-HistogramResult WithKernel(const std::vector<float>& v, const BinLayout& layout, bool avx2) {
+const BinLayout kAdversarialLayouts[] = {
+    kLinear,
+    kLog,
+    BinLayout{},
+    BinLayout{BinScale::kLinear, 7, 0.1, 0.3},
+    BinLayout{BinScale::kLinear, 40, -4, 4},
+    BinLayout{BinScale::kLinear, 1, -1e30, 1e30},
+    BinLayout{BinScale::kLinear, 1024, -1, 1},
+    BinLayout{BinScale::kLogMagnitude, 30, 1e-42, 1e-30},
+    BinLayout{BinScale::kLogMagnitude, 1024, 1e-30, 1e30},
+};
+
+HistogramResult WithKernel(const std::vector<float>& v, const BinLayout& layout, KernelPath path) {
   HistogramPlan plan(layout);
   HistogramAccumulator acc(plan);
-  if (avx2) {
-    AccumulateAvx2(v.data(), v.size(), &acc);
-  } else {
-    AccumulateScalar(v.data(), v.size(), &acc);
-  }
+  Accumulate(path, v.data(), v.size(), &acc);
   return acc.Result();
 }
 
-class KernelTest : public ::testing::TestWithParam<bool> {
+// Every kernel path, skipped where the processor lacks it.
+class KernelTest : public ::testing::TestWithParam<KernelPath> {
  protected:
   void SetUp() override {
-    if (GetParam() && !CpuHasAvx2()) GTEST_SKIP() << "no AVX2 on this processor";
+    if (!CpuSupports(path()))
+      GTEST_SKIP() << "this processor cannot run " << KernelPathName(path());
   }
-  bool avx2() const { return GetParam(); }
+  KernelPath path() const { return GetParam(); }
+  void ExpectMatchesReference(const std::vector<float>& v, const BinLayout& layout) {
+    ExpectSameHistogram(ReferenceHistogram(v, layout), WithKernel(v, layout, path()));
+  }
 };
 
 TEST_P(KernelTest, RandomNormalMatchesReference) {
   for (size_t n : {1, 7, 8, 9, 1000, 100003}) {
     const std::vector<float> v = Normal(n, static_cast<uint32_t>(n), 0.5f, 1.5f);
-    ExpectSameHistogram(ReferenceHistogram(v, kLinear), WithKernel(v, kLinear, avx2()));
-    ExpectSameHistogram(ReferenceHistogram(v, kLog), WithKernel(v, kLog, avx2()));
+    ExpectSameHistogram(ReferenceHistogram(v, kLinear), WithKernel(v, kLinear, path()));
+    ExpectSameHistogram(ReferenceHistogram(v, kLog), WithKernel(v, kLog, path()));
   }
 }
 
 TEST_P(KernelTest, AdversarialValuesMatchReference) {
-  for (const BinLayout& layout :
-       {kLinear, kLog, BinLayout{}, BinLayout{BinScale::kLinear, 7, 0.1, 0.3},
-        BinLayout{BinScale::kLogMagnitude, 30, 1e-42, 1e-30}}) {
+  for (const BinLayout& layout : kAdversarialLayouts) {
     const std::vector<float> v = Adversarial(layout);
-    ExpectSameHistogram(ReferenceHistogram(v, layout), WithKernel(v, layout, avx2()));
+    ExpectSameHistogram(ReferenceHistogram(v, layout), WithKernel(v, layout, path()));
   }
 }
 
@@ -97,11 +110,11 @@ TEST_P(KernelTest, LogMagnitudeSpreadOverDecadesMatchesReference) {
   for (size_t i = 0; i < v.size(); ++i) {
     v[i] = (i % 2 ? -1.0f : 1.0f) * std::pow(10.0f, exponent(rng));
   }
-  ExpectSameHistogram(ReferenceHistogram(v, kLog), WithKernel(v, kLog, avx2()));
+  ExpectSameHistogram(ReferenceHistogram(v, kLog), WithKernel(v, kLog, path()));
 }
 
 TEST_P(KernelTest, EmptyInputHasNoElementsAndZeroMinMax) {
-  const HistogramResult r = WithKernel({}, kLinear, avx2());
+  const HistogramResult r = WithKernel({}, kLinear, path());
   EXPECT_EQ(r.elements, 0u);
   EXPECT_EQ(r.counts, std::vector<uint64_t>(40, 0));
   EXPECT_EQ(r.min, 0);
@@ -109,14 +122,95 @@ TEST_P(KernelTest, EmptyInputHasNoElementsAndZeroMinMax) {
 }
 
 TEST_P(KernelTest, OnlyNonFiniteValuesGiveZeroMinMax) {
-  const HistogramResult r = WithKernel(std::vector<float>(16, kInf), kLinear, avx2());
+  const HistogramResult r = WithKernel(std::vector<float>(16, kInf), kLinear, path());
   EXPECT_EQ(r.nonfinite, 16u);
   EXPECT_EQ(r.min, 0);
   EXPECT_EQ(r.max, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(ScalarAndAvx2, KernelTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Avx2" : "Scalar"; });
+// Lengths around the vector widths (8, 16), the unrolled widths and the chunk (65536).
+TEST_P(KernelTest, EveryLengthMatchesReference) {
+  const std::vector<float> base = Normal(70000, 21, 0, 2);
+  for (size_t n : {0,  1,  2,   7,   8,   9,     15,    16,    17,         31,   33,
+                   63, 65, 127, 255, 257, 65535, 65536, 65537, 65536 + 31, 70000}) {
+    const std::vector<float> v(base.begin(), base.begin() + n);
+    ExpectMatchesReference(v, kLinear);
+    ExpectMatchesReference(v, kLog);
+  }
+}
+
+// The adversarial values spread through a long normal tensor, at every lane position and in
+// every chunk, with and without non-finite values (a chunk holding one is redone).
+TEST_P(KernelTest, AdversarialValuesInLongTensorsMatchReference) {
+  std::mt19937 rng(17);
+  for (const BinLayout& layout : kAdversarialLayouts) {
+    for (bool with_nonfinite : {false, true}) {
+      std::vector<float> special;
+      for (float x : Adversarial(layout)) {
+        if (with_nonfinite || std::isfinite(x)) special.push_back(x);
+      }
+      std::vector<float> v = Normal(3 * 65536 + 13, 5, 0, 3);
+      std::uniform_int_distribution<size_t> where(0, v.size() - 1);
+      for (size_t i = 0; i < 4 * special.size(); ++i) v[where(rng)] = special[i % special.size()];
+      SCOPED_TRACE(testing::Message() << "bins " << layout.bins << " lo " << layout.lo
+                                      << (with_nonfinite ? " with" : " without") << " NaN/Inf");
+      ExpectMatchesReference(v, layout);
+    }
+  }
+}
+
+// Whole tensors of one repeated value: every lane on the same slot, the worst case for
+// the sub-histograms, for each edge, at lo and hi, each special value and zeros.
+TEST_P(KernelTest, AllElementsInOneBinMatchReference) {
+  for (const BinLayout& layout : {kLinear, kLog}) {
+    std::vector<float> values = Adversarial(layout);
+    values.push_back(static_cast<float>(layout.lo));
+    values.push_back(static_cast<float>(layout.hi));
+    for (float x : values) {
+      const std::vector<float> v(1000 + 7, x);
+      SCOPED_TRACE(testing::Message() << "value " << x);
+      ExpectMatchesReference(v, layout);
+    }
+  }
+}
+
+TEST_P(KernelTest, HalfAndBFloat16OfEveryBitPatternMatchReference) {
+  std::vector<uint16_t> bits(1 << 16);
+  for (size_t i = 0; i < bits.size(); ++i) bits[i] = static_cast<uint16_t>(i);
+  std::vector<float> half(bits.size()), bfloat(bits.size());
+  HalfToFloat(path(), bits.data(), bits.size(), half.data());
+  BFloat16ToFloat(path(), bits.data(), bits.size(), bfloat.data());
+  for (size_t i = 0; i < bits.size(); ++i) {
+    const float h = HalfBitsToFloat(bits[i]), b = BFloat16BitsToFloat(bits[i]);
+    if (std::isnan(h)) {
+      EXPECT_TRUE(std::isnan(half[i])) << i;
+    } else {
+      EXPECT_EQ(std::memcmp(&h, &half[i], sizeof h), 0) << i << ": " << half[i] << " " << h;
+    }
+    if (std::isnan(b)) {
+      EXPECT_TRUE(std::isnan(bfloat[i])) << i;
+    } else {
+      EXPECT_EQ(std::memcmp(&b, &bfloat[i], sizeof b), 0) << i << ": " << bfloat[i] << " " << b;
+    }
+  }
+  for (size_t n : {size_t{5}, size_t{4096 + 17}, bits.size()}) {  // Tails and block ends.
+    for (const BinLayout& layout : {kLinear, kLog, BinLayout{BinScale::kLinear, 40, -4, 4}}) {
+      HistogramPlan plan(layout);
+      HistogramAccumulator from_half(plan), from_bfloat(plan);
+      AccumulateHalf(path(), bits.data(), n, &from_half);
+      AccumulateBFloat16(path(), bits.data(), n, &from_bfloat);
+      ExpectSameHistogram(
+          ReferenceHistogram(std::vector<float>(half.begin(), half.begin() + n), layout),
+          from_half.Result());
+      ExpectSameHistogram(
+          ReferenceHistogram(std::vector<float>(bfloat.begin(), bfloat.begin() + n), layout),
+          from_bfloat.Result());
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryPath, KernelTest, ::testing::ValuesIn(kAllKernelPaths),
+                         [](const auto& info) { return std::string(KernelPathName(info.param)); });
 
 TEST(ComputeHistogramTest, InvalidLayoutIsRejected) {
   const absl::StatusOr<HistogramResult> r =

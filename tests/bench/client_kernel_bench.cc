@@ -1,6 +1,10 @@
-// Histogram kernel throughput on one core, side by side with torch::histc and torch::sum on the
-// same tensor, alternating in one run; prints M elements/s and the ratios.
-//   build-client/tests/bench/client_kernel_bench [elements]
+// Histogram kernel throughput on one core: every kernel path this processor supports (scalar,
+// AVX2, AVX-512) x dtype (float32, float16, bfloat16) x layout (linear 40 bins, the default
+// log-magnitude layout), then ComputeHistogram on tensors as a trainer calls it, side by side
+// with torch::histc and torch::sum on the same tensor, alternating in one run; prints
+// M elements/s and the ratios.
+//   build/tests/bench/client_kernel_bench [elements] [rounds] [only cases containing this]
+// torch::histc and torch::sum always run.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -9,13 +13,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "actiscope/client/histogram.h"
+#include "client/histogram_kernel.h"
 
 namespace {
 
+using actiscope::BinLayout;
+using actiscope::BinScale;
 using Clock = std::chrono::steady_clock;
+namespace client = actiscope::client;
 
 double Seconds(const std::function<void()>& fn) {
   const Clock::time_point start = Clock::now();
@@ -23,59 +32,84 @@ double Seconds(const std::function<void()>& fn) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+struct Case {
+  std::string name;
+  std::function<double()> fn;  // Returns something of the result, so that it is not elided.
+  std::vector<double> seconds = {};
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : int64_t{1} << 24;
+  const int rounds = argc > 2 ? std::max(std::atoi(argv[2]), 1) : 7;
+  const std::string filter = argc > 3 ? argv[3] : "";
   at::set_num_threads(1);
   at::manual_seed(1);
   const at::Tensor normal = at::randn({n});
-  const at::Tensor relu = at::relu(normal);
-  using actiscope::BinLayout;
-  using actiscope::BinScale;
+  const at::Tensor half = normal.to(at::kHalf);
+  const at::Tensor bfloat = normal.to(at::kBFloat16);
   const BinLayout linear{BinScale::kLinear, 40, -4, 4};
   const BinLayout log_magnitude = actiscope::LogMagnitudeBins();
+  const client::HistogramPlan linear_plan(linear), log_plan(log_magnitude);
+  const float* f32 = normal.data_ptr<float>();
+  const auto* f16 = reinterpret_cast<const uint16_t*>(half.data_ptr<at::Half>());
+  const auto* bf16 = reinterpret_cast<const uint16_t*>(bfloat.data_ptr<at::BFloat16>());
 
-  struct Case {
-    const char* name;
-    std::function<void()> fn;
-    std::vector<double> seconds = {};
-  };
-  double sink = 0;
-  std::vector<Case> cases = {
-      {"actiscope linear, N(0,1)",
-       [&] {
-         sink += actiscope::client::ComputeHistogram(normal.data_ptr<float>(), n, linear).sum;
-       }},
-      {"actiscope linear, ReLU(N(0,1))",
-       [&] { sink += actiscope::client::ComputeHistogram(relu.data_ptr<float>(), n, linear).sum; }},
-      {"actiscope log-magnitude, N(0,1)",
-       [&] {
-         sink +=
-             actiscope::client::ComputeHistogram(normal.data_ptr<float>(), n, log_magnitude).sum;
-       }},
-      {"actiscope via tensor (float16)", nullptr},
-      {"torch::histc, N(0,1)", [&] { sink += at::histc(normal, 40, -4, 4)[0].item<float>(); }},
-      {"torch::sum, N(0,1)", [&] { sink += at::sum(normal).item<float>(); }},
-  };
-  const at::Tensor half = normal.to(at::kHalf);
-  cases[3].fn = [&] { sink += actiscope::client::ComputeHistogram(half, linear, 1)->sum; };
-
-  constexpr int kRounds = 7;
-  for (int round = 0; round < kRounds; ++round) {
-    for (Case& c : cases) c.seconds.push_back(Seconds(c.fn));
+  std::vector<Case> cases;
+  for (client::KernelPath path : client::kAllKernelPaths) {
+    if (!client::CpuSupports(path)) continue;
+    for (const client::HistogramPlan* plan : {&linear_plan, &log_plan}) {
+      const std::string suffix =
+          std::string(client::KernelPathName(path)) + (plan->log_scale ? " log-mag" : " linear");
+      const auto run = [plan, n](auto accumulate) {
+        client::HistogramAccumulator acc(*plan);
+        accumulate(&acc);
+        return acc.Result().sum;
+      };
+      cases.push_back({suffix + " float32", [=] {
+                         return run([&](auto* acc) { client::Accumulate(path, f32, n, acc); });
+                       }});
+      cases.push_back({suffix + " float16", [=] {
+                         return run([&](auto* acc) { client::AccumulateHalf(path, f16, n, acc); });
+                       }});
+      cases.push_back({suffix + " bfloat16", [=] {
+                         return run(
+                             [&](auto* acc) { client::AccumulateBFloat16(path, bf16, n, acc); });
+                       }});
+    }
   }
-  std::printf("%lld float32 elements, 1 thread, median of %d alternating rounds\n",
-              static_cast<long long>(n), kRounds);
+  for (const at::Tensor* t : {&normal, &half, &bfloat}) {
+    cases.push_back(
+        {std::string("ComputeHistogram(") + c10::toString(t->scalar_type()) + ") linear",
+         [&, t] { return client::ComputeHistogram(*t, linear, 1)->sum; }});
+  }
+  cases.push_back({"torch::histc float32 linear", [&] {
+                     return static_cast<double>(at::histc(normal, 40, -4, 4)[0].item<float>());
+                   }});
+  cases.push_back(
+      {"torch::sum float32", [&] { return static_cast<double>(at::sum(normal).item<float>()); }});
+
+  cases.erase(
+      std::remove_if(cases.begin(), cases.end() - 2,
+                     [&](const Case& c) { return c.name.find(filter) == std::string::npos; }),
+      cases.end() - 2);
+  double sink = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (Case& c : cases) c.seconds.push_back(Seconds([&] { sink += c.fn(); }));
+  }
+  std::printf("%lld elements (N(0,1)), 1 thread, median of %d alternating rounds; best path: %s\n",
+              static_cast<long long>(n), rounds, client::KernelPathName(client::BestKernelPath()));
   std::vector<double> rate;
   for (Case& c : cases) {
     std::sort(c.seconds.begin(), c.seconds.end());
-    rate.push_back(n / c.seconds[kRounds / 2] / 1e6);
+    rate.push_back(n / c.seconds[rounds / 2] / 1e6);
   }
-  const double histc = rate[4], sum = rate[5];
+  const double histc = rate[rate.size() - 2], sum = rate.back();
+  std::printf("%-36s %8s %9s %7s\n", "case", "M elem/s", "x histc", "x sum");
   for (size_t i = 0; i < cases.size(); ++i) {
-    std::printf("%-34s %8.0f M elements/s   x%6.2f histc   x%5.2f sum\n", cases[i].name, rate[i],
-                rate[i] / histc, rate[i] / sum);
+    std::printf("%-36s %8.0f %9.2f %7.2f\n", cases[i].name.c_str(), rate[i], rate[i] / histc,
+                rate[i] / sum);
   }
   return sink == 12345.678 ? 1 : 0;
 }

@@ -1,0 +1,201 @@
+// The AVX-512 histogram kernel (F, BW, DQ, VL), compiled for that target only and chosen at
+// run time (CpuSupports(KernelPath::kAvx512)).
+//
+// The same scheme as the AVX2 kernel, 16 lanes at a time: within a chunk the fast loop assumes
+// every value is finite, computes the slot estimate, min/max, double sums and zeros, and
+// counts slots into interleaved 32-bit sub-histograms. A vector with a lane near a bin edge
+// (or, log-magnitude, a denormal lane) is deferred to the exact scalar kernel; a chunk whose
+// sum comes out non-finite held NaN or Inf and is redone by the scalar kernel.
+//
+// What AVX-512 changes besides the width: the slot estimate is clamped to [0.5, bins + 1.5]
+// so that its truncation is the slot with no integer clamp, VREDUCEPS gives the distance to
+// the nearest integer (the near-edge test) in one instruction, comparisons go to mask
+// registers, and log2 takes the exponent and mantissa from VGETEXPPS/VGETMANTPS, which give
+// the AVX2 kernel's values bit for bit on normal floats.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "client/histogram_kernel.h"
+
+// GCC 12's AVX-512 intrinsics start many results from _mm512_undefined_*(), which it then
+// reports as used uninitialized once inlined (a known false positive, GCC bug 105593).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#define ACTISCOPE_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma,f16c")))
+
+namespace actiscope::client {
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int kSubHistograms = 4;
+constexpr size_t kChunk = size_t{1} << 16;  // Elements; also bounds the 32-bit counts.
+
+struct ChunkStats {
+  double sum = 0;
+  double sum_squares = 0;
+  float min = std::numeric_limits<float>::infinity();
+  float max = -std::numeric_limits<float>::infinity();
+  uint64_t zeros = 0;
+};
+
+// log2(ax) for a normal positive ax, exactly as the AVX2 kernel's Log2Approx computes it.
+ACTISCOPE_AVX512 inline __m512 Log2Approx(__m512 ax, const Log2Poly& p) {
+  const __m512 exponent = _mm512_getexp_ps(ax);
+  const __m512 u = _mm512_sub_ps(_mm512_getmant_ps(ax, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero),
+                                 _mm512_set1_ps(1.0f));
+  __m512 poly = _mm512_set1_ps(p.c[5]);
+  for (int i = 4; i >= 0; --i) poly = _mm512_fmadd_ps(poly, u, _mm512_set1_ps(p.c[i]));
+  return _mm512_add_ps(exponent, poly);
+}
+
+// The fast loop over n (a multiple of 16) values: see the file comment. Appends the offsets
+// of deferred vectors to `deferred`.
+template <bool kLog>
+ACTISCOPE_AVX512 void FastChunk(const HistogramPlan& plan, const float* values, size_t n,
+                                uint32_t* sub, ChunkStats* stats, std::vector<uint32_t>* deferred) {
+  const size_t stride = plan.bins + 3;
+  uint32_t* const h0 = sub;
+  uint32_t* const h1 = h0 + stride;
+  uint32_t* const h2 = h1 + stride;
+  uint32_t* const h3 = h2 + stride;
+  const Log2Poly& poly = Log2Approximation();
+  // u = t * scale - offset is the slot estimate plus a fraction; u in [1, bins + 1) is a bin.
+  const __m512 scale = _mm512_set1_ps(plan.scale);
+  const __m512 offset = _mm512_set1_ps(plan.origin * plan.scale - 1.0f);
+  const __m512 window_lo = _mm512_set1_ps(0.5f);
+  const __m512 window_hi = _mm512_set1_ps(static_cast<float>(plan.bins) + 1.5f);
+  const __m512 near_edge = _mm512_set1_ps(plan.near_edge);
+  const __m512 smallest_normal = _mm512_set1_ps(std::numeric_limits<float>::min());
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i zero_slot = _mm512_set1_epi32(static_cast<int>(ExactSlot(plan, 0.0f, 0)));
+
+  __m512 vmin = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+  __m512 vmax = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
+  __m512d sq0 = _mm512_setzero_pd(), sq1 = _mm512_setzero_pd();
+  uint64_t zeros = 0;
+  alignas(64) int32_t slot[kLanes];
+  for (size_t i = 0; i < n; i += kLanes) {
+    const __m512 x = _mm512_loadu_ps(values + i);
+    const __m512 ax = _mm512_abs_ps(x);
+    const __m512 t = kLog ? Log2Approx(ax, poly) : x;
+    // max(u, lo) puts lo in a NaN lane (a NaN lane's chunk is redone, but must index safely).
+    const __m512 u =
+        _mm512_min_ps(_mm512_max_ps(_mm512_fmsub_ps(t, scale, offset), window_lo), window_hi);
+    const __m512 fraction = _mm512_reduce_ps(u, _MM_FROUND_TO_NEAREST_INT);  // u - round(u).
+    const __mmask16 is_zero = _mm512_cmp_ps_mask(x, zero, _CMP_EQ_OQ);
+    __mmask16 near = _mm512_cmp_ps_mask(_mm512_abs_ps(fraction), near_edge, _CMP_LT_OQ);
+    if (kLog) near |= _mm512_cmp_ps_mask(ax, smallest_normal, _CMP_LT_OQ);  // Denormals.
+    if ((near & ~is_zero) != 0) {
+      deferred->push_back(static_cast<uint32_t>(i));
+      continue;
+    }
+    vmin = _mm512_min_ps(vmin, x);
+    vmax = _mm512_max_ps(vmax, x);
+    const __m512d d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
+    const __m512d d1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1));
+    sum0 = _mm512_add_pd(sum0, d0);
+    sum1 = _mm512_add_pd(sum1, d1);
+    sq0 = _mm512_fmadd_pd(d0, d0, sq0);
+    sq1 = _mm512_fmadd_pd(d1, d1, sq1);
+    zeros += static_cast<uint32_t>(__builtin_popcount(is_zero));
+    const __m512i s = _mm512_mask_mov_epi32(_mm512_cvttps_epi32(u), is_zero, zero_slot);
+    _mm512_store_si512(slot, s);
+    ++h0[slot[0]];
+    ++h1[slot[1]];
+    ++h2[slot[2]];
+    ++h3[slot[3]];
+    ++h0[slot[4]];
+    ++h1[slot[5]];
+    ++h2[slot[6]];
+    ++h3[slot[7]];
+    ++h0[slot[8]];
+    ++h1[slot[9]];
+    ++h2[slot[10]];
+    ++h3[slot[11]];
+    ++h0[slot[12]];
+    ++h1[slot[13]];
+    ++h2[slot[14]];
+    ++h3[slot[15]];
+  }
+  stats->min = std::min(stats->min, _mm512_reduce_min_ps(vmin));
+  stats->max = std::max(stats->max, _mm512_reduce_max_ps(vmax));
+  stats->sum += _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
+  stats->sum_squares += _mm512_reduce_add_pd(_mm512_add_pd(sq0, sq1));
+  stats->zeros += zeros;
+}
+
+}  // namespace
+
+ACTISCOPE_AVX512 void HalfToFloatAvx512(const uint16_t* in, size_t n, float* out) {
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const __m256i half = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    _mm512_storeu_ps(out + i, _mm512_cvtph_ps(half));
+  }
+  if (i < n) {  // The tail under a mask: loads and stores only the lanes that exist.
+    const __mmask16 lanes = static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m256i half = _mm256_maskz_loadu_epi16(lanes, in + i);
+    _mm512_mask_storeu_ps(out + i, lanes, _mm512_cvtph_ps(half));
+  }
+}
+
+ACTISCOPE_AVX512 void BFloat16ToFloatAvx512(const uint16_t* in, size_t n, float* out) {
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    _mm512_storeu_si512(out + i, _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
+  }
+  if (i < n) {
+    const __mmask16 lanes = static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m256i b = _mm256_maskz_loadu_epi16(lanes, in + i);
+    _mm512_mask_storeu_epi32(out + i, lanes, _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
+  }
+}
+
+void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) {
+  const HistogramPlan& plan = *acc->plan;
+  if (plan.exact_only) {
+    AccumulateScalar(values, n, acc);
+    return;
+  }
+  const size_t stride = plan.bins + 3;
+  std::vector<uint32_t>& sub = acc->scratch_counts;
+  sub.resize(kSubHistograms * stride);
+  std::vector<uint32_t>& deferred = acc->scratch_deferred;
+  const size_t vector_end = n - n % kLanes;
+  for (size_t start = 0; start < vector_end; start += kChunk) {
+    const size_t length = std::min(kChunk, vector_end - start);
+    const float* chunk = values + start;
+    std::fill(sub.begin(), sub.end(), 0);
+    deferred.clear();
+    ChunkStats stats;
+    if (plan.log_scale) {
+      FastChunk<true>(plan, chunk, length, sub.data(), &stats, &deferred);
+    } else {
+      FastChunk<false>(plan, chunk, length, sub.data(), &stats, &deferred);
+    }
+    if (!std::isfinite(stats.sum) || !std::isfinite(stats.sum_squares)) {
+      AccumulateScalar(chunk, length, acc);  // Holds NaN or Inf (see the file comment).
+      continue;
+    }
+    for (size_t s = 0; s < stride; ++s) {
+      acc->slots[s] +=
+          uint64_t{sub[s]} + sub[stride + s] + sub[2 * stride + s] + sub[3 * stride + s];
+    }
+    acc->zeros += stats.zeros;
+    acc->min = std::min(acc->min, stats.min);
+    acc->max = std::max(acc->max, stats.max);
+    acc->sum += stats.sum;
+    acc->sum_squares += stats.sum_squares;
+    for (uint32_t offset : deferred) AccumulateScalar(chunk + offset, kLanes, acc);
+  }
+  AccumulateScalar(values + vector_end, n - vector_end, acc);
+}
+
+}  // namespace actiscope::client
