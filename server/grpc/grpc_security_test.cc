@@ -346,6 +346,83 @@ TEST(GrpcStreamLimitsTest, AnIdlePushStreamIsEnded) {
   EXPECT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 1))}).ok());
 }
 
+// A WatchRun stream of a run; `admitted` when its first update came (the server holds it).
+struct OpenWatch {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::RunUpdate>> reader;
+  bool admitted = false;
+
+  // Ends the stream and returns its status.
+  grpc::Status Close() {
+    context.TryCancel();
+    v1::RunUpdate update;
+    while (reader->Read(&update)) {
+    }
+    return reader->Finish();
+  }
+};
+
+std::unique_ptr<OpenWatch> Watch(TestGrpcServer& server, const std::string& token,
+                                 const std::string& run_id) {
+  auto watch = std::make_unique<OpenWatch>();
+  Authorize(&watch->context, token);
+  v1::WatchRunRequest request;
+  request.set_run_id(run_id);
+  watch->reader = server.query().WatchRun(&watch->context, request);
+  v1::RunUpdate update;
+  watch->admitted = watch->reader->Read(&update);
+  return watch;
+}
+
+TEST(GrpcStreamLimitsTest, WatchStreamsOverTheirCapsAreRefusedWhileTheSamePeerStillPushes) {
+  TokenRegistry tokens = Tokens();
+  TestGrpcServer server([&](GrpcServerOptions& o) {
+    o.tokens = &tokens;
+    o.max_watch_streams = 3;
+    o.max_watch_streams_per_peer = 2;
+  });
+  {
+    grpc::ClientContext c;
+    Authorize(&c, kAdmin);
+    v1::RunSpec spec;
+    spec.set_run_id("watched");
+    v1::StartRunResponse r;
+    ASSERT_TRUE(server.collector().StartRun(&c, spec, &r).ok());
+  }
+  std::vector<std::unique_ptr<OpenWatch>> held;
+  held.push_back(Watch(server, kAdmin, "watched"));
+  held.push_back(Watch(server, kAdmin, "watched"));
+  for (const auto& watch : held) ASSERT_TRUE(watch->admitted);
+
+  std::unique_ptr<OpenWatch> over_peer = Watch(server, kAdmin, "watched");
+  EXPECT_FALSE(over_peer->admitted);
+  const grpc::Status per_peer = over_peer->reader->Finish();
+  EXPECT_EQ(per_peer.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(per_peer.error_message(), HasSubstr("--max_watch_streams_per_peer=2"));
+  EXPECT_THAT(per_peer.error_message(), HasSubstr("ops@127.0.0.1"));
+
+  // Another peer takes the last slot of all; its next watch meets the total cap.
+  held.push_back(Watch(server, kRead, "watched"));
+  ASSERT_TRUE(held.back()->admitted);
+  std::unique_ptr<OpenWatch> over_total = Watch(server, kRead, "watched");
+  EXPECT_FALSE(over_total->admitted);
+  const grpc::Status total = over_total->reader->Finish();
+  EXPECT_EQ(total.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(total.error_message(), HasSubstr("--max_watch_streams=3"));
+
+  // Push streams are admitted apart: the peer whose watches are at their cap still pushes.
+  grpc::ClientContext p;
+  Authorize(&p, kAdmin);
+  auto stream = server.collector().Push(&p);
+  ASSERT_TRUE(stream->Write(MakeRequest("watched", 1, MakeBatch("fc", 0, 2))));
+  v1::PushAck ack;
+  ASSERT_TRUE(stream->Read(&ack));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(server.store().ListLayers("watched")->size(), 1u);
+  for (auto& watch : held) EXPECT_EQ(watch->Close().error_code(), grpc::StatusCode::CANCELLED);
+}
+
 TEST(GrpcRequestLimitsTest, TooManyFramesOrConfigBytesAreRefusedAndNothingStored) {
   TestGrpcServer server([](GrpcServerOptions& o) {
     o.max_frames_per_request = 4;
@@ -367,6 +444,26 @@ TEST(GrpcRequestLimitsTest, TooManyFramesOrConfigBytesAreRefusedAndNothingStored
   const grpc::Status config = server.collector().StartRun(&c, spec, &r);
   EXPECT_EQ(config.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(config.error_message(), HasSubstr("--max_config_bytes"));
+}
+
+TEST(GrpcRequestLimitsTest, TooManyScalarsAreRefusedNamingTheFlagAndNothingStored) {
+  TestGrpcServer server([](GrpcServerOptions& o) { o.max_scalars_per_request = 3; });
+  ASSERT_TRUE(server.StartRun("r").ok());
+  // One "loss" scalar per step.
+  const grpc::Status scalars = server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 4))});
+  EXPECT_EQ(scalars.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(scalars.error_message(), HasSubstr("4 scalars"));
+  EXPECT_THAT(scalars.error_message(), HasSubstr("--max_scalars_per_request"));
+  v1::RunDetail refused;
+  ASSERT_TRUE(server.GetRun("r", &refused).ok());
+  EXPECT_EQ(refused.scalar_names_size(), 0);
+  EXPECT_EQ(refused.layers_size(), 0);
+  EXPECT_EQ(refused.run().last_step(), -1);
+
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 3))}).ok());
+  v1::RunDetail stored;
+  ASSERT_TRUE(server.GetRun("r", &stored).ok());
+  EXPECT_THAT(stored.scalar_names(), ::testing::ElementsAre("loss"));
 }
 
 TEST(GrpcRequestLimitsTest, ABatchLargerThanTheIngestBudgetIsRefused) {

@@ -3,15 +3,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace actiscope::server {
 namespace {
 
-void ReplyBusy(int sock, int limit) {
+void ReplyBusy(int sock, const std::string& flag, int limit) {
   std::string body =
-      absl::StrCat(R"({"error":"too many connections from your address (the limit is )", limit,
-                   R"(); close some and retry"})");
+      absl::StrCat(R"({"error":"too many connections from your address, the limit per client ()",
+                   flag, "=", limit, R"(); close some and retry"})");
   std::string reply = absl::StrCat(
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
       "Content-Length: ",
@@ -27,8 +29,11 @@ void ReplyBusy(int sock, int limit) {
 }  // namespace
 
 HardenedServer::HardenedServer(ConnectionLimits limits, int max_connections_per_client,
-                               const TlsContext* tls)
-    : limits_(limits), max_connections_per_client_(max_connections_per_client), tls_(tls) {
+                               std::string max_connections_flag, const TlsContext* tls)
+    : limits_(limits),
+      max_connections_per_client_(max_connections_per_client),
+      max_connections_flag_(std::move(max_connections_flag)),
+      tls_(tls) {
   if (pipe(wake_pipe_) != 0) wake_pipe_[0] = wake_pipe_[1] = -1;
 }
 
@@ -69,7 +74,7 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
   std::string ip = PeerIp(sock);
   bool served = false;
   if (!Admit(ip)) {
-    if (tls_ == nullptr) ReplyBusy(sock, max_connections_per_client_);
+    if (tls_ == nullptr) ReplyBusy(sock, max_connections_flag_, max_connections_per_client_);
   } else {
     SSL* ssl = tls_ != nullptr ? tls_->NewConnection() : nullptr;
     if (tls_ == nullptr || ssl != nullptr) served = Serve(sock, ssl);

@@ -33,7 +33,10 @@ namespace actiscope::server {
 class HardenedServer : public httplib::Server {
  public:
   // `tls` null means plain HTTP; otherwise HTTPS only. `tls` must outlive the server.
-  HardenedServer(ConnectionLimits limits, int max_connections_per_client, const TlsContext* tls);
+  // `max_connections_flag` is the setting that sets `max_connections_per_client`, named with
+  // its value in the 503 reply ("--http_max_connections_per_client").
+  HardenedServer(ConnectionLimits limits, int max_connections_per_client,
+                 std::string max_connections_flag, const TlsContext* tls);
   ~HardenedServer() override;
   HardenedServer(const HardenedServer&) = delete;
   HardenedServer& operator=(const HardenedServer&) = delete;
@@ -53,6 +56,7 @@ class HardenedServer : public httplib::Server {
 
   const ConnectionLimits limits_;
   const int max_connections_per_client_;
+  const std::string max_connections_flag_;
   const TlsContext* tls_;
   int wake_pipe_[2] = {-1, -1};
   mutable absl::Mutex mu_;

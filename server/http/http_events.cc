@@ -78,14 +78,17 @@ absl::StatusOr<std::unique_ptr<EventStream>> EventStreams::Open(const std::strin
     absl::MutexLock lock(&mu_);
     if (open_ >= options_.max_streams) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "events: ", options_.max_streams, " event streams are open; close one and retry"));
+          "events: ", open_, " event streams are open, the limit (", options_.max_streams_flag, "=",
+          options_.max_streams, "); close one and retry"));
     }
     auto from_client = open_by_client_.find(client);
     if (from_client != open_by_client_.end() &&
         from_client->second >= options_.max_streams_per_client) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "events: ", options_.max_streams_per_client, " event streams are open from ",
-          client.empty() ? "this client" : client, "; close one (another tab) and retry"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("events: ", from_client->second, " event streams are open from ",
+                       client.empty() ? "this client" : client, ", the limit per client (",
+                       options_.max_streams_per_client_flag, "=", options_.max_streams_per_client,
+                       "); close one (another tab) and retry"));
     }
     ++open_;
     ++open_by_run_[run_id];

@@ -36,6 +36,10 @@ struct EventStreamOptions {
   // Open streams at once from one client (its IP address); more get RESOURCE_EXHAUSTED, so
   // one address cannot take every stream slot (and the serving thread each one holds).
   int max_streams_per_client = 8;
+  // The settings that set the two limits, named with their values in the refusals
+  // ("--max_event_streams", "--max_event_streams_per_client").
+  std::string max_streams_flag;
+  std::string max_streams_per_client_flag;
   absl::Duration heartbeat = absl::Seconds(15);
   absl::Duration min_interval = absl::Milliseconds(100);
 };

@@ -25,6 +25,7 @@ class HttpEventsTest : public ::testing::Test {
   EventStreams Streams(int max_streams = 4) {
     EventStreamOptions options;
     options.max_streams = max_streams;
+    options.max_streams_flag = "--max_event_streams";
     options.heartbeat = absl::Milliseconds(20);
     options.min_interval = absl::ZeroDuration();
     return EventStreams(data_.store(), &notifier_, options);
@@ -73,7 +74,9 @@ TEST_F(HttpEventsTest, LimitsOpenStreamsAndFreesSlotsOnClose) {
   absl::StatusOr<std::unique_ptr<EventStream>> a = streams.Open("r1");
   absl::StatusOr<std::unique_ptr<EventStream>> b = streams.Open("r1");
   ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(streams.Open("r1").status().code(), absl::StatusCode::kResourceExhausted);
+  const absl::Status third = streams.Open("r1").status();
+  EXPECT_EQ(third.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(third.message(), HasSubstr("--max_event_streams=2"));
   a->reset();
   EXPECT_TRUE(streams.Open("r1").ok());
   EXPECT_EQ(streams.Open("missing").status().code(), absl::StatusCode::kNotFound);
@@ -83,6 +86,7 @@ TEST_F(HttpEventsTest, LimitsOpenStreamsPerClientAndLeavesOthersTheirShare) {
   EventStreamOptions options;
   options.max_streams = 4;
   options.max_streams_per_client = 2;
+  options.max_streams_per_client_flag = "--max_event_streams_per_client";
   EventStreams streams(data_.store(), &notifier_, options);
   absl::StatusOr<std::unique_ptr<EventStream>> a = streams.Open("r1", "127.0.0.2");
   absl::StatusOr<std::unique_ptr<EventStream>> b = streams.Open("r1", "127.0.0.2");
@@ -90,6 +94,7 @@ TEST_F(HttpEventsTest, LimitsOpenStreamsPerClientAndLeavesOthersTheirShare) {
   absl::Status third = streams.Open("r1", "127.0.0.2").status();
   EXPECT_EQ(third.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(third.message(), HasSubstr("127.0.0.2"));
+  EXPECT_THAT(third.message(), HasSubstr("--max_event_streams_per_client=2"));
   EXPECT_EQ(streams.open_streams_from("127.0.0.2"), 2);
   absl::StatusOr<std::unique_ptr<EventStream>> other = streams.Open("r1", "127.0.0.1");
   EXPECT_TRUE(other.ok());

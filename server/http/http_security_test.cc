@@ -36,6 +36,17 @@ constexpr char kReadToken[] = "read-token-0123456789abcdef";
 constexpr char kAdminToken[] = "admin-token-0123456789abcdef";
 constexpr char kIngestToken[] = "ingest-token-0123456789abcdef";
 
+// Every refusal's body: a JSON object holding the "error" string.
+MATCHER(IsJsonError, R"(is a JSON object {"error":"..."})") {
+  return absl::StartsWith(arg, R"({"error":")") && absl::EndsWith(arg, R"("})");
+}
+
+// The body of a raw HTTP reply (what follows the blank line after the headers).
+std::string BodyOf(const std::string& reply) {
+  const size_t end = reply.find("\r\n\r\n");
+  return end == std::string::npos ? "" : reply.substr(end + 4);
+}
+
 // A socket connected from `source_ip` (any 127.0.0.0/8 address works on Linux) to
 // 127.0.0.1:`port`; -1 on failure.
 int ConnectFrom(const std::string& source_ip, int port) {
@@ -176,17 +187,19 @@ TEST_F(HttpSecurityTest, EveryApiRouteNeedsAReadOrAdminToken) {
     ASSERT_TRUE(none) << route;
     EXPECT_EQ(none->status, 401) << route;
     EXPECT_EQ(none->get_header_value("WWW-Authenticate"), "Bearer") << route;
-    EXPECT_THAT(none->body, HasSubstr(R"({"error":)")) << route;
+    EXPECT_THAT(none->body, IsJsonError()) << route;
     EXPECT_THAT(none->body, Not(HasSubstr(R"("id":"r1")"))) << route;
 
     httplib::Result unknown = Client().Get(route, Bearer("not-a-token-0123456789"));
     ASSERT_TRUE(unknown) << route;
     EXPECT_EQ(unknown->status, 401) << route;
     EXPECT_THAT(unknown->body, HasSubstr("unknown token")) << route;
+    EXPECT_THAT(unknown->body, IsJsonError()) << route;
 
     httplib::Result malformed = Client().Get(route, {{"Authorization", "Basic dXNlcg=="}});
     ASSERT_TRUE(malformed) << route;
     EXPECT_EQ(malformed->status, 401) << route;
+    EXPECT_THAT(malformed->body, IsJsonError()) << route;
 
     httplib::Result ingest = Client().Get(route, Bearer(kIngestToken));
     ASSERT_TRUE(ingest) << route;
@@ -194,6 +207,7 @@ TEST_F(HttpSecurityTest, EveryApiRouteNeedsAReadOrAdminToken) {
     EXPECT_THAT(ingest->body, HasSubstr("gpu-node")) << route;
     EXPECT_THAT(ingest->body, HasSubstr("role ingest")) << route;
     EXPECT_THAT(ingest->body, Not(HasSubstr(kIngestToken))) << route;
+    EXPECT_THAT(ingest->body, IsJsonError()) << route;
 
     for (const char* token : {kReadToken, kAdminToken}) {
       httplib::Result allowed = Client().Get(route, Bearer(token));
@@ -262,6 +276,7 @@ TEST_F(HttpSecurityTest, LoginSetsAStrictHttpOnlyCookieThatOpensThePageAndTheApi
       Client().Get("/api/runs", {{"Cookie", "actiscope_session=" + std::string(64, 'a')}});
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 401);
+  EXPECT_THAT(forged->body, IsJsonError());
 
   httplib::Result logout =
       Client().Post("/logout", {{"Origin", origin}, {"Cookie", cookie}}, "", "application/json");
@@ -271,6 +286,7 @@ TEST_F(HttpSecurityTest, LoginSetsAStrictHttpOnlyCookieThatOpensThePageAndTheApi
   httplib::Result after = Client().Get("/api/runs", {{"Cookie", cookie}});
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 401);
+  EXPECT_THAT(after->body, IsJsonError());
 }
 
 TEST_F(HttpSecurityTest, AFormLoginRedirectsToALocalNextPathOnly) {
@@ -300,22 +316,31 @@ TEST_F(HttpSecurityTest, LoginRefusesOtherOriginsUnknownTokensAndIngestTokens) {
       Client().Post("/login", {{"Origin", "http://evil.example"}}, body, "application/json");
   ASSERT_TRUE(cross);
   EXPECT_EQ(cross->status, 403);
+  EXPECT_THAT(cross->body, IsJsonError());
   EXPECT_TRUE(cross->get_header_value("Set-Cookie").empty());
   httplib::Result no_origin = Client().Post("/login", body, "application/json");
   ASSERT_TRUE(no_origin);
   EXPECT_EQ(no_origin->status, 403);
-  EXPECT_EQ(Login("not-a-token-0123456789"), "");
+  EXPECT_THAT(no_origin->body, IsJsonError());
   EXPECT_EQ(Login(kIngestToken), "");
   const std::string origin = absl::StrCat("http://127.0.0.1:", server_->port());
+  httplib::Result unknown = Client().Post(
+      "/login", {{"Origin", origin}}, R"({"token": "not-a-token-0123456789"})", "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_THAT(unknown->body, IsJsonError());
+  EXPECT_TRUE(unknown->get_header_value("Set-Cookie").empty());
   httplib::Result ingest =
       Client().Post("/login", {{"Origin", origin}},
                     absl::StrCat(R"({"token": ")", kIngestToken, R"("})"), "application/json");
   ASSERT_TRUE(ingest);
   EXPECT_EQ(ingest->status, 403);
+  EXPECT_THAT(ingest->body, IsJsonError());
   httplib::Result garbage =
       Client().Post("/login", {{"Origin", origin}}, R"({"token": 12})", "application/json");
   ASSERT_TRUE(garbage);
   EXPECT_EQ(garbage->status, 400);
+  EXPECT_THAT(garbage->body, IsJsonError());
   EXPECT_NE(Login(kReadToken), "");
 }
 
@@ -348,6 +373,7 @@ TEST_F(HttpSecurityTest, OnlyAllowedHostNamesReachTheApiAndThePage) {
     ASSERT_TRUE(rebound) << route;
     EXPECT_EQ(rebound->status, 403) << route;
     EXPECT_THAT(rebound->body, HasSubstr("--http_allowed_hosts")) << route;
+    EXPECT_THAT(rebound->body, IsJsonError()) << route;
   }
   httplib::Result named =
       Client().Get("/api/runs", {{"Host", "collector.lab.example:8080"},
@@ -379,6 +405,8 @@ TEST_F(HttpSecurityTest, OneAddressCannotHoldMoreThanItsConnectionsAndOthersAreS
     if (absl::StrContains(reply, "HTTP/1.1 503")) {
       ++refused;
       EXPECT_THAT(reply, HasSubstr("too many connections from your address"));
+      EXPECT_THAT(reply, HasSubstr("--http_max_connections_per_client=3"));
+      EXPECT_THAT(BodyOf(reply), IsJsonError());
     }
   }
   EXPECT_EQ(refused, 7);
@@ -443,7 +471,11 @@ TEST_F(HttpSecurityTest, OneAddressGetsItsShareOfEventStreams) {
               static_cast<ssize_t>(request.size()));
     std::string reply = ReadFor(fd, absl::Milliseconds(500));
     if (absl::StartsWith(reply, "HTTP/1.1 200")) ++accepted;
-    if (absl::StartsWith(reply, "HTTP/1.1 429")) ++refused;
+    if (absl::StartsWith(reply, "HTTP/1.1 429")) {
+      ++refused;
+      EXPECT_THAT(reply, HasSubstr("--max_event_streams_per_client=2"));
+      EXPECT_THAT(BodyOf(reply), IsJsonError());
+    }
   }
   EXPECT_EQ(accepted, 2);
   EXPECT_EQ(refused, 2);

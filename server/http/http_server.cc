@@ -131,8 +131,8 @@ class HttpServer::Impl {
     ConnectionLimits limits;
     limits.request_read_timeout = options_.request_timeout;
     limits.keep_alive_timeout = options_.idle_timeout;
-    server_ =
-        std::make_unique<HardenedServer>(limits, options_.max_connections_per_client, tls_.get());
+    server_ = std::make_unique<HardenedServer>(limits, options_.max_connections_per_client,
+                                               "--http_max_connections_per_client", tls_.get());
     Configure();
     if (port == 0) {
       port_ = std::max(0, server_->bind_to_any_port(host));
@@ -163,6 +163,8 @@ class HttpServer::Impl {
     EventStreamOptions streams;
     streams.max_streams = options.max_event_streams;
     streams.max_streams_per_client = options.max_event_streams_per_client;
+    streams.max_streams_flag = "--max_event_streams";
+    streams.max_streams_per_client_flag = "--max_event_streams_per_client";
     return streams;
   }
 

@@ -2,8 +2,8 @@
 // with TLS and a tokens file, actiscope-train pushing over grpcs:// with the CA and an ingest
 // token, and the `actiscope` CLI reading with a read token from --token_file or
 // ACTISCOPE_TOKEN. Each way of getting it wrong (no token, the wrong role, no CA) fails with a
-// message that says what to fix, and the server refuses a non-loopback address without TLS and
-// tokens in one line.
+// message that says what to fix, the server never logs a token (over gRPC, HTTP or the login),
+// and it refuses a non-loopback address without TLS and tokens in one line.
 #include <stdlib.h>
 
 #include <algorithm>
@@ -167,7 +167,22 @@ TEST_F(NetworkSecurityTest, ANetworkAddressWithoutTlsAndTokensIsRefusedInOneLine
   EXPECT_EQ(anonymous.out, "401");
   CommandOutput untrusted = Run({"/usr/bin/curl", "-sS", "--cacert", certs_.other_ca_cert, api});
   EXPECT_NE(untrusted.exit_status, 0);
+  CommandOutput wrong_role =
+      Run({"/usr/bin/curl", "-sS", "--cacert", certs_.ca_cert, "-o", "/dev/null", "-w",
+           "%{http_code}", "-H", absl::StrCat("Authorization: Bearer ", kIngestToken), api});
+  EXPECT_EQ(wrong_role.out, "403");
+  const std::string origin = absl::StrCat("https://127.0.0.1:", (*secure)->http_port());
+  CommandOutput login = Run(
+      {"/usr/bin/curl", "-sS", "--cacert", certs_.ca_cert, "-o", "/dev/null", "-w", "%{http_code}",
+       "-H", absl::StrCat("Origin: ", origin), "-H", "Content-Type: application/json", "--data",
+       absl::StrCat(R"({"token": ")", kReadToken, R"("})"), origin + "/login"});
+  EXPECT_EQ(login.out, "200") << login.err;
   EXPECT_EQ((*secure)->Stop(), 0);
+  // Logins are logged by the token's name; no token used over HTTP reaches the log.
+  const std::string log = (*secure)->log();
+  EXPECT_THAT(log, HasSubstr("http login by viewer"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr(kReadToken)));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr(kIngestToken)));
 }
 
 }  // namespace

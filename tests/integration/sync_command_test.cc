@@ -1,7 +1,9 @@
 // `actiscope sync DIR` end to end: a spool written with the client library's spool writer (as
 // an offline or killed trainer leaves it) is delivered by the CLI to a real actiscope-server,
-// and the frames can then be read back from it.
+// and the frames can then be read back from it; a server with --auth_tokens takes it only with
+// an ingest token.
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +52,11 @@ v1::PushRequest StepRequest(int64_t step, uint64_t sequence) {
   request.set_sequence(sequence);
   request.set_zstd_batch(codec::CompressBatch(builder.Take()));
   return request;
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
 }
 
 class SyncCommandTest : public ::testing::Test {
@@ -114,6 +121,46 @@ TEST_F(SyncCommandTest, DeliversASpoolToTheServerAndEmptiesIt) {
   const CommandOutput again = Cli({flag, "sync", spool_dir_});
   ASSERT_EQ(again.exit_status, 0) << again.err;
   EXPECT_TRUE(absl::StartsWith(again.out, "delivered 0 frames")) << again.out;
+}
+
+TEST_F(SyncCommandTest, WithTokensTheSpoolIsDeliveredOnlyWithAnIngestToken) {
+  constexpr char kIngestToken[] = "ingest-token-0123456789abcdef";
+  constexpr char kReadToken[] = "read-token-0123456789abcdef";
+  WriteSpool();
+  WriteFile(dir_ + "/tokens",
+            absl::StrCat(kIngestToken, " ingest offline-node\n", kReadToken, " read viewer\n"));
+  WriteFile(dir_ + "/ingest.token", absl::StrCat(kIngestToken, "\n"));
+  WriteFile(dir_ + "/read.token", absl::StrCat(kReadToken, "\n"));
+  actiscope::testing::ServerProcessOptions options;
+  options.binary = ACTISCOPE_SERVER_BIN;
+  options.db = dir_ + "/a.db";
+  options.scratch_dir = dir_;
+  options.extra_args = {absl::StrCat("--auth_tokens=", dir_, "/tokens")};
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string flag = absl::StrCat("--server=", (*server)->grpc_address());
+  const std::string read_token = absl::StrCat("--token_file=", dir_, "/read.token");
+
+  const CommandOutput refused = Cli({flag, "--timeout=3s", "sync", spool_dir_});
+  EXPECT_EQ(refused.exit_status, 1);
+  EXPECT_TRUE(absl::StrContains(refused.err, "(UNAUTHENTICATED)")) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "--token_file=FILE or ACTISCOPE_TOKEN"))
+      << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, absl::StrCat(kSteps * kLayers, " still in the spool")))
+      << refused.err;
+  const CommandOutput nothing = Cli({flag, read_token, "show", kRunId});
+  EXPECT_EQ(nothing.exit_status, 1);
+  EXPECT_TRUE(absl::StrContains(nothing.err, "(NOT_FOUND)")) << nothing.err;
+
+  const CommandOutput sync = Cli(
+      {flag, absl::StrCat("--token_file=", dir_, "/ingest.token"), "--json", "sync", spool_dir_});
+  ASSERT_EQ(sync.exit_status, 0) << sync.err;
+  EXPECT_TRUE(absl::StrContains(sync.out, absl::StrCat("\"frames_delivered\":", kSteps * kLayers)))
+      << sync.out;
+  const CommandOutput show = Cli({flag, read_token, "--json", "show", kRunId});
+  ASSERT_EQ(show.exit_status, 0) << show.err;
+  EXPECT_TRUE(absl::StrContains(show.out, absl::StrCat("\"last_step\":", kSteps - 1))) << show.out;
+  EXPECT_TRUE(std::filesystem::is_empty(spool_dir_));
 }
 
 TEST_F(SyncCommandTest, MissingDirectoryIsNotFound) {
