@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actiscope/client/histogram.h"
+#include "client/histogram_tensor.h"
 #include "client/histogram_test_reference.h"
 #include "common/bin_layout.h"
 #include "gtest/gtest.h"
@@ -57,15 +58,15 @@ std::vector<float> Adversarial(const BinLayout& layout) {
 }
 
 const BinLayout kAdversarialLayouts[] = {
-    kLinear,
-    kLog,
-    BinLayout{},
-    BinLayout{BinScale::kLinear, 7, 0.1, 0.3},
-    BinLayout{BinScale::kLinear, 40, -4, 4},
-    BinLayout{BinScale::kLinear, 1, -1e30, 1e30},
-    BinLayout{BinScale::kLinear, 1024, -1, 1},
-    BinLayout{BinScale::kLogMagnitude, 30, 1e-42, 1e-30},
+    kLinear, kLog, BinLayout{}, BinLayout{BinScale::kLinear, 7, 0.1, 0.3},
+    BinLayout{BinScale::kLinear, 40, -4, 4}, BinLayout{BinScale::kLinear, 1, -1e30, 1e30},
+    BinLayout{BinScale::kLinear, 1024, -1, 1}, BinLayout{BinScale::kLogMagnitude, 30, 1e-42, 1e-30},
     BinLayout{BinScale::kLogMagnitude, 1024, 1e-30, 1e30},
+    // The AVX-512 kernel counts slot pairs up to 62 bins and single slots above.
+    BinLayout{BinScale::kLinear, 62, -3, 5}, BinLayout{BinScale::kLinear, 63, -3, 5},
+    BinLayout{BinScale::kLogMagnitude, 62, 1e-8, 1e8},
+    BinLayout{BinScale::kLinear, 40, 0, 10},       // Zero on the lowest edge.
+    BinLayout{BinScale::kLinear, 40, 1000, 1001},  // A far origin: a coarse biased offset.
 };
 
 HistogramResult WithKernel(const std::vector<float>& v, const BinLayout& layout, KernelPath path) {
@@ -265,6 +266,34 @@ TEST(ComputeHistogramTest, ThreadedLargeTensorEqualsSingleThread) {
   EXPECT_EQ(one->elements, four->elements);
   EXPECT_NEAR(one->sum, four->sum, 1e-6 * one->sum_squares);
   ExpectSameHistogram(ReferenceHistogram(AsFloats(t), kLinear), *four);
+}
+
+TEST(ComputeHistogramTest, MidSizeTensorsAreSplitOverTheIntraOpThreads) {
+  EXPECT_EQ(SplitParts(2 * kMinElementsPerThread - 1, 2), 1);
+  EXPECT_EQ(SplitParts(2 * kMinElementsPerThread, 2), 2);
+  EXPECT_EQ(SplitParts(64 * 1024, 2), 2);
+  EXPECT_EQ(SplitParts(int64_t{1} << 24, 2), 2);
+  EXPECT_EQ(SplitParts(3 * kMinElementsPerThread, 8), 3);
+  EXPECT_EQ(SplitParts(int64_t{1} << 24, 0), 1);
+  EXPECT_EQ(SplitParts(0, 2), 1);
+}
+
+TEST(ComputeHistogramTest, EverySplitOfEveryDtypeAndViewMatchesReference) {
+  at::manual_seed(6);
+  const at::Tensor base = at::randn({9, 16, 23, 7}) * 2;
+  const HistogramPlan plan(kLinear);
+  for (at::ScalarType dtype : {at::kFloat, at::kHalf, at::kBFloat16}) {
+    const at::Tensor typed = base.to(dtype);
+    for (const at::Tensor& t : {typed, typed.contiguous(at::MemoryFormat::ChannelsLast),
+                                typed.transpose(0, 2), typed.slice(1, 1, 15, 2)}) {
+      const HistogramResult expected = ReferenceHistogram(AsFloats(t), kLinear);
+      for (int64_t parts : {1, 2, 3, 8, 100}) {
+        SCOPED_TRACE(testing::Message() << c10::toString(dtype) << " " << t.sizes() << " strides "
+                                        << t.strides() << " in " << parts << " parts");
+        ExpectSameHistogram(expected, ComputeCpuHistogram(t, plan, parts));
+      }
+    }
+  }
 }
 
 TEST(ComputeHistogramTest, MergeOfHalvesEqualsWhole) {
