@@ -48,15 +48,22 @@ at::Tensor PackedHistogram(const at::Tensor& values, const HistogramPlan& plan) 
   const at::Tensor t = plan.log_scale ? at::log2(v) : v;
   at::Tensor pos = ((t - plan.origin) * plan.scale).clamp(-1.0, static_cast<double>(bins));
   pos = at::where(finite, pos, at::zeros({}, pos.options())).floor().to(at::kLong) + 1;
-  const at::Tensor edges =
-      at::tensor(at::ArrayRef<float>(plan.edges), at::TensorOptions().dtype(at::kFloat))
-          .to(values.device());
+  at::Tensor edges =
+      at::tensor(at::ArrayRef<float>(plan.edges), at::TensorOptions().dtype(at::kFloat));
+  // A copy from pageable memory would synchronize the stream with the host; from pinned
+  // memory it is queued like any op (the caching host allocator keeps the block until done).
+  edges = values.is_cuda() ? edges.pin_memory().to(values.device(), /*non_blocking=*/true)
+                           : edges.to(values.device());
   for (int pass = 0; pass < 2; ++pass) {  // The float log2 can be off by an ulp near an edge.
     pos = pos - at::lt(v, edges.index_select(0, pos)).to(at::kLong) +
           at::ge(v, edges.index_select(0, pos + 1)).to(at::kLong);
   }
   const at::Tensor slots = at::where(finite, pos, at::full({}, bins + 2, pos.options()));
-  const at::Tensor counts = at::bincount(slots, {}, bins + 3).to(at::kDouble);
+  // index_add_, not bincount: CUDA's bincount reads the input's min and max back to the host,
+  // two synchronizations per histogram.
+  const at::Tensor counts = at::zeros({bins + 3}, slots.options())
+                                .index_add_(0, slots, at::ones_like(slots))
+                                .to(at::kDouble);
   const float inf = std::numeric_limits<float>::infinity();
   const at::Tensor xf = at::where(finite, x, at::zeros({}, x.options())).to(at::kDouble);
   const at::Tensor stats = at::stack({
