@@ -64,7 +64,7 @@ void MapStats(const v1::HistogramStats& base, bool to_wire, v1::HistogramStats* 
 
 }  // namespace
 
-std::string CompressBatch(const v1::FrameBatch& batch) {
+std::string CompressBatch(const v1::FrameBatch& batch, int zstd_level) {
   v1::FrameBatch wire = batch;
   const std::vector<int> base = BaseIndices(batch);
   for (int i = 0; i < wire.frames_size(); ++i) {
@@ -78,7 +78,7 @@ std::string CompressBatch(const v1::FrameBatch& batch) {
   }
   const std::string raw = wire.SerializeAsString();
   std::string out(ZSTD_compressBound(raw.size()), '\0');
-  const size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kBatchZstdLevel);
+  const size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), zstd_level);
   out.resize(ZSTD_isError(n) ? 0 : n);
   return out;
 }

@@ -65,10 +65,11 @@ void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> 
     const v1::FrameBatch& batch);
 
 // zstd level used by CompressBatch.
-inline constexpr int kBatchZstdLevel = 15;
+inline constexpr int kBatchZstdLevel = 3;
 
-// Serializes and compresses `batch` for PushRequest.zstd_batch.
-std::string CompressBatch(const v1::FrameBatch& batch);
+// Serializes and compresses `batch` for PushRequest.zstd_batch at `zstd_level` (other levels
+// are for client_wire_bench, which weighs each level's bytes against its CPU time).
+std::string CompressBatch(const v1::FrameBatch& batch, int zstd_level = kBatchZstdLevel);
 
 // The size DecompressBatch would decompress `data` to, from its zstd frame header, without
 // decompressing; INVALID_ARGUMENT when the header does not say.

@@ -14,6 +14,8 @@
 #include <ATen/ATen.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -154,5 +156,37 @@ int main(int argc, char** argv) {
                 (ours_total - bare_total) / histograms, entropy_bytes);
   }
   std::printf("\ngoal: ours <= 48 B. entropy: counts only, order-0, of the step-to-step deltas\n");
+
+  // The reporter's CPU per histogram for each zstd level, at the batch size of a real run
+  // (the reporter flushes once a second: about 64 steps at 60 steps/s).
+  constexpr int64_t kStepsPerBatch = 64;
+  std::vector<v1::FrameBatch> batches;
+  for (int64_t first = 0; first < steps; first += kStepsPerBatch) {
+    codec::FrameBatchBuilder builder;
+    for (int64_t step = first; step < std::min(steps, first + kStepsPerBatch); ++step) {
+      for (int layer = 0; layer < kLayers; ++layer) {
+        const HistogramResult& r = results[step][layer];
+        builder.AddFrame(MakeFrame(layer, step, bins, r, Stats::kAll), r.counts);
+      }
+    }
+    batches.push_back(builder.Take());
+  }
+  std::printf("\n%lld steps per request: zstd level, bytes and compression time per histogram\n",
+              static_cast<long long>(kStepsPerBatch));
+  std::printf("%6s %8s %10s\n", "level", "bytes", "us");
+  for (int level : {1, 3, 6, 9, 12, 15, 19}) {
+    double bytes = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int repeat = 0; repeat < 5; ++repeat) {
+      for (const v1::FrameBatch& batch : batches) {
+        bytes += codec::CompressBatch(batch, level).size() + kFramingBytes;
+      }
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double histograms = 5.0 * static_cast<double>(steps * kLayers);
+    std::printf("%6d %8.1f %10.2f%s\n", level, bytes / histograms, 1e6 * seconds / histograms,
+                level == codec::kBatchZstdLevel ? "  (CompressBatch's level)" : "");
+  }
   return 0;
 }
