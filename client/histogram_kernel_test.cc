@@ -1,6 +1,7 @@
 #include "client/histogram_kernel.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <cstring>
@@ -276,6 +277,18 @@ TEST(ComputeHistogramTest, MidSizeTensorsAreSplitOverTheIntraOpThreads) {
   EXPECT_EQ(SplitParts(3 * kMinElementsPerThread, 8), 3);
   EXPECT_EQ(SplitParts(int64_t{1} << 24, 0), 1);
   EXPECT_EQ(SplitParts(0, 2), 1);
+}
+
+TEST(ComputeHistogramTest, ASplitTensorIsHistogrammedOnSeveralThreads) {
+  const int before = at::get_num_threads();
+  at::set_num_threads(2);
+  const at::Tensor t = at::randn({64, 4096});
+  int threads = 0;
+  const HistogramResult split = ComputeCpuHistogram(t, HistogramPlan(kLinear), 2, &threads);
+  at::set_num_threads(before);
+  EXPECT_EQ(threads, 2) << "at::parallel_for ran both pieces on one thread: is "
+                           "histogram_tensor.cc compiled with OpenMP?";
+  EXPECT_EQ(split.elements, 64u * 4096u);
 }
 
 TEST(ComputeHistogramTest, EverySplitOfEveryDtypeAndViewMatchesReference) {

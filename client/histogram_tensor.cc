@@ -1,11 +1,17 @@
 // ComputeHistogram for tensors: CPU tensors go through the one-pass kernel (float32 read in
-// place, float16/bfloat16 and strided tensors converted in small blocks, large tensors split
-// over threads); other devices use the op path of device_histogram.h.
+// place, float16/bfloat16 and strided tensors converted in small blocks, tensors from
+// 2 × kMinElementsPerThread elements split over threads, see histogram_tensor.h); other devices
+// use the op path of device_histogram.h.
+#include "client/histogram_tensor.h"
+
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <mutex>
 #include <numeric>
+#include <set>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -16,9 +22,8 @@
 namespace actiscope::client {
 namespace {
 
-// Elements per converted block, and the least work worth a thread.
+// Elements per converted block: small enough to stay in L1 between conversion and kernel.
 constexpr int64_t kBlock = 4096;
-constexpr int64_t kMinPerThread = int64_t{1} << 20;
 
 inline float ToFloat(float v) { return v; }
 inline float ToFloat(c10::Half v) { return static_cast<float>(v); }
@@ -54,11 +59,15 @@ void AddStrided(const at::Tensor& t, HistogramAccumulator* acc) {
     int64_t offset = 0;
     for (int64_t d = 0; d + 1 < dims; ++d) offset += index[d] * strides[d];
     const T* row = base + offset;
-    if (std::is_same_v<T, c10::Half> && row_stride == 1) {  // Vector conversion of dense rows.
+    if (!std::is_same_v<T, float> && row_stride == 1) {  // Vector conversion of dense rows.
       for (int64_t j = 0; j < row_len;) {
         const int64_t take = std::min(row_len - j, kBlock - filled);
-        HalfToFloat(reinterpret_cast<const uint16_t*>(row + j), static_cast<size_t>(take),
-                    buffer + filled);
+        const auto* bits = reinterpret_cast<const uint16_t*>(row + j);
+        if constexpr (std::is_same_v<T, c10::Half>) {
+          HalfToFloat(bits, static_cast<size_t>(take), buffer + filled);
+        } else {
+          BFloat16ToFloat(bits, static_cast<size_t>(take), buffer + filled);
+        }
         filled += take;
         j += take;
         flush_if_full();
@@ -100,32 +109,43 @@ at::Tensor DenseOrder(const at::Tensor& values) {
   return values.permute(order);
 }
 
-HistogramResult ComputeCpu(const at::Tensor& values, const HistogramPlan& plan, int max_threads) {
+}  // namespace
+
+int64_t SplitParts(int64_t elements, int threads) {
+  return std::clamp<int64_t>(elements / kMinElementsPerThread, 1, std::max(threads, 1));
+}
+
+HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPlan& plan,
+                                    int64_t parts, int* threads_used) {
   at::Tensor t = DenseOrder(values);
   if (t.is_contiguous()) t = t.reshape({-1});
-  const int64_t n = t.numel();
-  const int threads = max_threads > 0 ? max_threads : at::get_num_threads();
-  const int64_t parts = std::min<int64_t>(threads, std::max<int64_t>(n / kMinPerThread, 1));
-  const int64_t dim0 = t.dim() == 0 ? 1 : t.size(0);
-  if (parts <= 1 || t.dim() == 0 || dim0 < parts) {
+  if (t.dim() > 0) parts = std::min(parts, t.size(0));
+  if (threads_used != nullptr) *threads_used = 1;
+  if (parts <= 1) {
     HistogramAccumulator acc(plan);
     AddAny(t, &acc);
     return acc.Result();
   }
+  const int64_t dim0 = t.size(0);
   std::vector<HistogramAccumulator> partial(parts, HistogramAccumulator(plan));
   const int64_t per_part = (dim0 + parts - 1) / parts;
+  std::mutex mu;
+  std::set<std::thread::id> threads;
   at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+    if (threads_used != nullptr) {
+      std::lock_guard<std::mutex> lock(mu);
+      threads.insert(std::this_thread::get_id());
+    }
     for (int64_t p = begin; p < end; ++p) {
       const int64_t start = p * per_part;
       const int64_t length = std::min(per_part, dim0 - start);
       if (length > 0) AddAny(t.narrow(0, start, length), &partial[p]);
     }
   });
+  if (threads_used != nullptr) *threads_used = static_cast<int>(threads.size());
   for (int64_t p = 1; p < parts; ++p) partial[0].Merge(partial[p]);
   return partial[0].Result();
 }
-
-}  // namespace
 
 absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinLayout& layout,
                                                  int max_threads) {
@@ -141,7 +161,8 @@ absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const
       return ComputeHistogramWithOps(values, layout);
     }
     const HistogramPlan plan(layout);
-    return ComputeCpu(values, plan, max_threads);
+    const int threads = max_threads > 0 ? max_threads : at::get_num_threads();
+    return ComputeCpuHistogram(values, plan, SplitParts(values.numel(), threads));
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("histogram: ", e.what_without_backtrace()));
   }

@@ -20,6 +20,7 @@
 #include "client/sender.h"
 #include "client/spool.h"
 #include "common/report_limits.h"
+#include "common/thread_name.h"
 #include "proto/histogram_codec.h"
 #include "proto/layout_convert.h"
 
@@ -70,7 +71,10 @@ class Reporter::Impl {
     sender.seed = std::random_device()();
     sender_ =
         std::make_unique<Sender>(std::move(sender), std::move(session), std::move(spool), &log_);
-    batcher_ = std::thread([this] { BatchLoop(); });
+    batcher_ = std::thread([this] {
+      NameCurrentThread("actiscope-batch");
+      BatchLoop();
+    });
   }
 
   ~Impl() { Finish(true, absl::Seconds(5)); }

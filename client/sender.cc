@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_name.h"
 
 namespace actiscope::client {
 namespace {
@@ -21,7 +22,12 @@ Sender::Sender(SenderOptions options, std::unique_ptr<CollectorSession> session,
       spool_(std::move(spool)),
       log_(log),
       jitter_(options_.seed) {
-  if (session_ != nullptr) thread_ = std::thread([this] { Run(); });
+  if (session_ != nullptr) {
+    thread_ = std::thread([this] {
+      NameCurrentThread("actiscope-send");
+      Run();
+    });
+  }
 }
 
 Sender::~Sender() { Stop(); }

@@ -1,4 +1,5 @@
-# Client library benchmarks (not run by ctest): histogram kernel throughput and wire bytes.
+# Client library benchmarks (not run by ctest): histogram kernel throughput, where splitting a
+# tensor over threads pays, and wire bytes.
 actiscope_cc_benchmark(NAME client_kernel_bench
   SRCS client_kernel_bench.cc
   DEPS actiscope_client)
@@ -7,3 +8,7 @@ find_package(ZLIB REQUIRED)
 actiscope_cc_benchmark(NAME client_wire_bench
   SRCS client_wire_bench.cc
   DEPS actiscope_client ZLIB::ZLIB)
+
+actiscope_cc_benchmark(NAME client_split_bench
+  SRCS client_split_bench.cc
+  DEPS actiscope_client)

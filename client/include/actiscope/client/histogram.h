@@ -54,9 +54,9 @@ struct HistogramResult {
 HistogramResult ComputeHistogram(const float* values, size_t n, const BinLayout& layout);
 
 // Histograms a float32/float16/bfloat16 tensor of any shape, strides and device. CPU tensors
-// of more than about a million elements are split over up to `max_threads` threads (0: as many
-// as at::get_num_threads()). INVALID_ARGUMENT for an invalid layout or another dtype; INTERNAL
-// when LibTorch fails (the c10::Error message is kept).
+// of 32k elements or more are split over up to `max_threads` threads, at least 16k elements
+// each (0: as many as at::get_num_threads()). INVALID_ARGUMENT for an invalid layout or another
+// dtype; INTERNAL when LibTorch fails (the c10::Error message is kept).
 absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinLayout& layout,
                                                  int max_threads = 0);
 
