@@ -64,6 +64,9 @@ ABSL_FLAG(bool, offline, false,
           "Only spool (needs --spool_dir); deliver later with actiscope sync");
 ABSL_FLAG(std::string, spool_dir, "", "Disk spool directory for undelivered histograms");
 ABSL_FLAG(std::string, device, "auto", "auto | cpu | cuda");
+ABSL_FLAG(int, threads, 0,
+          "LibTorch intra-op threads (0: the CPUs this process may use, shared among the ranks "
+          "when --master_addr is loopback)");
 ABSL_FLAG(uint32_t, world_size, 1, "Number of data-parallel processes");
 ABSL_FLAG(uint32_t, rank, 0, "This process's rank in [0, world_size)");
 ABSL_FLAG(std::string, master_addr, "127.0.0.1", "Rank 0's address for the rendezvous");
@@ -156,6 +159,10 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   o.distributed.rank = absl::GetFlag(FLAGS_rank);
   o.distributed.master_addr = absl::GetFlag(FLAGS_master_addr);
   o.distributed.master_port = static_cast<uint16_t>(absl::GetFlag(FLAGS_master_port));
+  o.threads = absl::GetFlag(FLAGS_threads);
+  if (o.threads < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--threads must be >= 0, got ", o.threads));
+  }
   o.progress_tty = isatty(STDOUT_FILENO) == 1;
   return o;
 }

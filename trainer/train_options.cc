@@ -1,5 +1,6 @@
 #include "trainer/train_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -161,7 +162,17 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   c["every"] = absl::StrCat(o.probes.every);
   c["scalar_every"] = absl::StrCat(o.scalar_every);
   c["world_size"] = absl::StrCat(o.distributed.world_size);
+  if (o.threads > 0) c["threads"] = absl::StrCat(o.threads);
   return c;
+}
+
+int IntraOpThreads(int requested, int cpus, const DistributedOptions& distributed) {
+  if (requested > 0) return requested;
+  const bool ranks_share_this_machine = distributed.master_addr == "127.0.0.1" ||
+                                        distributed.master_addr == "localhost" ||
+                                        distributed.master_addr == "::1";
+  const int ranks = ranks_share_this_machine ? static_cast<int>(distributed.world_size) : 1;
+  return std::max(1, cpus / std::max(1, ranks));
 }
 
 }  // namespace actiscope::trainer

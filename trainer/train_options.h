@@ -87,6 +87,8 @@ struct TrainOptions {
   std::string spool_dir;  // Empty: the client library's default.
   DeviceChoice device = DeviceChoice::kAuto;
   DistributedOptions distributed;
+  // LibTorch intra-op threads; zero: IntraOpThreads' default.
+  int threads = 0;
   bool progress_tty = false;  // Draw a progress bar instead of periodic lines.
 };
 
@@ -114,6 +116,12 @@ void ParseProbeList(absl::string_view text, ProbeOptions* opts);
 
 // Sets opts->activations/gradients/weights from "activation,gradient,weight" (at least one).
 absl::Status ParseKinds(absl::string_view text, ProbeOptions* opts);
+
+// LibTorch intra-op threads for one rank: `requested` when positive; otherwise the `cpus` this
+// process may run on, shared among the ranks of a run whose rendezvous is on this machine (a
+// loopback master_addr), at least 1. LibTorch's own default is one thread per core its cpuinfo
+// finds, which is 1 on some virtual machines: training there would leave every other core idle.
+int IntraOpThreads(int requested, int cpus, const DistributedOptions& distributed);
 
 // The run spec's config map: every hyperparameter as text.
 std::map<std::string, std::string> ConfigMap(const TrainOptions& options);

@@ -84,5 +84,18 @@ TEST(ConfigMapTest, CarriesHyperparameters) {
   EXPECT_EQ(config["batch_size"], "64");
 }
 
+TEST(IntraOpThreadsTest, UsesEveryCpuUnlessToldOrSharedWithLocalRanks) {
+  DistributedOptions single;
+  EXPECT_EQ(IntraOpThreads(3, 8, single), 3);
+  EXPECT_EQ(IntraOpThreads(0, 8, single), 8);
+  DistributedOptions local;
+  local.world_size = 4;
+  EXPECT_EQ(IntraOpThreads(0, 8, local), 2);
+  EXPECT_EQ(IntraOpThreads(0, 2, local), 1);
+  DistributedOptions remote = local;
+  remote.master_addr = "10.0.0.5";
+  EXPECT_EQ(IntraOpThreads(0, 8, remote), 8);
+}
+
 }  // namespace
 }  // namespace actiscope::trainer

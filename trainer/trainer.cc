@@ -1,10 +1,12 @@
 #include "trainer/trainer.h"
 
+#include <sched.h>
 #include <torch/torch.h>
 
 #include <exception>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -160,7 +162,15 @@ absl::StatusOr<std::unique_ptr<client::Reporter>> StartReporter(const TrainOptio
   return reporter;
 }
 
+// The CPUs this process may run on (its affinity mask, which taskset and cgroups narrow).
+int AvailableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
+  at::set_num_threads(IntraOpThreads(options.threads, AvailableCpus(), options.distributed));
   ACTISCOPE_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(options.device));
   ACTISCOPE_ASSIGN_OR_RETURN(Dataset data, LoadDataset(options.data_dir));
   torch::manual_seed(options.seed);
