@@ -24,6 +24,7 @@
 #include "server/http/http_server.h"
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
+#include "server/store/store_types.h"
 
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50051",
           "host:port for gRPC (Collector, Query, health, reflection); port 0 picks one");
@@ -102,6 +103,19 @@ ABSL_FLAG(int64_t, max_segment_steps, 1024,
 ABSL_FLAG(int64_t, max_series_per_run, 16384,
           "the most (layer, kind, rank) series one run may have; more are refused");
 ABSL_FLAG(int64_t, max_runs, 100000, "the most runs the database may hold; new ones are refused");
+// Query limits: the defaults are QueryLimits' (server/store/store_types.h), declared once there.
+ABSL_FLAG(uint32_t, max_runs_listed, actiscope::server::QueryLimits{}.max_runs_listed,
+          "the most runs one run listing (ListRuns, /api/runs) may ask for; a larger limit is "
+          "refused");
+ABSL_FLAG(uint32_t, max_heatmap_columns, actiscope::server::QueryLimits{}.max_heatmap_columns,
+          "the most columns one heatmap query may ask for; more are refused");
+ABSL_FLAG(uint64_t, max_heatmap_cells, actiscope::server::QueryLimits{}.max_heatmap_cells,
+          "the most cells (columns x the layer's bins) one heatmap may hold, which bounds the "
+          "memory and reply size of a heatmap query; checked before reading, larger ones are "
+          "refused");
+ABSL_FLAG(uint32_t, max_scalar_points, actiscope::server::QueryLimits{}.max_scalar_points,
+          "the most points per series one scalar query may ask for (longer series are "
+          "downsampled); more are refused");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "how long running gRPC calls may take to finish on shutdown before they are cancelled");
 
@@ -201,6 +215,10 @@ absl::Status Serve(const sigset_t& stop_signals) {
   store_options.max_segment_steps = absl::GetFlag(FLAGS_max_segment_steps);
   store_options.max_series_per_run = absl::GetFlag(FLAGS_max_series_per_run);
   store_options.max_runs = absl::GetFlag(FLAGS_max_runs);
+  store_options.query_limits.max_runs_listed = absl::GetFlag(FLAGS_max_runs_listed);
+  store_options.query_limits.max_heatmap_columns = absl::GetFlag(FLAGS_max_heatmap_columns);
+  store_options.query_limits.max_heatmap_cells = absl::GetFlag(FLAGS_max_heatmap_cells);
+  store_options.query_limits.max_scalar_points = absl::GetFlag(FLAGS_max_scalar_points);
   ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(store_options));
   RunNotifier notifier;
 

@@ -38,12 +38,15 @@ class TestGrpcServer {
           options.reflection = reflection;
         }) {}
 
-  // A server with the options `configure` sets (beyond address and test timings); with
-  // tls_cert_file set, channel() and the stubs are not usable (make a TLS channel instead).
-  explicit TestGrpcServer(const std::function<void(GrpcServerOptions&)>& configure)
+  // A server with the options `configure` sets (beyond address and test timings), over a store
+  // with `query_limits`; with tls_cert_file set, channel() and the stubs are not usable (make a
+  // TLS channel instead).
+  explicit TestGrpcServer(const std::function<void(GrpcServerOptions&)>& configure,
+                          const QueryLimits& query_limits = QueryLimits())
       : db_path_(temp_dir_.File("test.db")) {
     StoreOptions store_options;
     store_options.path = db_path_;
+    store_options.query_limits = query_limits;
     absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(store_options);
     EXPECT_TRUE(store.ok()) << store.status();
     if (!store.ok()) return;

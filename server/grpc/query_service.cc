@@ -25,7 +25,7 @@ grpc::Status QueryService::ListRuns(grpc::ServerContext* context,
                                     v1::ListRunsResponse* response) {
   absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "ListRuns");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<RunListQuery> query = ParseListRunsRequest(*request);
+  absl::StatusOr<RunListQuery> query = ParseListRunsRequest(*request, store_->query_limits());
   if (!query.ok()) return ToGrpcStatus(query.status());
   absl::StatusOr<std::vector<RunInfo>> runs = store_->ListRuns(*query);
   if (!runs.ok()) return ToGrpcStatus(runs.status());
@@ -54,7 +54,7 @@ grpc::Status QueryService::GetHeatmap(grpc::ServerContext* context,
                                       const v1::GetHeatmapRequest* request, v1::Heatmap* response) {
   absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "GetHeatmap");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<HeatmapQuery> query = ParseHeatmapRequest(*request);
+  absl::StatusOr<HeatmapQuery> query = ParseHeatmapRequest(*request, store_->query_limits());
   if (!query.ok()) return ToGrpcStatus(query.status());
   absl::StatusOr<Heatmap> heatmap = store_->ReadHeatmap(*query);
   if (!heatmap.ok()) return ToGrpcStatus(heatmap.status());
@@ -67,7 +67,7 @@ grpc::Status QueryService::GetScalars(grpc::ServerContext* context,
                                       v1::GetScalarsResponse* response) {
   absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "GetScalars");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<ScalarQuery> query = ParseScalarsRequest(*request);
+  absl::StatusOr<ScalarQuery> query = ParseScalarsRequest(*request, store_->query_limits());
   if (!query.ok()) return ToGrpcStatus(query.status());
   absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(*query);
   if (!series.ok()) return ToGrpcStatus(series.status());

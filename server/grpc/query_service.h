@@ -1,7 +1,7 @@
 // QueryService: the read side of the gRPC contract (actiscope.v1.Query), used by the
 // `actiscope` CLI. It parses and validates each request once into the store's plain query
-// (server/grpc/request_validation.h: the contract's defaults and step rule, the limits of
-// server/store/store_types.h), reads through the SqliteStore and converts the answer
+// (server/grpc/request_validation.h: the contract's defaults and step rule, the store's
+// QueryLimits), reads through the SqliteStore and converts the answer
 // (server/grpc/proto_convert.h).
 //
 // Every call is first authorized (server/grpc/call_auth.h: role read); a WatchRun stream is

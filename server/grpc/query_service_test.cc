@@ -20,6 +20,30 @@ using ::actiscope::server::testing::TestGrpcServer;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+constexpr QueryLimits kLimits;  // The defaults.
+
+// Smaller than the defaults, as an operator may configure them.
+QueryLimits SmallLimits() {
+  QueryLimits limits;
+  limits.max_runs_listed = 1;
+  limits.max_heatmap_columns = 100;
+  limits.max_heatmap_cells = 3 * 256;  // 3 columns of the "wide" layer's 256 bins.
+  limits.max_scalar_points = 50;
+  return limits;
+}
+
+// Stores layer "wide" of 256 bins at steps 0 and 99999 only in run "r".
+void PushWideLayer(TestGrpcServer& server) {
+  ASSERT_TRUE(server.StartRun("r").ok());
+  codec::FrameBatchBuilder builder;
+  for (int64_t step : {0, 99999}) {
+    std::vector<uint64_t> counts;
+    v1::Frame frame = MakeFrame("wide", step, 256, &counts);
+    builder.AddFrame(std::move(frame), counts);
+  }
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, builder.Take())}).ok());
+}
+
 TEST(QueryServiceTest, GetRunListsLayersKindsRanksAndScalarNames) {
   TestGrpcServer server;
   ASSERT_TRUE(server.StartRun("r").ok());
@@ -88,7 +112,7 @@ TEST(QueryServiceTest, HeatmapOverTheWholeStepRangeKeepsBothEnds) {
   ASSERT_TRUE(server.StartRun("r").ok());
   ASSERT_TRUE(server.Push({MakeRequest("r", 1, MakeBatch("fc", 0, 1, 2))}).ok());
   ASSERT_TRUE(server.Push({MakeRequest("r", 2, MakeBatch("fc", kMaxStep, 1, 2))}).ok());
-  for (uint32_t columns : {1u, HeatmapQuery::kMaxColumns}) {
+  for (uint32_t columns : {1u, kLimits.max_heatmap_columns}) {
     v1::GetHeatmapRequest request;
     request.set_run_id("r");
     request.set_layer("fc");
@@ -123,13 +147,14 @@ TEST(QueryServiceTest, HeatmapOverTheColumnLimitIsInvalidArgument) {
   v1::GetHeatmapRequest request;
   request.set_run_id("r");
   request.set_layer("fc");
-  request.set_max_columns(HeatmapQuery::kMaxColumns + 1);
+  request.set_max_columns(kLimits.max_heatmap_columns + 1);
   v1::Heatmap heatmap;
   grpc::Status status = server.GetHeatmap(request, &heatmap);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(),
-              HasSubstr(absl::StrCat("heatmap: columns must be in [1, ", HeatmapQuery::kMaxColumns,
-                                     "], got ", HeatmapQuery::kMaxColumns + 1)));
+              HasSubstr(absl::StrCat("heatmap: columns must be in [1, --max_heatmap_columns=",
+                                     kLimits.max_heatmap_columns, "], got ",
+                                     kLimits.max_heatmap_columns + 1)));
 }
 
 TEST(QueryServiceTest, HeatmapToStepZeroIsStepZero) {
@@ -152,31 +177,47 @@ TEST(QueryServiceTest, HeatmapToStepZeroIsStepZero) {
 }
 
 // Layer "wide" has 256 bins at steps 0 and 99999 only: the most columns plan more cells than
-// HeatmapQuery::kMaxCells although two columns would come back.
+// --max_heatmap_cells although two columns would come back.
 TEST(QueryServiceTest, HeatmapOverTheCellLimitIsRefusedByItsPlanWithAHint) {
   constexpr uint32_t kBins = 256;
-  static_assert(uint64_t{HeatmapQuery::kMaxColumns} * kBins > HeatmapQuery::kMaxCells);
+  static_assert(uint64_t{kLimits.max_heatmap_columns} * kBins > kLimits.max_heatmap_cells);
   TestGrpcServer server;
-  ASSERT_TRUE(server.StartRun("r").ok());
-  codec::FrameBatchBuilder builder;
-  for (int64_t step : {0, 99999}) {
-    std::vector<uint64_t> counts;
-    v1::Frame frame = MakeFrame("wide", step, kBins, &counts);
-    builder.AddFrame(std::move(frame), counts);
-  }
-  ASSERT_TRUE(server.Push({MakeRequest("r", 1, builder.Take())}).ok());
+  PushWideLayer(server);
   v1::GetHeatmapRequest request;
   request.set_run_id("r");
   request.set_layer("wide");
-  request.set_max_columns(HeatmapQuery::kMaxColumns);
+  request.set_max_columns(kLimits.max_heatmap_columns);
   v1::Heatmap heatmap;
   const grpc::Status status = server.GetHeatmap(request, &heatmap);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(
       status.error_message(),
-      HasSubstr(absl::StrCat("ask for at most ", HeatmapQuery::kMaxCells / kBins, " columns")));
-  request.set_max_columns(HeatmapQuery::kMaxCells / kBins);
+      HasSubstr(absl::StrCat("over --max_heatmap_cells=", kLimits.max_heatmap_cells,
+                             "; ask for at most ", kLimits.max_heatmap_cells / kBins, " columns")));
+  request.set_max_columns(kLimits.max_heatmap_cells / kBins);
   ASSERT_TRUE(server.GetHeatmap(request, &heatmap).ok());
+  EXPECT_EQ(heatmap.columns_size(), 2);
+}
+
+TEST(QueryServiceTest, HeatmapIsRefusedAtTheConfiguredColumnAndCellLimits) {
+  TestGrpcServer server([](GrpcServerOptions&) {}, SmallLimits());
+  PushWideLayer(server);
+  v1::GetHeatmapRequest request;
+  request.set_run_id("r");
+  request.set_layer("wide");
+  request.set_max_columns(101);
+  v1::Heatmap heatmap;
+  grpc::Status status = server.GetHeatmap(request, &heatmap);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("heatmap: columns must be in [1, --max_heatmap_columns=100], got 101"));
+  request.set_max_columns(100);
+  status = server.GetHeatmap(request, &heatmap);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("over --max_heatmap_cells=768; ask for at most 3 columns"));
+  request.set_max_columns(3);
+  ASSERT_TRUE(server.GetHeatmap(request, &heatmap).ok()) << status.error_message();
   EXPECT_EQ(heatmap.columns_size(), 2);
 }
 
@@ -210,7 +251,7 @@ TEST(QueryServiceTest, GetScalarsPointsAreCapped) {
   ASSERT_TRUE(server.StartRun("r").ok());
   v1::GetScalarsRequest request;
   request.set_run_id("r");
-  request.set_max_points(ScalarQuery::kMaxPoints + 1);
+  request.set_max_points(kLimits.max_scalar_points + 1);
   grpc::ClientContext context;
   v1::GetScalarsResponse response;
   EXPECT_EQ(server.query().GetScalars(&context, request, &response).error_code(),
@@ -235,11 +276,32 @@ TEST(QueryServiceTest, ListRunsLimitIsCappedAndDefaulted) {
     ASSERT_TRUE(server.query().ListRuns(&context, request, &response).ok());
     EXPECT_EQ(response.runs_size(), 1);
   }
-  request.set_limit(RunListQuery::kMaxLimit + 1);
+  request.set_limit(kLimits.max_runs_listed + 1);
   grpc::ClientContext context;
   const grpc::Status status = server.query().ListRuns(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("runs: limit must be in"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr(absl::StrCat(
+                  "runs: limit must be in [1, --max_runs_listed=", kLimits.max_runs_listed, "]")));
+}
+
+TEST(QueryServiceTest, ListRunsIsCappedAtTheConfiguredMaxRunsListed) {
+  TestGrpcServer server([](GrpcServerOptions&) {}, SmallLimits());
+  ASSERT_TRUE(server.StartRun("a").ok());
+  ASSERT_TRUE(server.StartRun("b").ok());
+  v1::ListRunsRequest request;
+  v1::ListRunsResponse response;
+  {
+    grpc::ClientContext context;  // The default limit, clamped to --max_runs_listed=1.
+    ASSERT_TRUE(server.query().ListRuns(&context, request, &response).ok());
+    EXPECT_EQ(response.runs_size(), 1);
+  }
+  request.set_limit(2);
+  grpc::ClientContext context;
+  const grpc::Status status = server.query().ListRuns(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("runs: limit must be in [1, --max_runs_listed=1], got 2"));
 }
 
 TEST(QueryServiceTest, WatchRunSendsCurrentStateThenUpdatesUntilFinished) {

@@ -127,15 +127,17 @@ absl::Status ValidateScalar(int index, const v1::Scalar& scalar) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<RunListQuery> ParseListRunsRequest(const v1::ListRunsRequest& request) {
+absl::StatusOr<RunListQuery> ParseListRunsRequest(const v1::ListRunsRequest& request,
+                                                  const QueryLimits& limits) {
   RunListQuery query;
   query.name_contains = request.name_contains();
-  if (request.limit() != 0) query.limit = request.limit();
-  ACTISCOPE_RETURN_IF_ERROR(ValidateRunListQuery(query));
+  query.limit = request.limit() != 0 ? request.limit() : DefaultRunLimit(limits);
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunListQuery(query, limits));
   return query;
 }
 
-absl::StatusOr<HeatmapQuery> ParseHeatmapRequest(const v1::GetHeatmapRequest& request) {
+absl::StatusOr<HeatmapQuery> ParseHeatmapRequest(const v1::GetHeatmapRequest& request,
+                                                 const QueryLimits& limits) {
   ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
   if (request.kind() < v1::KIND_UNSPECIFIED || request.kind() > v1::KIND_WEIGHT) {
     return absl::InvalidArgumentError(
@@ -147,21 +149,23 @@ absl::StatusOr<HeatmapQuery> ParseHeatmapRequest(const v1::GetHeatmapRequest& re
   query.kind = FromProto(request.kind());
   query.from_step = request.from_step();
   query.to_step = ToStep(request.has_to_step(), request.to_step());
-  if (request.max_columns() != 0) query.max_columns = request.max_columns();
+  query.max_columns =
+      request.max_columns() != 0 ? request.max_columns() : DefaultHeatmapColumns(limits);
   if (request.has_rank()) query.rank = request.rank();
-  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query, limits));
   return query;
 }
 
-absl::StatusOr<ScalarQuery> ParseScalarsRequest(const v1::GetScalarsRequest& request) {
+absl::StatusOr<ScalarQuery> ParseScalarsRequest(const v1::GetScalarsRequest& request,
+                                                const QueryLimits& limits) {
   ACTISCOPE_RETURN_IF_ERROR(ValidateRunId(request.run_id()));
   ScalarQuery query;
   query.run_id = request.run_id();
   query.names.assign(request.names().begin(), request.names().end());
   query.from_step = request.from_step();
   query.to_step = ToStep(request.has_to_step(), request.to_step());
-  if (request.max_points() != 0) query.max_points = request.max_points();
-  ACTISCOPE_RETURN_IF_ERROR(ValidateScalarQuery(query));
+  query.max_points = request.max_points() != 0 ? request.max_points() : DefaultScalarPoints(limits);
+  ACTISCOPE_RETURN_IF_ERROR(ValidateScalarQuery(query, limits));
   return query;
 }
 

@@ -48,16 +48,19 @@ inline constexpr size_t kMaxStatusMessageBytes = 4096;
 [[nodiscard]] absl::Status ValidateScalar(int index, const v1::Scalar& scalar);
 
 // Query requests, parsed into the store's queries (server/store/store_types.h) with the meanings
-// query.proto gives them, the HTTP API's too (server/http/query_params.h), then checked by the
-// query's one Validate* function (server/store/query_validation.h):
-//  - a zero limit, max_columns or max_points is the query's kDefault*;
+// query.proto gives them, the HTTP API's too (server/http/query_params.h), then checked against
+// `limits` (the store's, SqliteStore::query_limits()) by the query's one Validate* function
+// (server/store/query_validation.h):
+//  - a zero limit, max_columns or max_points is the query's Default* (clamped to `limits`);
 //  - to_step absent (or negative) is the last stored step; 0 is step 0;
 //  - kind unspecified is activation; has_rank false merges all ranks.
 // INVALID_ARGUMENT for a bad run id, an unknown kind, or what Validate* refuses.
-[[nodiscard]] absl::StatusOr<RunListQuery> ParseListRunsRequest(const v1::ListRunsRequest& request);
-[[nodiscard]] absl::StatusOr<HeatmapQuery> ParseHeatmapRequest(
-    const v1::GetHeatmapRequest& request);
-[[nodiscard]] absl::StatusOr<ScalarQuery> ParseScalarsRequest(const v1::GetScalarsRequest& request);
+[[nodiscard]] absl::StatusOr<RunListQuery> ParseListRunsRequest(const v1::ListRunsRequest& request,
+                                                                const QueryLimits& limits);
+[[nodiscard]] absl::StatusOr<HeatmapQuery> ParseHeatmapRequest(const v1::GetHeatmapRequest& request,
+                                                               const QueryLimits& limits);
+[[nodiscard]] absl::StatusOr<ScalarQuery> ParseScalarsRequest(const v1::GetScalarsRequest& request,
+                                                              const QueryLimits& limits);
 
 }  // namespace actiscope::server
 

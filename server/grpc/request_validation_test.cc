@@ -13,6 +13,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr QueryLimits kLimits;  // The defaults.
+
 TEST(RequestValidationTest, RunIdAcceptsTheAllowedAlphabet) {
   EXPECT_TRUE(ValidateRunId("a").ok());
   EXPECT_TRUE(ValidateRunId("Run_2026-11.28").ok());
@@ -99,7 +101,7 @@ TEST(RequestValidationTest, HeatmapRequestDefaultsAndBounds) {
   v1::GetHeatmapRequest request;
   request.set_run_id("r");
   request.set_layer("fc");
-  absl::StatusOr<HeatmapQuery> query = ParseHeatmapRequest(request);
+  absl::StatusOr<HeatmapQuery> query = ParseHeatmapRequest(request, kLimits);
   ASSERT_TRUE(query.ok()) << query.status();
   EXPECT_EQ(query->kind, Kind::kActivation);
   EXPECT_EQ(query->max_columns, HeatmapQuery::kDefaultColumns);
@@ -109,52 +111,56 @@ TEST(RequestValidationTest, HeatmapRequestDefaultsAndBounds) {
   request.set_kind(v1::KIND_WEIGHT);
   request.set_from_step(5);
   request.set_to_step(9);
-  request.set_max_columns(HeatmapQuery::kMaxColumns);
+  request.set_max_columns(kLimits.max_heatmap_columns);
   request.set_has_rank(true);
   request.set_rank(0);
-  query = ParseHeatmapRequest(request);
+  query = ParseHeatmapRequest(request, kLimits);
   ASSERT_TRUE(query.ok()) << query.status();
   EXPECT_EQ(query->kind, Kind::kWeight);
   EXPECT_EQ(query->from_step, 5);
   EXPECT_EQ(query->to_step, 9);
-  EXPECT_EQ(query->max_columns, HeatmapQuery::kMaxColumns);
+  EXPECT_EQ(query->max_columns, kLimits.max_heatmap_columns);
   EXPECT_EQ(query->rank, 0u);
 
-  request.set_max_columns(HeatmapQuery::kMaxColumns + 1);
-  EXPECT_THAT(ParseHeatmapRequest(request).status().message(),
-              HasSubstr(absl::StrCat("heatmap: columns must be in [1, ", HeatmapQuery::kMaxColumns,
-                                     "], got ", HeatmapQuery::kMaxColumns + 1)));
+  request.set_max_columns(kLimits.max_heatmap_columns + 1);
+  EXPECT_THAT(ParseHeatmapRequest(request, kLimits).status().message(),
+              HasSubstr(absl::StrCat("heatmap: columns must be in [1, --max_heatmap_columns=",
+                                     kLimits.max_heatmap_columns, "], got ",
+                                     kLimits.max_heatmap_columns + 1)));
   request.set_max_columns(0);
   request.set_kind(static_cast<v1::Kind>(7));
-  EXPECT_THAT(ParseHeatmapRequest(request).status().message(), HasSubstr("kind: unknown value 7"));
+  EXPECT_THAT(ParseHeatmapRequest(request, kLimits).status().message(),
+              HasSubstr("kind: unknown value 7"));
   request.set_kind(v1::KIND_ACTIVATION);
   request.set_layer("");
-  EXPECT_EQ(ParseHeatmapRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseHeatmapRequest(request, kLimits).status().code(),
+            absl::StatusCode::kInvalidArgument);
   request.set_layer("fc");
   request.set_run_id("no spaces");
-  EXPECT_EQ(ParseHeatmapRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseHeatmapRequest(request, kLimits).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(RequestValidationTest, ToStepZeroIsStepZeroAbsentOrNegativeIsTheLastStep) {
   v1::GetHeatmapRequest heatmap;
   heatmap.set_run_id("r");
   heatmap.set_layer("fc");
-  EXPECT_EQ(ParseHeatmapRequest(heatmap)->to_step, -1);
+  EXPECT_EQ(ParseHeatmapRequest(heatmap, kLimits)->to_step, -1);
   heatmap.set_to_step(0);
-  EXPECT_EQ(ParseHeatmapRequest(heatmap)->to_step, 0);
+  EXPECT_EQ(ParseHeatmapRequest(heatmap, kLimits)->to_step, 0);
   heatmap.set_to_step(-3);  // As a client built before to_step was optional may send.
-  EXPECT_EQ(ParseHeatmapRequest(heatmap)->to_step, -1);
+  EXPECT_EQ(ParseHeatmapRequest(heatmap, kLimits)->to_step, -1);
 
   v1::GetScalarsRequest scalars;
   scalars.set_run_id("r");
   scalars.set_from_step(10);
-  EXPECT_EQ(ParseScalarsRequest(scalars)->to_step, -1);
+  EXPECT_EQ(ParseScalarsRequest(scalars, kLimits)->to_step, -1);
   scalars.set_to_step(0);  // Step 0, which is before from_step.
-  EXPECT_THAT(ParseScalarsRequest(scalars).status().message(),
+  EXPECT_THAT(ParseScalarsRequest(scalars, kLimits).status().message(),
               HasSubstr("scalars: the from step 10 is after the to step 0"));
   scalars.clear_to_step();
   scalars.set_from_step(-1);
-  EXPECT_THAT(ParseScalarsRequest(scalars).status().message(),
+  EXPECT_THAT(ParseScalarsRequest(scalars, kLimits).status().message(),
               HasSubstr("from step must be >= 0, got -1"));
 }
 
@@ -162,29 +168,59 @@ TEST(RequestValidationTest, ScalarsRequestDefaultsAndBounds) {
   v1::GetScalarsRequest request;
   request.set_run_id("r");
   request.add_names("loss");
-  absl::StatusOr<ScalarQuery> query = ParseScalarsRequest(request);
+  absl::StatusOr<ScalarQuery> query = ParseScalarsRequest(request, kLimits);
   ASSERT_TRUE(query.ok()) << query.status();
   EXPECT_EQ(query->names, std::vector<std::string>{"loss"});
   EXPECT_EQ(query->max_points, ScalarQuery::kDefaultPoints);
-  request.set_max_points(ScalarQuery::kMaxPoints + 1);
-  EXPECT_EQ(ParseScalarsRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
-  request.set_max_points(ScalarQuery::kMaxPoints);
+  request.set_max_points(kLimits.max_scalar_points + 1);
+  EXPECT_EQ(ParseScalarsRequest(request, kLimits).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  request.set_max_points(kLimits.max_scalar_points);
   for (size_t i = 0; i < ScalarQuery::kMaxNames; ++i) request.add_names("lr");
-  EXPECT_THAT(ParseScalarsRequest(request).status().message(),
+  EXPECT_THAT(ParseScalarsRequest(request, kLimits).status().message(),
               HasSubstr(absl::StrCat("at most ", ScalarQuery::kMaxNames, " names")));
 }
 
 TEST(RequestValidationTest, ListRunsLimitDefaultsAndIsCapped) {
   v1::ListRunsRequest request;
   request.set_name_contains("load");
-  absl::StatusOr<RunListQuery> query = ParseListRunsRequest(request);
+  absl::StatusOr<RunListQuery> query = ParseListRunsRequest(request, kLimits);
   ASSERT_TRUE(query.ok()) << query.status();
   EXPECT_EQ(query->name_contains, "load");
   EXPECT_EQ(query->limit, RunListQuery::kDefaultLimit);
-  request.set_limit(RunListQuery::kMaxLimit);
-  EXPECT_EQ(ParseListRunsRequest(request)->limit, RunListQuery::kMaxLimit);
-  request.set_limit(RunListQuery::kMaxLimit + 1);
-  EXPECT_EQ(ParseListRunsRequest(request).status().code(), absl::StatusCode::kInvalidArgument);
+  request.set_limit(kLimits.max_runs_listed);
+  EXPECT_EQ(ParseListRunsRequest(request, kLimits)->limit, kLimits.max_runs_listed);
+  request.set_limit(kLimits.max_runs_listed + 1);
+  EXPECT_EQ(ParseListRunsRequest(request, kLimits).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RequestValidationTest, ConfiguredLimitsBoundAndClampTheDefaultsOfEveryQuery) {
+  QueryLimits small;
+  small.max_runs_listed = 5;
+  small.max_heatmap_columns = 100;
+  small.max_scalar_points = 50;
+
+  v1::ListRunsRequest runs;
+  EXPECT_EQ(ParseListRunsRequest(runs, small)->limit, 5u);  // The default, clamped.
+  runs.set_limit(6);
+  EXPECT_THAT(ParseListRunsRequest(runs, small).status().message(),
+              HasSubstr("runs: limit must be in [1, --max_runs_listed=5], got 6"));
+
+  v1::GetHeatmapRequest heatmap;
+  heatmap.set_run_id("r");
+  heatmap.set_layer("fc");
+  EXPECT_EQ(ParseHeatmapRequest(heatmap, small)->max_columns, 100u);
+  heatmap.set_max_columns(101);
+  EXPECT_THAT(ParseHeatmapRequest(heatmap, small).status().message(),
+              HasSubstr("heatmap: columns must be in [1, --max_heatmap_columns=100], got 101"));
+
+  v1::GetScalarsRequest scalars;
+  scalars.set_run_id("r");
+  EXPECT_EQ(ParseScalarsRequest(scalars, small)->max_points, 50u);
+  scalars.set_max_points(51);
+  EXPECT_THAT(ParseScalarsRequest(scalars, small).status().message(),
+              HasSubstr("scalars: points must be in [1, --max_scalar_points=50], got 51"));
 }
 
 }  // namespace

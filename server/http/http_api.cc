@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/http/query_params.h"
+#include "server/store/query_validation.h"
 
 namespace actiscope::server {
 namespace {
@@ -143,6 +144,7 @@ HttpReply HttpApi::Get(absl::string_view target) const {
 }
 
 HttpReply HttpApi::Limits() const {
+  const QueryLimits& limits = store_->query_limits();
   JsonWriter json;
   auto field = [&](const char* key, uint64_t value) {
     json.Key(key);
@@ -151,19 +153,19 @@ HttpReply HttpApi::Limits() const {
   json.BeginObject();
   json.Key("runs");
   json.BeginObject();
-  field("default_limit", RunListQuery::kDefaultLimit);
-  field("max_limit", RunListQuery::kMaxLimit);
+  field("default_limit", DefaultRunLimit(limits));
+  field("max_limit", limits.max_runs_listed);
   json.EndObject();
   json.Key("heatmap");
   json.BeginObject();
-  field("default_columns", HeatmapQuery::kDefaultColumns);
-  field("max_columns", HeatmapQuery::kMaxColumns);
-  field("max_cells", HeatmapQuery::kMaxCells);
+  field("default_columns", DefaultHeatmapColumns(limits));
+  field("max_columns", limits.max_heatmap_columns);
+  field("max_cells", limits.max_heatmap_cells);
   json.EndObject();
   json.Key("scalars");
   json.BeginObject();
-  field("default_points", ScalarQuery::kDefaultPoints);
-  field("max_points", ScalarQuery::kMaxPoints);
+  field("default_points", DefaultScalarPoints(limits));
+  field("max_points", limits.max_scalar_points);
   field("max_names", ScalarQuery::kMaxNames);
   json.EndObject();
   json.EndObject();
@@ -171,7 +173,7 @@ HttpReply HttpApi::Limits() const {
 }
 
 HttpReply HttpApi::ListRuns(const ParsedTarget& request) const {
-  absl::StatusOr<RunListQuery> query = ParseRunListParams(request);
+  absl::StatusOr<RunListQuery> query = ParseRunListParams(request, store_->query_limits());
   if (!query.ok()) return ErrorReply(query.status());
   absl::StatusOr<std::vector<RunInfo>> runs = store_->ListRuns(*query);
   if (!runs.ok()) return ErrorReply(runs.status());
@@ -194,9 +196,10 @@ void HttpApi::WriteLatestScalars(const RunInfo& run, JsonWriter* json) const {
     ScalarQuery query;
     query.run_id = run.run_id;
     // As many steps as one answer's points, so the last point is not a downsampled mean.
-    query.from_step = std::max<int64_t>(0, run.last_step - (ScalarQuery::kMaxPoints - 1));
+    const uint32_t points = store_->query_limits().max_scalar_points;
+    query.from_step = std::max<int64_t>(0, run.last_step - (int64_t{points} - 1));
     query.to_step = -1;
-    query.max_points = ScalarQuery::kMaxPoints;
+    query.max_points = points;
     absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(query);
     if (series.ok()) {
       for (const ScalarSeries& one : *series) {
@@ -251,10 +254,10 @@ HttpReply HttpApi::ShowRun(const std::string& run_id) const {
 }
 
 HttpReply HttpApi::Heatmap(const std::string& run_id, const ParsedTarget& request) const {
-  absl::StatusOr<HeatmapQuery> parsed = ParseHeatmapParams(run_id, request);
+  absl::StatusOr<HeatmapQuery> parsed = ParseHeatmapParams(run_id, request, store_->query_limits());
   if (!parsed.ok()) return ErrorReply(parsed.status());
   const HeatmapQuery& query = *parsed;
-  // The store refuses a heatmap over HeatmapQuery::kMaxCells before reading it.
+  // The store refuses a heatmap over --max_heatmap_cells before reading it.
   absl::StatusOr<struct Heatmap> heatmap = store_->ReadHeatmap(query);
   if (!heatmap.ok()) return ErrorReply(heatmap.status());
 
@@ -315,7 +318,7 @@ HttpReply HttpApi::Heatmap(const std::string& run_id, const ParsedTarget& reques
 }
 
 HttpReply HttpApi::Scalars(const std::string& run_id, const ParsedTarget& request) const {
-  absl::StatusOr<ScalarQuery> query = ParseScalarParams(run_id, request);
+  absl::StatusOr<ScalarQuery> query = ParseScalarParams(run_id, request, store_->query_limits());
   if (!query.ok()) return ErrorReply(query.status());
   absl::StatusOr<std::vector<ScalarSeries>> series = store_->ReadScalars(*query);
   if (!series.ok()) return ErrorReply(series.status());

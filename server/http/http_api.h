@@ -3,7 +3,7 @@
 // HttpServer (server/http/http_server.h) routes "/api/..." here; tests call Get directly.
 //
 // Routes (all GET; documented with their JSON shapes in web/README.md):
-//   /api/limits                                     the queries' limits and defaults
+//   /api/limits                                     the store's QueryLimits and the defaults
 //   /api/runs?name=&limit=                          runs, newest first
 //   /api/runs/{id}                                  one run + layers + scalar names
 //   /api/runs/{id}/heatmap?layer=&kind=&from=&to=&columns=&rank=
@@ -55,7 +55,7 @@ class HttpApi {
   HttpReply Heatmap(const std::string& run_id, const ParsedTarget& request) const;
   HttpReply Scalars(const std::string& run_id, const ParsedTarget& request) const;
   // Writes the run's most recent value of each scalar as {"name": {"step", "value"}}: the
-  // last of the scalars within ScalarQuery::kMaxPoints steps of the run's last step.
+  // last of the scalars within QueryLimits::max_scalar_points steps of the run's last step.
   void WriteLatestScalars(const RunInfo& run, JsonWriter* json) const;
 
   SqliteStore* store_;

@@ -12,6 +12,18 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr QueryLimits kLimits;  // The defaults.
+
+// Smaller than the defaults, as an operator may configure them.
+QueryLimits SmallLimits() {
+  QueryLimits limits;
+  limits.max_runs_listed = 1;
+  limits.max_heatmap_columns = 100;
+  limits.max_heatmap_cells = 3 * 256;  // 3 columns of a 256-bin layer.
+  limits.max_scalar_points = 50;
+  return limits;
+}
+
 class HttpApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -110,18 +122,20 @@ TEST_F(HttpApiTest, UnknownRunsLayersAndRoutesAreNotFound) {
 }
 
 // Layer "wide" has 256 bins at steps 0 and 99999 only: the most columns plan more cells than
-// HeatmapQuery::kMaxCells although two columns would come back.
+// --max_heatmap_cells although two columns would come back.
 TEST_F(HttpApiTest, HeatmapsOverTheCellLimitAreRefusedByTheirPlanWithAHint) {
   constexpr uint32_t kBins = 256;
-  static_assert(uint64_t{HeatmapQuery::kMaxColumns} * kBins > HeatmapQuery::kMaxCells);
+  static_assert(uint64_t{kLimits.max_heatmap_columns} * kBins > kLimits.max_heatmap_cells);
   data_.WriteSparseSteps("r2", "wide", kBins, {0, 99999});
-  HttpReply reply =
-      api_.Get(absl::StrCat("/api/runs/r2/heatmap?layer=wide&columns=", HeatmapQuery::kMaxColumns));
+  HttpReply reply = api_.Get(
+      absl::StrCat("/api/runs/r2/heatmap?layer=wide&columns=", kLimits.max_heatmap_columns));
   EXPECT_EQ(reply.status, 400);
-  EXPECT_THAT(reply.body, HasSubstr(absl::StrCat("ask for at most ",
-                                                 HeatmapQuery::kMaxCells / kBins, " columns")));
+  EXPECT_THAT(
+      reply.body,
+      HasSubstr(absl::StrCat("over --max_heatmap_cells=", kLimits.max_heatmap_cells,
+                             "; ask for at most ", kLimits.max_heatmap_cells / kBins, " columns")));
   reply = api_.Get(
-      absl::StrCat("/api/runs/r2/heatmap?layer=wide&columns=", HeatmapQuery::kMaxCells / kBins));
+      absl::StrCat("/api/runs/r2/heatmap?layer=wide&columns=", kLimits.max_heatmap_cells / kBins));
   EXPECT_EQ(reply.status, 200) << reply.body;
   EXPECT_THAT(reply.body, HasSubstr(R"("step_from":[0,99999])"));
 }
@@ -138,28 +152,28 @@ TEST_F(HttpApiTest, ToZeroIsStepZeroAndAbsentToIsTheLastStep) {
   EXPECT_THAT(reply.body, HasSubstr(R"("steps":[0],)"));
 }
 
-TEST_F(HttpApiTest, LimitsAreTheQueriesConstants) {
+TEST_F(HttpApiTest, LimitsAreTheDefaultsWithoutConfiguration) {
   HttpReply reply = api_.Get("/api/limits");
   ASSERT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(
-      reply.body,
-      absl::StrCat(R"({"runs":{"default_limit":)", RunListQuery::kDefaultLimit, R"(,"max_limit":)",
-                   RunListQuery::kMaxLimit, R"(},"heatmap":{"default_columns":)",
-                   HeatmapQuery::kDefaultColumns, R"(,"max_columns":)", HeatmapQuery::kMaxColumns,
-                   R"(,"max_cells":)", HeatmapQuery::kMaxCells, R"(},"scalars":{"default_points":)",
-                   ScalarQuery::kDefaultPoints, R"(,"max_points":)", ScalarQuery::kMaxPoints,
-                   R"(,"max_names":)", ScalarQuery::kMaxNames, "}}"));
+  EXPECT_EQ(reply.body,
+            absl::StrCat(
+                R"({"runs":{"default_limit":)", RunListQuery::kDefaultLimit, R"(,"max_limit":)",
+                kLimits.max_runs_listed, R"(},"heatmap":{"default_columns":)",
+                HeatmapQuery::kDefaultColumns, R"(,"max_columns":)", kLimits.max_heatmap_columns,
+                R"(,"max_cells":)", kLimits.max_heatmap_cells, R"(},"scalars":{"default_points":)",
+                ScalarQuery::kDefaultPoints, R"(,"max_points":)", kLimits.max_scalar_points,
+                R"(,"max_names":)", ScalarQuery::kMaxNames, "}}"));
 }
 
 TEST_F(HttpApiTest, LimitsAreEnforcedAtTheirBoundary) {
   const std::string heatmap = "/api/runs/r1/heatmap?layer=conv1&columns=";
-  EXPECT_EQ(api_.Get(absl::StrCat(heatmap, HeatmapQuery::kMaxColumns)).status, 200);
-  EXPECT_EQ(api_.Get(absl::StrCat(heatmap, HeatmapQuery::kMaxColumns + 1)).status, 400);
+  EXPECT_EQ(api_.Get(absl::StrCat(heatmap, kLimits.max_heatmap_columns)).status, 200);
+  EXPECT_EQ(api_.Get(absl::StrCat(heatmap, kLimits.max_heatmap_columns + 1)).status, 400);
   const std::string scalars = "/api/runs/r1/scalars?points=";
-  EXPECT_EQ(api_.Get(absl::StrCat(scalars, ScalarQuery::kMaxPoints)).status, 200);
-  EXPECT_EQ(api_.Get(absl::StrCat(scalars, ScalarQuery::kMaxPoints + 1)).status, 400);
-  EXPECT_EQ(api_.Get(absl::StrCat("/api/runs?limit=", RunListQuery::kMaxLimit)).status, 200);
-  EXPECT_EQ(api_.Get(absl::StrCat("/api/runs?limit=", RunListQuery::kMaxLimit + 1)).status, 400);
+  EXPECT_EQ(api_.Get(absl::StrCat(scalars, kLimits.max_scalar_points)).status, 200);
+  EXPECT_EQ(api_.Get(absl::StrCat(scalars, kLimits.max_scalar_points + 1)).status, 400);
+  EXPECT_EQ(api_.Get(absl::StrCat("/api/runs?limit=", kLimits.max_runs_listed)).status, 200);
+  EXPECT_EQ(api_.Get(absl::StrCat("/api/runs?limit=", kLimits.max_runs_listed + 1)).status, 400);
   std::string names = "loss";
   for (size_t i = 0; i < ScalarQuery::kMaxNames; ++i) names += ",lr";
   EXPECT_EQ(api_.Get("/api/runs/r1/scalars?names=" + names).status, 400);
@@ -167,6 +181,59 @@ TEST_F(HttpApiTest, LimitsAreEnforcedAtTheirBoundary) {
   HttpReply reply = api_.Get("/api/runs?limit=0");
   EXPECT_EQ(reply.status, 200);
   EXPECT_THAT(reply.body, HasSubstr(R"("id":"r2")"));
+}
+
+// An API over a store opened with SmallLimits(), as actiscope-server with smaller flags.
+class HttpApiConfiguredLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_.CreateRun("r1", "one");
+    data_.WriteSteps("r1", "conv1", 0, 59);
+    data_.CreateRun("r2", "two");
+    data_.WriteSparseSteps("r2", "wide", 256, {0, 99999});
+  }
+
+  HttpTestStore data_{SmallLimits()};
+  HttpApi api_{data_.store()};
+};
+
+TEST_F(HttpApiConfiguredLimitsTest, LimitsReportTheConfiguredValuesAndClampedDefaults) {
+  HttpReply reply = api_.Get("/api/limits");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.body,
+            absl::StrCat(R"({"runs":{"default_limit":1,"max_limit":1},)",
+                         R"("heatmap":{"default_columns":100,"max_columns":100,)",
+                         R"("max_cells":768},"scalars":{"default_points":50,)",
+                         R"("max_points":50,"max_names":)", ScalarQuery::kMaxNames, "}}"));
+}
+
+TEST_F(HttpApiConfiguredLimitsTest, HeatmapIsRefusedAtTheConfiguredLimitsNamingTheFlags) {
+  HttpReply reply = api_.Get("/api/runs/r2/heatmap?layer=wide&columns=101");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_THAT(reply.body,
+              HasSubstr("heatmap: columns must be in [1, --max_heatmap_columns=100], got 101"));
+  reply = api_.Get("/api/runs/r2/heatmap?layer=wide&columns=100");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_THAT(reply.body, HasSubstr("over --max_heatmap_cells=768; ask for at most 3 columns"));
+  reply = api_.Get("/api/runs/r2/heatmap?layer=wide&columns=3");
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("step_from":[0,99999])"));
+}
+
+TEST_F(HttpApiConfiguredLimitsTest, RunsAndScalarsAreRefusedAtTheConfiguredLimits) {
+  HttpReply reply = api_.Get("/api/runs?limit=2");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_THAT(reply.body, HasSubstr("runs: limit must be in [1, --max_runs_listed=1], got 2"));
+  reply = api_.Get("/api/runs");  // The default, clamped: one of the two runs.
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.body.find(R"("id":)"), reply.body.rfind(R"("id":)")) << reply.body;
+  reply = api_.Get("/api/runs/r1/scalars?points=51");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_THAT(reply.body,
+              HasSubstr("scalars: points must be in [1, --max_scalar_points=50], got 51"));
+  reply = api_.Get("/api/runs/r1/scalars");  // 60 steps in the default of 50 points.
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("steps":[0,)"));
 }
 
 TEST(HttpStatusForTest, MapsStatusCodesToHttp) {

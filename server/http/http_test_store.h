@@ -1,4 +1,5 @@
-// Test helper for the HTTP tests: a SqliteStore in a fresh temporary folder, with runs,
+// Test helper for the HTTP tests: a SqliteStore in a fresh temporary folder (with the default
+// query limits, or those given), with runs,
 // histograms and scalars written through the same API the gRPC service uses.
 #ifndef ACTISCOPE_SERVER_HTTP_HTTP_TEST_STORE_H_
 #define ACTISCOPE_SERVER_HTTP_HTTP_TEST_STORE_H_
@@ -20,10 +21,11 @@ namespace actiscope::server {
 
 class HttpTestStore {
  public:
-  HttpTestStore() {
+  explicit HttpTestStore(const QueryLimits& query_limits = QueryLimits()) {
     StoreOptions options;
     options.path = (dir_ / "test.db").string();
     options.durable_against_power_loss = false;
+    options.query_limits = query_limits;
     absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
     EXPECT_TRUE(store.ok()) << store.status();
     if (store.ok()) store_ = std::move(*store);

@@ -22,11 +22,12 @@ std::optional<Kind> ParseKind(const std::string& text) {
   return std::nullopt;
 }
 
-// A count parameter: absent or 0 keeps `*value` (the query's default). Its upper bound is the
-// query's to check (Validate*), so that both edges say the same.
-absl::Status ParseCount(const ParsedTarget& request, const std::string& name, uint32_t* value) {
+// A count parameter: absent or 0 is `default_value`. Its upper bound is the query's to check
+// (Validate*), so that both edges say the same.
+absl::Status ParseCount(const ParsedTarget& request, const std::string& name,
+                        uint32_t default_value, uint32_t* value) {
   ACTISCOPE_ASSIGN_OR_RETURN(int64_t parsed, request.IntParam(name, 0, 0, kUint32Max));
-  if (parsed != 0) *value = static_cast<uint32_t>(parsed);
+  *value = parsed != 0 ? static_cast<uint32_t>(parsed) : default_value;
   return absl::OkStatus();
 }
 
@@ -40,16 +41,18 @@ absl::Status ParseSteps(const ParsedTarget& request, int64_t* from_step, int64_t
 
 }  // namespace
 
-absl::StatusOr<RunListQuery> ParseRunListParams(const ParsedTarget& request) {
+absl::StatusOr<RunListQuery> ParseRunListParams(const ParsedTarget& request,
+                                                const QueryLimits& limits) {
   RunListQuery query;
   query.name_contains = request.Param("name").value_or("");
-  ACTISCOPE_RETURN_IF_ERROR(ParseCount(request, "limit", &query.limit));
-  ACTISCOPE_RETURN_IF_ERROR(ValidateRunListQuery(query));
+  ACTISCOPE_RETURN_IF_ERROR(ParseCount(request, "limit", DefaultRunLimit(limits), &query.limit));
+  ACTISCOPE_RETURN_IF_ERROR(ValidateRunListQuery(query, limits));
   return query;
 }
 
 absl::StatusOr<HeatmapQuery> ParseHeatmapParams(const std::string& run_id,
-                                                const ParsedTarget& request) {
+                                                const ParsedTarget& request,
+                                                const QueryLimits& limits) {
   HeatmapQuery query;
   query.run_id = run_id;
   std::optional<std::string> layer = request.Param("layer");
@@ -61,26 +64,29 @@ absl::StatusOr<HeatmapQuery> ParseHeatmapParams(const std::string& run_id,
   }
   query.kind = *kind;
   ACTISCOPE_RETURN_IF_ERROR(ParseSteps(request, &query.from_step, &query.to_step));
-  ACTISCOPE_RETURN_IF_ERROR(ParseCount(request, "columns", &query.max_columns));
+  ACTISCOPE_RETURN_IF_ERROR(
+      ParseCount(request, "columns", DefaultHeatmapColumns(limits), &query.max_columns));
   std::optional<std::string> rank = request.Param("rank");
   if (rank && *rank != "merged") {
     ACTISCOPE_ASSIGN_OR_RETURN(int64_t value, request.IntParam("rank", 0, 0, kUint32Max));
     query.rank = static_cast<uint32_t>(value);
   }
-  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query));
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapQuery(query, limits));
   return query;
 }
 
 absl::StatusOr<ScalarQuery> ParseScalarParams(const std::string& run_id,
-                                              const ParsedTarget& request) {
+                                              const ParsedTarget& request,
+                                              const QueryLimits& limits) {
   ScalarQuery query;
   query.run_id = run_id;
   if (std::optional<std::string> names = request.Param("names")) {
     query.names = absl::StrSplit(*names, ',', absl::SkipEmpty());
   }
   ACTISCOPE_RETURN_IF_ERROR(ParseSteps(request, &query.from_step, &query.to_step));
-  ACTISCOPE_RETURN_IF_ERROR(ParseCount(request, "points", &query.max_points));
-  ACTISCOPE_RETURN_IF_ERROR(ValidateScalarQuery(query));
+  ACTISCOPE_RETURN_IF_ERROR(
+      ParseCount(request, "points", DefaultScalarPoints(limits), &query.max_points));
+  ACTISCOPE_RETURN_IF_ERROR(ValidateScalarQuery(query, limits));
   return query;
 }
 

@@ -48,7 +48,7 @@ absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series, const 
 }
 
 absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
-                                     bool segments_only) {
+                                     const QueryLimits& limits, bool segments_only) {
   ACTISCOPE_ASSIGN_OR_RETURN(
       Statement stmt, conn->Prepare(absl::StrCat("SELECT series_id, rank, scale, bins, lo, hi, ",
                                                  kSeriesLastStepSql,
@@ -80,7 +80,7 @@ absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const He
   if (to < query.from_step) return heatmap;
   const ColumnPlan plan = PlanColumns(query.from_step, to, query.max_columns);
   if (plan.columns == 0) return heatmap;
-  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapCells(query, plan.columns, heatmap.layout.bins));
+  ACTISCOPE_RETURN_IF_ERROR(ValidateHeatmapCells(query, plan.columns, heatmap.layout.bins, limits));
   std::vector<StepRangeSums> columns(plan.columns);
   for (const SeriesRef& s : series) {
     ACTISCOPE_RETURN_IF_ERROR(ReadSeriesColumns(conn, s, plan, segments_only, &columns));

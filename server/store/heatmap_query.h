@@ -54,11 +54,11 @@ absl::Status ReadSeriesColumns(Connection* conn, const SeriesRef& series, const 
 // The heatmap of `query` for the run `run_key` (resolved by the caller, inside the same read
 // transaction). `query` must have passed ValidateHeatmapQuery (server/store/query_validation.h);
 // it is not checked again. Resolves the layer's series and their layout first, plans the
-// columns, and refuses a plan over HeatmapQuery::kMaxCells (ValidateHeatmapCells:
+// columns, and refuses a plan over limits.max_heatmap_cells (ValidateHeatmapCells:
 // INVALID_ARGUMENT) before reading any histogram. NOT_FOUND when the run lacks the layer/kind
 // (or rank). `segments_only` sums segments even where summaries would do.
 absl::StatusOr<Heatmap> QueryHeatmap(Connection* conn, int64_t run_key, const HeatmapQuery& query,
-                                     bool segments_only);
+                                     const QueryLimits& limits, bool segments_only);
 
 }  // namespace actiscope::server
 

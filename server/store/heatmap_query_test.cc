@@ -40,7 +40,7 @@ TEST(PlanColumnsTest, WideSpansUseTheCoarsestLevelThatFits) {
 }
 
 TEST(PlanColumnsTest, TheWholeStepRangeIsCoveredWithoutOverflow) {
-  for (uint32_t max_columns : {1u, 7u, HeatmapQuery::kMaxColumns}) {
+  for (uint32_t max_columns : {1u, 7u, QueryLimits{}.max_heatmap_columns}) {
     const ColumnPlan plan = PlanColumns(0, kMaxStep, max_columns);
     ASSERT_GE(plan.columns, 1);
     EXPECT_LE(plan.columns, max_columns);
@@ -56,7 +56,7 @@ TEST(PlanColumnsTest, TheWholeStepRangeIsCoveredWithoutOverflow) {
 TEST(PlanColumnsTest, ColumnsNeverExceedTheMaximumAndCoverTheRange) {
   for (int64_t from : {0, 1, 63, 1000, 123457}) {
     for (int64_t span : {1, 2, 999, 4096, 100000, 3000001}) {
-      for (uint32_t max_columns : {1u, 7u, 1000u, HeatmapQuery::kMaxColumns}) {
+      for (uint32_t max_columns : {1u, 7u, 1000u, QueryLimits{}.max_heatmap_columns}) {
         const ColumnPlan plan = PlanColumns(from, from + span - 1, max_columns);
         ASSERT_GE(plan.columns, 1);
         ASSERT_LE(plan.columns, max_columns);
@@ -75,7 +75,9 @@ class HeatmapCellCapTest : public ::testing::Test {
  protected:
   static constexpr uint32_t kBins = 256;
   static constexpr int64_t kLastStep = 99999;
-  static constexpr uint32_t kColumnsThatFit = HeatmapQuery::kMaxCells / kBins;
+  static constexpr uint32_t kMaxColumns = QueryLimits{}.max_heatmap_columns;
+  static constexpr uint64_t kMaxCells = QueryLimits{}.max_heatmap_cells;
+  static constexpr uint32_t kColumnsThatFit = kMaxCells / kBins;
 
   void SetUp() override {
     Open();
@@ -97,23 +99,24 @@ class HeatmapCellCapTest : public ::testing::Test {
     ASSERT_TRUE(store_->Write(batch).ok());
   }
 
-  void Open() {
+  void Open(const QueryLimits& limits = QueryLimits()) {
     store_.reset();
     StoreOptions options;
     options.path = temp_dir_.File("test.db");
     options.durable_against_power_loss = false;
     options.heatmap_from_segments_only = true;
+    options.query_limits = limits;
     absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
 
-  static HeatmapQuery Query(uint32_t max_columns) {
+  HeatmapQuery Query(uint32_t max_columns) const {
     HeatmapQuery query;
     query.run_id = "r1";
     query.layer = "wide";
     query.max_columns = max_columns;
-    EXPECT_TRUE(ValidateHeatmapQuery(query).ok());
+    EXPECT_TRUE(ValidateHeatmapQuery(query, store_->query_limits()).ok());
     return query;
   }
 
@@ -122,17 +125,31 @@ class HeatmapCellCapTest : public ::testing::Test {
 };
 
 TEST_F(HeatmapCellCapTest, PlannedColumnsOverTheCapAreRefusedThoughFewWouldComeBack) {
-  static_assert(uint64_t{HeatmapQuery::kMaxColumns} * kBins > HeatmapQuery::kMaxCells);
-  const absl::StatusOr<Heatmap> refused = store_->ReadHeatmap(Query(HeatmapQuery::kMaxColumns));
+  static_assert(uint64_t{kMaxColumns} * kBins > kMaxCells);
+  const absl::StatusOr<Heatmap> refused = store_->ReadHeatmap(Query(kMaxColumns));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(
-      refused.status().message(),
-      ::testing::HasSubstr(absl::StrCat(HeatmapQuery::kMaxColumns, " columns x ", kBins,
-                                        " bins is over the limit of ", HeatmapQuery::kMaxCells,
-                                        " cells; ask for at most ", kColumnsThatFit, " columns")));
+  EXPECT_THAT(refused.status().message(),
+              ::testing::HasSubstr(absl::StrCat(
+                  kMaxColumns, " columns x ", kBins, " bins is ", uint64_t{kMaxColumns} * kBins,
+                  " cells, over --max_heatmap_cells=", kMaxCells, "; ask for at most ",
+                  kColumnsThatFit, " columns")));
   const absl::StatusOr<Heatmap> fits = store_->ReadHeatmap(Query(kColumnsThatFit));
   ASSERT_TRUE(fits.ok()) << fits.status();
   EXPECT_EQ(fits->columns.size(), 2u);
+}
+
+TEST_F(HeatmapCellCapTest, ConfiguredMaxHeatmapCellsIsTheCap) {
+  QueryLimits limits;
+  limits.max_heatmap_cells = 3 * kBins;
+  Open(limits);
+  const absl::StatusOr<Heatmap> fits = store_->ReadHeatmap(Query(3));
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(fits->columns.size(), 2u);
+  const absl::StatusOr<Heatmap> refused = store_->ReadHeatmap(Query(100));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(),
+              ::testing::HasSubstr(absl::StrCat("over --max_heatmap_cells=", 3 * kBins,
+                                                "; ask for at most 3 columns")));
 }
 
 TEST_F(HeatmapCellCapTest, CapIsCheckedBeforeAnyHistogramIsRead) {
@@ -147,7 +164,7 @@ TEST_F(HeatmapCellCapTest, CapIsCheckedBeforeAnyHistogramIsRead) {
   EXPECT_EQ(store_->ReadHeatmap(Query(kColumnsThatFit)).status().code(),
             absl::StatusCode::kDataLoss);
   // Over the cap the plan is refused before the corrupt rows are touched.
-  EXPECT_EQ(store_->ReadHeatmap(Query(HeatmapQuery::kMaxColumns)).status().code(),
+  EXPECT_EQ(store_->ReadHeatmap(Query(kMaxColumns)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

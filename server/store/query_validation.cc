@@ -1,5 +1,8 @@
 #include "server/store/query_validation.h"
 
+#include <algorithm>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/report_limits.h"
@@ -25,43 +28,63 @@ absl::Status CheckStepRange(absl::string_view what, int64_t from_step, int64_t t
   return absl::OkStatus();
 }
 
-absl::Status CheckCount(absl::string_view what, uint64_t value, uint64_t max) {
+// `value` in 1..`max`, the limit of actiscope-server's --`flag`.
+absl::Status CheckCount(absl::string_view what, uint64_t value, absl::string_view flag,
+                        uint64_t max) {
   if (value < 1 || value > max) {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, " must be in [1, ", max, "], got ", value));
+        absl::StrCat(what, " must be in [1, --", flag, "=", max, "], got ", value));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status ValidateRunListQuery(const RunListQuery& query) {
-  return CheckCount("runs: limit", query.limit, RunListQuery::kMaxLimit);
+uint32_t DefaultRunLimit(const QueryLimits& limits) {
+  return std::min(RunListQuery::kDefaultLimit, limits.max_runs_listed);
 }
 
-absl::Status ValidateHeatmapQuery(const HeatmapQuery& query) {
+uint32_t DefaultHeatmapColumns(const QueryLimits& limits) {
+  return std::min(HeatmapQuery::kDefaultColumns, limits.max_heatmap_columns);
+}
+
+uint32_t DefaultScalarPoints(const QueryLimits& limits) {
+  return std::min(ScalarQuery::kDefaultPoints, limits.max_scalar_points);
+}
+
+absl::Status ValidateRunListQuery(const RunListQuery& query, const QueryLimits& limits) {
+  return CheckCount("runs: limit", query.limit, "max_runs_listed", limits.max_runs_listed);
+}
+
+absl::Status ValidateHeatmapQuery(const HeatmapQuery& query, const QueryLimits& limits) {
   if (query.layer.empty()) return absl::InvalidArgumentError("heatmap: layer must not be empty");
   ACTISCOPE_RETURN_IF_ERROR(CheckStepRange("heatmap", query.from_step, query.to_step));
-  return CheckCount("heatmap: columns", query.max_columns, HeatmapQuery::kMaxColumns);
+  return CheckCount("heatmap: columns", query.max_columns, "max_heatmap_columns",
+                    limits.max_heatmap_columns);
 }
 
-absl::Status ValidateHeatmapCells(const HeatmapQuery& query, int64_t columns, uint32_t bins) {
-  if (static_cast<uint64_t>(columns) * bins <= HeatmapQuery::kMaxCells) return absl::OkStatus();
+absl::Status ValidateHeatmapCells(const HeatmapQuery& query, int64_t columns, uint32_t bins,
+                                  const QueryLimits& limits) {
+  const uint64_t cells = static_cast<uint64_t>(columns) * bins;
+  if (cells <= limits.max_heatmap_cells) return absl::OkStatus();
+  const uint64_t columns_that_fit = limits.max_heatmap_cells / bins;
   // INVALID_ARGUMENT, not RESOURCE_EXHAUSTED: asking again cannot succeed, asking for fewer
   // columns does (and RESOURCE_EXHAUSTED reads as "retry later", HTTP 429).
-  return absl::InvalidArgumentError(
-      absl::StrCat("heatmap of layer '", query.layer, "': ", columns, " columns x ", bins,
-                   " bins is over the limit of ", HeatmapQuery::kMaxCells,
-                   " cells; ask for at most ", HeatmapQuery::kMaxCells / bins, " columns"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "heatmap of layer '", query.layer, "': ", columns, " columns x ", bins, " bins is ", cells,
+      " cells, over --max_heatmap_cells=", limits.max_heatmap_cells, "; ",
+      columns_that_fit > 0 ? absl::StrCat("ask for at most ", columns_that_fit, " columns")
+                           : std::string("not even one column of this layer fits")));
 }
 
-absl::Status ValidateScalarQuery(const ScalarQuery& query) {
+absl::Status ValidateScalarQuery(const ScalarQuery& query, const QueryLimits& limits) {
   if (query.names.size() > ScalarQuery::kMaxNames) {
     return absl::InvalidArgumentError(absl::StrCat("scalars: at most ", ScalarQuery::kMaxNames,
                                                    " names, got ", query.names.size()));
   }
   ACTISCOPE_RETURN_IF_ERROR(CheckStepRange("scalars", query.from_step, query.to_step));
-  return CheckCount("scalars: points", query.max_points, ScalarQuery::kMaxPoints);
+  return CheckCount("scalars: points", query.max_points, "max_scalar_points",
+                    limits.max_scalar_points);
 }
 
 }  // namespace actiscope::server

@@ -22,11 +22,23 @@ absl::Status CheckAtLeastOne(absl::string_view name, int64_t value) {
       absl::StrCat("store options: ", name, " must be at least 1, got ", value));
 }
 
+// For the unsigned options, which CheckAtLeastOne's int64_t would not hold whole.
+absl::Status CheckNotZero(absl::string_view name, uint64_t value) {
+  if (value != 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("store options: ", name, " must be at least 1, got 0"));
+}
+
 absl::Status ValidateStoreOptions(const StoreOptions& options) {
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("read_connections", options.read_connections));
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_segment_steps", options.max_segment_steps));
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_series_per_run", options.max_series_per_run));
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_runs", options.max_runs));
+  const QueryLimits& limits = options.query_limits;
+  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_runs_listed", limits.max_runs_listed));
+  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_heatmap_columns", limits.max_heatmap_columns));
+  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_heatmap_cells", limits.max_heatmap_cells));
+  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_scalar_points", limits.max_scalar_points));
   if (options.read_wait < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("store options: read_wait must be >= 0, got ",
                                                    absl::FormatDuration(options.read_wait)));
@@ -51,6 +63,8 @@ class SqliteStore::Impl {
                                                          Synchronous(), options_.page_size));
     return MigrateSchema(writer_.get());
   }
+
+  const QueryLimits& query_limits() const { return options_.query_limits; }
 
   absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
@@ -238,7 +252,8 @@ absl::StatusOr<Heatmap> SqliteStore::Impl::ReadHeatmap(const HeatmapQuery& query
   ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
   ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn.get(), false));
   ACTISCOPE_ASSIGN_OR_RETURN(int64_t run_key, RunKey(conn.get(), query.run_id));
-  return QueryHeatmap(conn.get(), run_key, query, options_.heatmap_from_segments_only);
+  return QueryHeatmap(conn.get(), run_key, query, options_.query_limits,
+                      options_.heatmap_from_segments_only);
 }
 
 absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::Impl::ReadScalars(const ScalarQuery& query) {
@@ -255,6 +270,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOption
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
+
+const QueryLimits& SqliteStore::query_limits() const { return impl_->query_limits(); }
 
 absl::StatusOr<bool> SqliteStore::CreateRun(const RunInfo& run,
                                             std::optional<int64_t> resume_from_step) {

@@ -74,6 +74,9 @@ struct StoreOptions {
   // The most runs the database may hold (>= 1); CreateRun of a new run beyond it is
   // RESOURCE_EXHAUSTED, existing runs keep working (--max_runs).
   int64_t max_runs = 100000;
+  // How much one query may ask for (each member >= 1). The store refuses a heatmap over
+  // query_limits.max_heatmap_cells; both edges check the rest (query_limits()).
+  QueryLimits query_limits;
   // Testing: sum heatmaps from segments only, never from summaries.
   bool heatmap_from_segments_only = false;
 };
@@ -101,6 +104,9 @@ class SqliteStore {
 
   absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
 
+  // StoreOptions::query_limits, which each edge passes to the Validate* functions.
+  const QueryLimits& query_limits() const;
+
   // The queries of ListRuns, ReadHeatmap and ReadScalars must have passed their Validate*
   // function (server/store/query_validation.h), which each edge calls once per request; the
   // store does not check them again (step bounds anywhere in int64 are still safe: steps
@@ -115,7 +121,7 @@ class SqliteStore {
 
   // NOT_FOUND for an unknown run or a layer/kind the run lacks. INVALID_ARGUMENT, before any
   // histogram is read, when the planned columns x the layer's bins exceed
-  // HeatmapQuery::kMaxCells (server/store/heatmap_query.h).
+  // StoreOptions::query_limits.max_heatmap_cells (server/store/heatmap_query.h).
   absl::StatusOr<Heatmap> ReadHeatmap(const HeatmapQuery& query);
   // NOT_FOUND for an unknown run. Downsampled in SQL (server/store/store_queries.h): at most
   // query.max_points points per series reach memory.

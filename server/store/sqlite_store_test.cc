@@ -336,7 +336,7 @@ TEST_F(SqliteStoreTest, ResumeReplacesStepsFromTheResumePoint) {
   EXPECT_EQ(store_->GetRun("r1")->last_step, 699);
   // The resumed trainer's frames replace the old ones (salt changes the counts).
   EXPECT_EQ(WriteSteps("r1", "a", 700, 800, 0, 5).histograms_stored, 101u);
-  const Heatmap heatmap = ReadHeatmap("r1", "a", 0, -1, HeatmapQuery::kMaxColumns);
+  const Heatmap heatmap = ReadHeatmap("r1", "a", 0, -1, QueryLimits{}.max_heatmap_columns);
   ASSERT_EQ(heatmap.columns.size(), 801u);
   EXPECT_EQ(heatmap.columns[750].sums.counts, MakeHistogram("a", 750, 0, 5).values.counts);
   EXPECT_EQ(heatmap.columns[699].sums.counts, MakeHistogram("a", 699).values.counts);

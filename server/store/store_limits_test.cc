@@ -1,5 +1,6 @@
-// The store's limits (StoreOptions): segment size, series per run, runs in total, steps at the
-// edge of the representable range, and scalars downsampled without reading whole series.
+// The store's limits (StoreOptions): segment size, series per run, runs in total, the query
+// limits it holds and the heatmap cell cap it checks, steps at the edge of the representable
+// range, and scalars downsampled without reading whole series.
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -150,15 +151,48 @@ TEST_F(StoreLimitsTest, RunsBeyondTheLimitAreRefusedAndExistingOnesStillStart) {
 }
 
 TEST_F(StoreLimitsTest, OptionsOutOfRangeAreRefusedAtOpen) {
-  for (auto set : {+[](StoreOptions& o) { o.max_segment_steps = 0; },
-                   +[](StoreOptions& o) { o.max_series_per_run = 0; },
-                   +[](StoreOptions& o) { o.max_runs = -1; },
-                   +[](StoreOptions& o) { o.read_connections = 0; }}) {
+  for (auto set :
+       {+[](StoreOptions& o) { o.max_segment_steps = 0; },
+        +[](StoreOptions& o) { o.max_series_per_run = 0; },
+        +[](StoreOptions& o) { o.max_runs = -1; }, +[](StoreOptions& o) { o.read_connections = 0; },
+        +[](StoreOptions& o) { o.query_limits.max_runs_listed = 0; },
+        +[](StoreOptions& o) { o.query_limits.max_heatmap_columns = 0; },
+        +[](StoreOptions& o) { o.query_limits.max_heatmap_cells = 0; },
+        +[](StoreOptions& o) { o.query_limits.max_scalar_points = 0; }}) {
     StoreOptions options;
     options.path = path_;
     set(options);
     EXPECT_EQ(SqliteStore::Open(options).status().code(), absl::StatusCode::kInvalidArgument);
   }
+}
+
+TEST_F(StoreLimitsTest, ConfiguredQueryLimitsAreReportedBack) {
+  StoreOptions options;
+  options.query_limits.max_runs_listed = 5;
+  options.query_limits.max_heatmap_columns = 100;
+  options.query_limits.max_heatmap_cells = 1000;
+  options.query_limits.max_scalar_points = 50;
+  Open(options);
+  EXPECT_EQ(store_->query_limits().max_runs_listed, 5u);
+  EXPECT_EQ(store_->query_limits().max_heatmap_columns, 100u);
+  EXPECT_EQ(store_->query_limits().max_heatmap_cells, 1000u);
+  EXPECT_EQ(store_->query_limits().max_scalar_points, 50u);
+}
+
+TEST_F(StoreLimitsTest, HeatmapOverConfiguredMaxHeatmapCellsIsRefusedNamingTheFlag) {
+  StoreOptions options;
+  options.query_limits.max_heatmap_cells = 40;  // 10 columns of the 4-bin layer.
+  Open(options);
+  ASSERT_TRUE(CreateRun("r1").ok());
+  ASSERT_TRUE(WriteSteps("r1", "a", 0, 99).ok());
+  absl::StatusOr<Heatmap> fits = ReadHeatmap(0, -1, 10);
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(fits->columns.size(), 10u);
+  absl::StatusOr<Heatmap> refused = ReadHeatmap(0, -1, 20);  // 20 columns of 5 steps.
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("20 columns x 4 bins is 80 cells, over --max_heatmap_cells=40; ask for "
+                        "at most 10 columns"));
 }
 
 TEST_F(StoreLimitsTest, StepsAtTheTopOfTheRangeAreStoredAndRead) {

@@ -93,34 +93,48 @@ struct WriteResult {
   uint32_t histograms_ignored = 0;  // Already stored for that (series, step).
 };
 
-// The query structs below declare their limits and defaults: these constants are the only
-// definition, read by both edges (which parse requests into these structs and check them with
-// server/store/query_validation.h), by GET /api/limits and so by the web page.
+// How much one query may ask for: actiscope-server sets each member from the flag of the same
+// name (--max_runs_listed, ...; server/server_main.cc), and these initializers are the
+// defaults, declared only here. The store holds them (StoreOptions::query_limits, read back by
+// SqliteStore::query_limits()) and checks the heatmap cell cap; both edges check each query
+// against them (server/store/query_validation.h); GET /api/limits reports them, and the web
+// page sizes its heatmap and scalar requests by them. Every refusal names the flag and its
+// value. Each must be at least 1 (SqliteStore::Open refuses 0).
+struct QueryLimits {
+  // Runs one ListRuns or /api/runs answer may list.
+  uint32_t max_runs_listed = 1000;
+  // Columns one heatmap may ask for.
+  uint32_t max_heatmap_columns = 10000;
+  // Cells (planned columns x the layer's bins) one heatmap may hold: at 2,000,000 about 12 MB
+  // of JSON or 10 MB of protobuf. Checked before any histogram is read (heatmap_query.h).
+  uint64_t max_heatmap_cells = 2'000'000;
+  // Points per scalar series one query may ask for; longer series are downsampled by mean.
+  uint32_t max_scalar_points = 10000;
+};
+
+// Each query struct below declares its default counts, used when a request leaves a count out
+// (0) and clamped to the configured maximum (query_validation.h: Default*), and the one limit
+// that is not configurable, ScalarQuery::kMaxNames.
 //
 // Steps in every query: from_step >= 0 (inclusive); to_step inclusive, negative meaning the
 // last stored step, so 0 is step 0.
 
 struct RunListQuery {
-  static constexpr uint32_t kDefaultLimit = 200;  // When a request leaves the limit out (0).
-  static constexpr uint32_t kMaxLimit = 1000;
+  static constexpr uint32_t kDefaultLimit = 200;
 
   std::string name_contains;       // Empty: all runs.
-  uint32_t limit = kDefaultLimit;  // 1..kMaxLimit runs, newest start first.
+  uint32_t limit = kDefaultLimit;  // 1..QueryLimits::max_runs_listed runs, newest start first.
 };
 
 struct HeatmapQuery {
-  static constexpr uint32_t kDefaultColumns = 1000;  // When a request leaves them out (0).
-  static constexpr uint32_t kMaxColumns = 10000;
-  // Most cells (planned columns x the layer's bins) one heatmap may hold: about 12 MB of JSON
-  // or 10 MB of protobuf. Checked before any histogram is read (heatmap_query.h).
-  static constexpr uint64_t kMaxCells = 2'000'000;
+  static constexpr uint32_t kDefaultColumns = 1000;
 
   std::string run_id;
   std::string layer;
   Kind kind = Kind::kActivation;
   int64_t from_step = 0;
   int64_t to_step = -1;
-  uint32_t max_columns = kDefaultColumns;  // 1..kMaxColumns.
+  uint32_t max_columns = kDefaultColumns;  // 1..QueryLimits::max_heatmap_columns.
   std::optional<uint32_t> rank;            // Unset: all ranks summed.
 };
 
@@ -138,17 +152,16 @@ struct Heatmap {
 };
 
 struct ScalarQuery {
-  // Points per series; also the default when a request leaves them out (0). One point per
-  // heatmap column at the most columns a heatmap may have.
-  static constexpr uint32_t kMaxPoints = HeatmapQuery::kMaxColumns;
-  static constexpr uint32_t kDefaultPoints = kMaxPoints;
+  // One point per column of the widest heatmap the default limits allow.
+  static constexpr uint32_t kDefaultPoints = 10000;
   static constexpr size_t kMaxNames = 64;  // Names one query may ask for.
 
   std::string run_id;
   std::vector<std::string> names;  // Empty: all (the kMaxNames bound is on asked names only).
   int64_t from_step = 0;
   int64_t to_step = -1;
-  uint32_t max_points = kDefaultPoints;  // 1..kMaxPoints; longer series are downsampled by mean.
+  // 1..QueryLimits::max_scalar_points; longer series are downsampled by mean.
+  uint32_t max_points = kDefaultPoints;
 };
 
 struct ScalarSeries {

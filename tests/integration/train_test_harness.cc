@@ -77,7 +77,8 @@ absl::StatusOr<v1::Heatmap> FetchHeatmap(const std::string& grpc_address, const 
   request.set_run_id(run_id);
   request.set_layer(layer);
   request.set_kind(kind);
-  request.set_max_columns(server::HeatmapQuery::kMaxColumns);
+  // The most columns a server with the default --max_heatmap_columns allows.
+  request.set_max_columns(server::QueryLimits{}.max_heatmap_columns);
   if (rank.has_value()) {
     request.set_has_rank(true);
     request.set_rank(*rank);
