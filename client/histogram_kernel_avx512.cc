@@ -7,16 +7,15 @@
 // deferred to the exact scalar kernel; a chunk whose sum comes out non-finite held NaN or Inf
 // and is redone by the scalar kernel.
 //
-// What AVX-512 changes besides the width: the slot estimate is clamped so that its truncation
-// is the slot with no integer clamp, comparisons go to mask registers, and log2 takes the
-// exponent and mantissa from VGETEXPPS/VGETMANTPS, which give the AVX2 kernel's values bit
-// for bit on normal floats. Two loops count:
-//   - FastChunkPairs, for layouts of up to kMaxPairBins bins (the common case): the estimate
-//     in fixed point (the slot a shift, the near-edge test an integer compare) and two values
-//     counted per memory increment in a table of slot pairs;
-//   - FastChunkSingles, for any layout: VREDUCEPS gives the distance to the nearest integer,
-//     and each value is one increment into four interleaved sub-histograms.
-// client_kernel_bench measures both against the AVX2 and scalar kernels.
+// What AVX-512 changes besides the width, for layouts of up to kMaxPairBins bins (the common
+// case) and chunks of at least kMinPairChunk values: the slot estimate is clamped so that its
+// truncation is the slot with no integer clamp, it is computed in fixed point (the slot a
+// shift, the near-edge test an integer compare), two values are counted per memory increment
+// in a table of slot pairs, comparisons go to mask registers, and log2 takes the exponent and
+// mantissa from VGETEXPPS/VGETMANTPS, which give the AVX2 kernel's values bit for bit on
+// normal floats. Wider layouts and shorter chunks go to the AVX2 kernel, which is faster there
+// on the processors measured (client_kernel_bench), as are its float16 and bfloat16
+// conversions.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -32,13 +31,12 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#define ACTISCOPE_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma,f16c")))
+#define ACTISCOPE_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 
 namespace actiscope::client {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int kSubHistograms = 4;
 constexpr size_t kChunk = size_t{1} << 16;  // Elements; also bounds the 32-bit counts.
 
 struct ChunkStats {
@@ -57,85 +55,6 @@ ACTISCOPE_AVX512 inline __m512 Log2Approx(__m512 ax, const Log2Poly& p) {
   __m512 poly = _mm512_set1_ps(p.c[5]);
   for (int i = 4; i >= 0; --i) poly = _mm512_fmadd_ps(poly, u, _mm512_set1_ps(p.c[i]));
   return _mm512_add_ps(exponent, poly);
-}
-
-// The fast loop over n (a multiple of 16) values for any number of bins: see the file comment.
-// Counts into four interleaved sub-histograms of bins + 3 slots at `counts` (zeroed by the
-// caller); appends the offsets of deferred vectors to `deferred`.
-template <bool kLog>
-ACTISCOPE_AVX512 void FastChunkSingles(const HistogramPlan& plan, const float* values, size_t n,
-                                       uint32_t* counts, ChunkStats* stats,
-                                       std::vector<uint32_t>* deferred) {
-  const size_t stride = plan.bins + 3;
-  uint32_t* const h0 = counts;
-  uint32_t* const h1 = h0 + stride;
-  uint32_t* const h2 = h1 + stride;
-  uint32_t* const h3 = h2 + stride;
-  const Log2Poly& poly = Log2Approximation();
-  // u = t * scale - offset is the slot estimate plus a fraction; u in [1, bins + 1) is a bin.
-  const __m512 scale = _mm512_set1_ps(plan.scale);
-  const __m512 offset = _mm512_set1_ps(plan.origin * plan.scale - 1.0f);
-  const __m512 window_lo = _mm512_set1_ps(0.5f);
-  const __m512 window_hi = _mm512_set1_ps(static_cast<float>(plan.bins) + 1.5f);
-  const __m512 near_edge = _mm512_set1_ps(plan.near_edge);
-  const __m512 smallest_normal = _mm512_set1_ps(std::numeric_limits<float>::min());
-  const __m512 zero = _mm512_setzero_ps();
-  const __m512i zero_slot = _mm512_set1_epi32(static_cast<int>(ExactSlot(plan, 0.0f, 0)));
-
-  __m512 vmin = _mm512_set1_ps(std::numeric_limits<float>::infinity());
-  __m512 vmax = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
-  __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
-  __m512d sq0 = _mm512_setzero_pd(), sq1 = _mm512_setzero_pd();
-  uint64_t zeros = 0;
-  alignas(64) int32_t slot[kLanes];
-  for (size_t i = 0; i < n; i += kLanes) {
-    const __m512 x = _mm512_loadu_ps(values + i);
-    const __m512 ax = _mm512_abs_ps(x);
-    const __m512 t = kLog ? Log2Approx(ax, poly) : x;
-    // max(u, lo) puts lo in a NaN lane (a NaN lane's chunk is redone, but must index safely).
-    const __m512 u =
-        _mm512_min_ps(_mm512_max_ps(_mm512_fmsub_ps(t, scale, offset), window_lo), window_hi);
-    const __m512 fraction = _mm512_reduce_ps(u, _MM_FROUND_TO_NEAREST_INT);  // u - round(u).
-    const __mmask16 is_zero = _mm512_cmp_ps_mask(x, zero, _CMP_EQ_OQ);
-    __mmask16 near = _mm512_cmp_ps_mask(_mm512_abs_ps(fraction), near_edge, _CMP_LT_OQ);
-    if (kLog) near |= _mm512_cmp_ps_mask(ax, smallest_normal, _CMP_LT_OQ);  // Denormals.
-    if ((near & ~is_zero) != 0) {
-      deferred->push_back(static_cast<uint32_t>(i));
-      continue;
-    }
-    vmin = _mm512_min_ps(vmin, x);
-    vmax = _mm512_max_ps(vmax, x);
-    const __m512d d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
-    const __m512d d1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1));
-    sum0 = _mm512_add_pd(sum0, d0);
-    sum1 = _mm512_add_pd(sum1, d1);
-    sq0 = _mm512_fmadd_pd(d0, d0, sq0);
-    sq1 = _mm512_fmadd_pd(d1, d1, sq1);
-    zeros += static_cast<uint32_t>(__builtin_popcount(is_zero));
-    const __m512i s = _mm512_mask_mov_epi32(_mm512_cvttps_epi32(u), is_zero, zero_slot);
-    _mm512_store_si512(slot, s);
-    ++h0[slot[0]];
-    ++h1[slot[1]];
-    ++h2[slot[2]];
-    ++h3[slot[3]];
-    ++h0[slot[4]];
-    ++h1[slot[5]];
-    ++h2[slot[6]];
-    ++h3[slot[7]];
-    ++h0[slot[8]];
-    ++h1[slot[9]];
-    ++h2[slot[10]];
-    ++h3[slot[11]];
-    ++h0[slot[12]];
-    ++h1[slot[13]];
-    ++h2[slot[14]];
-    ++h3[slot[15]];
-  }
-  stats->min = std::min(stats->min, _mm512_reduce_min_ps(vmin));
-  stats->max = std::max(stats->max, _mm512_reduce_max_ps(vmax));
-  stats->sum += _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
-  stats->sum_squares += _mm512_reduce_add_pd(_mm512_add_pd(sq0, sq1));
-  stats->zeros += zeros;
 }
 
 // The fast loop for layouts of at most kMaxPairBins bins, in fixed point and counting pairs.
@@ -231,44 +150,7 @@ ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const float* val
   stats->zeros += zeros;
 }
 
-template <bool kLog>
-ACTISCOPE_AVX512 void FastChunk(const HistogramPlan& plan, bool pairs, const float* values,
-                                size_t n, uint32_t* counts, ChunkStats* stats,
-                                std::vector<uint32_t>* deferred) {
-  if (pairs) {
-    FastChunkPairs<kLog>(plan, values, n, counts, stats, deferred);
-  } else {
-    FastChunkSingles<kLog>(plan, values, n, counts, stats, deferred);
-  }
-}
-
 }  // namespace
-
-ACTISCOPE_AVX512 void HalfToFloatAvx512(const uint16_t* in, size_t n, float* out) {
-  size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    const __m256i half = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
-    _mm512_storeu_ps(out + i, _mm512_cvtph_ps(half));
-  }
-  if (i < n) {  // The tail under a mask: loads and stores only the lanes that exist.
-    const __mmask16 lanes = static_cast<__mmask16>((1u << (n - i)) - 1);
-    const __m256i half = _mm256_maskz_loadu_epi16(lanes, in + i);
-    _mm512_mask_storeu_ps(out + i, lanes, _mm512_cvtph_ps(half));
-  }
-}
-
-ACTISCOPE_AVX512 void BFloat16ToFloatAvx512(const uint16_t* in, size_t n, float* out) {
-  size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
-    _mm512_storeu_si512(out + i, _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
-  }
-  if (i < n) {
-    const __mmask16 lanes = static_cast<__mmask16>((1u << (n - i)) - 1);
-    const __m256i b = _mm256_maskz_loadu_epi16(lanes, in + i);
-    _mm512_mask_storeu_epi32(out + i, lanes, _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
-  }
-}
 
 void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) {
   const HistogramPlan& plan = *acc->plan;
@@ -276,43 +158,41 @@ void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) 
     AccumulateScalar(values, n, acc);
     return;
   }
-  const size_t stride = plan.bins + 3;
+  if (plan.bins > kMaxPairBins) {
+    AccumulateAvx2(values, n, acc);
+    return;
+  }
   // The fast loop makes slots 0 .. bins + 1 (nonfinite values are redone by the scalar kernel).
   const size_t used = plan.bins + 2;
-  const bool pairs_fit = plan.bins <= kMaxPairBins;
-  std::vector<uint32_t>& counts = acc->scratch_counts;
-  counts.resize(std::max(pairs_fit ? kPairTable : 0, kSubHistograms * stride));
+  std::vector<uint32_t>& pair_counts = acc->scratch_counts;
   std::vector<uint32_t>& deferred = acc->scratch_deferred;
-  const size_t vector_end = n - n % kLanes;
-  for (size_t start = 0; start < vector_end; start += kChunk) {
-    const size_t length = std::min(kChunk, vector_end - start);
+  for (size_t start = 0; start < n; start += kChunk) {
+    const size_t length = std::min(kChunk, n - start);
     const float* chunk = values + start;
-    const bool pairs = pairs_fit && length >= kMinPairChunk;
-    const size_t zeroed = pairs ? (used << kPairShift) : kSubHistograms * stride;
-    std::fill(counts.begin(), counts.begin() + static_cast<ptrdiff_t>(zeroed), 0);
+    if (length < kMinPairChunk) {
+      AccumulateAvx2(chunk, length, acc);
+      continue;
+    }
+    const size_t vector_length = length - length % kLanes;
+    pair_counts.resize(kPairTable);
+    std::fill(pair_counts.begin(), pair_counts.begin() + static_cast<ptrdiff_t>(used << kPairShift),
+              0);
     deferred.clear();
     ChunkStats stats;
     if (plan.log_scale) {
-      FastChunk<true>(plan, pairs, chunk, length, counts.data(), &stats, &deferred);
+      FastChunkPairs<true>(plan, chunk, vector_length, pair_counts.data(), &stats, &deferred);
     } else {
-      FastChunk<false>(plan, pairs, chunk, length, counts.data(), &stats, &deferred);
+      FastChunkPairs<false>(plan, chunk, vector_length, pair_counts.data(), &stats, &deferred);
     }
     if (!std::isfinite(stats.sum) || !std::isfinite(stats.sum_squares)) {
       AccumulateScalar(chunk, length, acc);  // Holds NaN or Inf (see the file comment).
       continue;
     }
-    if (pairs) {
-      for (size_t high = 0; high < used; ++high) {
-        const uint32_t* row = counts.data() + (high << kPairShift);
-        for (size_t low = 0; low < used; ++low) {
-          acc->slots[high] += row[low];
-          acc->slots[low] += row[low];
-        }
-      }
-    } else {
-      for (size_t s = 0; s < stride; ++s) {
-        acc->slots[s] += uint64_t{counts[s]} + counts[stride + s] + counts[2 * stride + s] +
-                         counts[3 * stride + s];
+    for (size_t high = 0; high < used; ++high) {
+      const uint32_t* row = pair_counts.data() + (high << kPairShift);
+      for (size_t low = 0; low < used; ++low) {
+        acc->slots[high] += row[low];
+        acc->slots[low] += row[low];
       }
     }
     acc->zeros += stats.zeros;
@@ -321,8 +201,8 @@ void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) 
     acc->sum += stats.sum;
     acc->sum_squares += stats.sum_squares;
     for (uint32_t offset : deferred) AccumulateScalar(chunk + offset, kLanes, acc);
+    AccumulateScalar(chunk + vector_length, length - vector_length, acc);
   }
-  AccumulateScalar(values + vector_end, n - vector_end, acc);
 }
 
 }  // namespace actiscope::client

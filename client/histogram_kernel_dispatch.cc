@@ -110,8 +110,6 @@ float HalfBitsToFloat(uint16_t h) {
 void HalfToFloat(KernelPath path, const uint16_t* in, size_t n, float* out) {
   switch (path) {
     case KernelPath::kAvx512:
-      HalfToFloatAvx512(in, n, out);
-      return;
     case KernelPath::kAvx2:
       HalfToFloatAvx2(in, n, out);
       return;
@@ -128,8 +126,6 @@ void HalfToFloat(const uint16_t* in, size_t n, float* out) {
 void BFloat16ToFloat(KernelPath path, const uint16_t* in, size_t n, float* out) {
   switch (path) {
     case KernelPath::kAvx512:
-      BFloat16ToFloatAvx512(in, n, out);
-      return;
     case KernelPath::kAvx2:
       BFloat16ToFloatAvx2(in, n, out);
       return;
