@@ -117,7 +117,10 @@ int64_t SplitParts(int64_t elements, int threads) {
 
 HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPlan& plan,
                                     int64_t parts, int* threads_used) {
-  at::Tensor t = DenseOrder(values);
+  // A training activation requires grad: views of it (permute, reshape, narrow) would each
+  // record an autograd node. A detached alias has none, on the worker threads too.
+  const at::NoGradGuard no_grad;
+  at::Tensor t = DenseOrder(values.detach());
   if (t.is_contiguous()) t = t.reshape({-1});
   if (t.dim() > 0) parts = std::min(parts, t.size(0));
   if (threads_used != nullptr) *threads_used = 1;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -23,12 +24,14 @@
 #include "common/testing/temp_dir.h"
 #include "trainer/probes.h"
 #include "trainer/resnet.h"
+#include "trainer/train_options.h"
 
 ABSL_FLAG(int64_t, width, 64, "ResNet-18 base channel count");
 ABSL_FLAG(int64_t, batch_size, 64, "Images per step");
 ABSL_FLAG(int, blocks, 10, "Blocks per side");
 ABSL_FLAG(int, steps_per_block, 3, "Steps per block");
 ABSL_FLAG(std::string, server, "", "Stream to this collector instead of an offline spool");
+ABSL_FLAG(int, threads, 0, "LibTorch intra-op threads (0: one per CPU, as actiscope-train)");
 
 namespace actiscope::trainer {
 namespace {
@@ -41,6 +44,9 @@ double Median(std::vector<double> v) {
 }
 
 int Main() {
+  at::set_num_threads(IntraOpThreads(absl::GetFlag(FLAGS_threads),
+                                     static_cast<int>(std::thread::hardware_concurrency()),
+                                     DistributedOptions{}));
   const int64_t width = absl::GetFlag(FLAGS_width);
   const int blocks = absl::GetFlag(FLAGS_blocks);
   const int steps_per_block = absl::GetFlag(FLAGS_steps_per_block);
@@ -109,10 +115,12 @@ int Main() {
     probed_sum += probed[b];
   }
   const client::FinishReport finish = (*reporter)->Finish(true, absl::Seconds(30));
-  std::printf("ResNet-18 width %lld batch %lld, %d blocks x %d steps per side, %s\n",
-              static_cast<long long>(width),
-              static_cast<long long>(absl::GetFlag(FLAGS_batch_size)), blocks, steps_per_block,
-              absl::GetFlag(FLAGS_server).empty() ? "offline spool" : "streaming");
+  std::printf(
+      "ResNet-18 width %lld batch %lld, %d intra-op threads, %d blocks x %d steps per side, "
+      "%s\n",
+      static_cast<long long>(width), static_cast<long long>(absl::GetFlag(FLAGS_batch_size)),
+      at::get_num_threads(), blocks, steps_per_block,
+      absl::GetFlag(FLAGS_server).empty() ? "offline spool" : "streaming");
   std::printf("step without probes: median %.2f ms\n", 1e3 * Median(base));
   std::printf("step with 5 probes x 40 bins: median %.2f ms\n", 1e3 * Median(probed));
   std::printf("overhead ratio (total): %.4f   (median of block ratios: %.4f)   goal <= 1.01\n",
