@@ -1,6 +1,7 @@
 #include "proto/histogram_codec.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 #include <utility>
 
@@ -94,11 +95,18 @@ absl::Status DecodeCounts(absl::string_view data, absl::Span<const uint64_t> bas
       return malformed(i);
     }
     const int64_t delta = UnZigZag(z);
-    if (delta < 0 && static_cast<uint64_t>(-delta) > b) {
+    // Magnitudes in uint64: negating INT64_MIN, which a hostile peer can send, is undefined.
+    const uint64_t magnitude =
+        delta < 0 ? ~static_cast<uint64_t>(delta) + 1 : static_cast<uint64_t>(delta);
+    if (delta < 0 && magnitude > b) {
       return absl::InvalidArgumentError(
           absl::StrCat("counts: bin ", i, " would be negative (base ", b, ", delta ", delta, ")"));
     }
-    previous = (*out)[i] = b + static_cast<uint64_t>(delta);
+    if (delta > 0 && magnitude > UINT64_MAX - b) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("counts: bin ", i, " overflows 64 bits (base ", b, ", delta ", delta, ")"));
+    }
+    previous = (*out)[i] = delta < 0 ? b - magnitude : b + magnitude;
   }
   if (bits.consumed() != data.size()) {
     return absl::InvalidArgumentError(absl::StrCat("counts: ", data.size() - bits.consumed(),

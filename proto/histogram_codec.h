@@ -53,7 +53,7 @@ void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> 
 
 // Decodes exactly `bins` counts from `data` into `out` (resized to `bins`). `base` is empty or
 // has `bins` entries. INVALID_ARGUMENT when data is truncated, has trailing bytes or nonzero
-// padding bits, or a count would fall below zero.
+// padding bits, or a count would fall below zero or above 2^64 - 1.
 [[nodiscard]] absl::Status DecodeCounts(absl::string_view data, absl::Span<const uint64_t> base,
                                         size_t bins, std::vector<uint64_t>* out);
 

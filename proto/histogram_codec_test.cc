@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/bit_io.h"
 #include "common/varint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -64,6 +65,33 @@ TEST(HistogramCodecTest, RejectsTruncatedTrailingAndNegative) {
   std::string padded = encoded;
   padded.back() = static_cast<char>(padded.back() | 0x80);
   EXPECT_THAT(DecodeCounts(padded, {}, 2, &out).message(), HasSubstr("padding"));
+}
+
+// Residuals at the ends of int64 (Rice escapes carry any 64-bit value): the most negative one
+// must be refused without negating it, and positive ones must not wrap a count around.
+TEST(HistogramCodecTest, RejectsExtremeResidualsWithoutOverflow) {
+  const auto residuals = [](std::vector<uint64_t> zigzag) {
+    std::string data;
+    BitWriter bits(&data);
+    bits.Put(16, 6);  // The Rice parameter offset; the escapes below ignore it.
+    for (uint64_t z : zigzag) bits.PutRice(z, 0);
+    return data;
+  };
+  std::vector<uint64_t> out;
+  // ZigZag(INT64_MIN) = 2^64 - 1, from a base of 0.
+  EXPECT_THAT(DecodeCounts(residuals({UINT64_MAX}), {}, 1, &out).message(), HasSubstr("negative"));
+  const uint64_t kHalf = uint64_t{1} << 63;  // The magnitude of INT64_MIN.
+  EXPECT_THAT(
+      DecodeCounts(residuals({UINT64_MAX}), std::vector<uint64_t>{kHalf - 1}, 1, &out).message(),
+      HasSubstr("negative"));
+  ASSERT_TRUE(DecodeCounts(residuals({UINT64_MAX}), std::vector<uint64_t>{kHalf}, 1, &out).ok());
+  EXPECT_EQ(out[0], 0u);
+  // ZigZag(INT64_MAX) = 2^64 - 2: each bin predicts the previous one, so the third overflows.
+  const uint64_t kMaxUp = UINT64_MAX - 1;
+  ASSERT_TRUE(DecodeCounts(residuals({kMaxUp, kMaxUp}), {}, 2, &out).ok());
+  EXPECT_EQ(out[1], UINT64_MAX - 1);
+  EXPECT_THAT(DecodeCounts(residuals({kMaxUp, kMaxUp, kMaxUp}), {}, 3, &out).message(),
+              HasSubstr("overflows"));
 }
 
 TEST(HistogramCodecTest, RandomCountsRoundTripAbsoluteAndDelta) {
