@@ -39,6 +39,9 @@
 // migration in Migrations() below.
 #include "server/store/schema.h"
 
+#include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -121,6 +124,33 @@ absl::StatusOr<int> UserVersion(Connection* conn) {
 }
 
 }  // namespace
+
+absl::Status CheckDatabaseFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::OkStatus();  // Missing: SQLite creates it (or says why it cannot).
+  char header[100];
+  file.read(header, sizeof header);
+  const std::streamsize got = file.gcount();
+  if (got == 0) return absl::OkStatus();  // Empty: a new database.
+  // SQLite's file header: the magic string, then big-endian fields; the schema cookie (offset
+  // 40) changes with every schema change, user_version (offset 60) is PRAGMA user_version.
+  static constexpr char kMagic[] = "SQLite format 3";  // 16 bytes with its NUL.
+  if (got < static_cast<std::streamsize>(sizeof header) ||
+      std::memcmp(header, kMagic, sizeof kMagic) != 0) {
+    return absl::DataLossError("not an SQLite database (its first 16 bytes are not SQLite's)");
+  }
+  const auto big_endian = [&](int offset) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = v << 8 | static_cast<uint8_t>(header[offset + i]);
+    return v;
+  };
+  if (big_endian(60) == 0 && big_endian(40) != 0) {
+    return absl::FailedPreconditionError(
+        "an SQLite database with a schema but no actiscope schema version: another program's "
+        "database, which actiscope-server leaves untouched; pass another --db");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status MigrateSchema(Connection* conn) {
   static_assert(kSchemaVersion >= 1, "schema version starts at 1");

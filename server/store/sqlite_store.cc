@@ -57,11 +57,25 @@ class SqliteStore::Impl {
             [this] { return Connection::Open(options_.path, /*read_only=*/true, Synchronous()); },
             options.read_connections, options.read_wait) {}
 
+  // Opens the file and brings its schema up to date. A file that is not an SQLite database or
+  // is damaged is refused (DATA_LOSS), never recreated: the error names it and what to do.
   absl::Status Init() {
     absl::MutexLock lock(&write_mu_);
-    ACTISCOPE_ASSIGN_OR_RETURN(writer_, Connection::Open(options_.path, /*read_only=*/false,
-                                                         Synchronous(), options_.page_size));
-    return MigrateSchema(writer_.get());
+    absl::Status status = [&]() -> absl::Status {
+      ACTISCOPE_RETURN_IF_ERROR(CheckDatabaseFile(options_.path));
+      ACTISCOPE_ASSIGN_OR_RETURN(writer_, Connection::Open(options_.path, /*read_only=*/false,
+                                                           Synchronous(), options_.page_size));
+      return MigrateSchema(writer_.get());
+    }();
+    if (status.ok()) return status;
+    const bool damaged = absl::IsDataLoss(status);
+    return absl::Status(
+        status.code(),
+        absl::StrCat("database ", options_.path, ": ", status.message(),
+                     damaged
+                         ? "; actiscope-server left the file as it is: restore it from a backup, "
+                           "or move it aside to start a new database"
+                         : ""));
   }
 
   const QueryLimits& query_limits() const { return options_.query_limits; }

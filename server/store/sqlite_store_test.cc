@@ -4,14 +4,19 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <thread>
 
 #include "common/testing/temp_dir.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace actiscope::server {
 namespace {
+
+using ::testing::HasSubstr;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -396,6 +401,56 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
     ASSERT_EQ(heatmap.columns.size(), 400u);
     EXPECT_EQ(heatmap.columns[399].sums.counts, MakeHistogram("b", 399).values.counts);
   }
+}
+
+std::string ReadBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A file that is not actiscope's is refused with its path named and is left byte for byte as
+// it was: garbage, a truncated actiscope database, and another program's SQLite database.
+TEST(SqliteStoreOpenTest, ForeignOrDamagedFilesAreRefusedAndLeftUntouched) {
+  actiscope::testing::TempDir dir("sqlite_store_open_test");
+  const std::filesystem::path root(dir.path());
+  StoreOptions options;
+  options.durable_against_power_loss = false;
+
+  options.path = (root / "garbage.db").string();
+  std::mt19937 rng(3);
+  std::string garbage(100000, '\0');
+  for (char& c : garbage) c = static_cast<char>(rng());
+  std::ofstream(options.path, std::ios::binary) << garbage;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr(options.path));
+  EXPECT_THAT(store.status().message(), HasSubstr("move it aside"));
+  EXPECT_EQ(ReadBytes(options.path), garbage);
+
+  options.path = (root / "truncated.db").string();
+  {
+    auto whole = SqliteStore::Open(options);
+    ASSERT_TRUE(whole.ok()) << whole.status();
+  }
+  std::filesystem::resize_file(options.path, 40000);
+  const std::string truncated = ReadBytes(options.path);
+  store = SqliteStore::Open(options);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+  EXPECT_EQ(ReadBytes(options.path), truncated);
+
+  options.path = (root / "other.db").string();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE notes(text TEXT)", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const std::string other = ReadBytes(options.path);
+  store = SqliteStore::Open(options);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("another program's database"));
+  EXPECT_EQ(ReadBytes(options.path), other);
 }
 
 TEST_F(SqliteStoreTest, CorruptSegmentReadsAsDataLoss) {
