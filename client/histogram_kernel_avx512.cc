@@ -29,7 +29,9 @@
 // GCC 12's AVX-512 intrinsics start many results from _mm512_undefined_*(), which it then
 // reports as used uninitialized once inlined (a known false positive, GCC bug 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #define ACTISCOPE_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 

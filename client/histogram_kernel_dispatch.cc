@@ -1,6 +1,8 @@
 // Run-time choice of the histogram kernel and of the float16/bfloat16 conversions: the AVX-512
 // and AVX2 paths are compiled for their targets only (function attributes) and taken where
-// __builtin_cpu_supports says the processor has them, so the binary runs on any x86-64.
+// the processor has them (__builtin_cpu_supports, CPUID), so the binary runs on any x86-64.
+#include <cpuid.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -24,6 +26,12 @@ void AccumulateConverted(KernelPath path, const uint16_t* values, size_t n,
   }
 }
 
+// F16C from CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports does not know "f16c".
+bool CpuHasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
+}
+
 }  // namespace
 
 const char* KernelPathName(KernelPath path) {
@@ -39,8 +47,8 @@ const char* KernelPathName(KernelPath path) {
 }
 
 bool CpuSupports(KernelPath path) {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                           __builtin_cpu_supports("f16c");
+  static const bool avx2 =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && CpuHasF16c();
   static const bool avx512 =
       avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");

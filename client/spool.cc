@@ -44,10 +44,7 @@ absl::Status ErrnoError(absl::string_view what, const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("spool segment not found: ", path));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+absl::StatusOr<SegmentContents> ParseSegment(absl::string_view data) {
   SegmentContents contents;
   bool have_run = false;
   size_t pos = 0;
@@ -76,8 +73,18 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
     pos += kHeaderBytes + length;
   }
   contents.corrupt_tail = pos < data.size();
-  if (!have_run) {
-    return absl::DataLossError(absl::StrCat("spool segment without a readable run: ", path));
+  if (!have_run) return absl::DataLossError("spool segment without a readable run record");
+  return contents;
+}
+
+absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("spool segment not found: ", path));
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  absl::StatusOr<SegmentContents> contents = ParseSegment(data);
+  if (!contents.ok()) {
+    return absl::Status(contents.status().code(),
+                        absl::StrCat(contents.status().message(), ": ", path));
   }
   return contents;
 }

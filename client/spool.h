@@ -27,6 +27,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "actiscope/v1/collector.pb.h"
 
@@ -46,6 +47,8 @@ struct SegmentContents {
 // Reads a segment. NOT_FOUND when it does not exist; DATA_LOSS when not even its RunSpec
 // record is readable.
 absl::StatusOr<SegmentContents> ReadSegment(const std::string& path);
+// The same from a segment's bytes (ReadSegment's parser; fuzzed by tests/fuzz).
+absl::StatusOr<SegmentContents> ParseSegment(absl::string_view data);
 
 class Spool {
  public:

@@ -5,6 +5,7 @@
 #   actiscope_cc_binary(NAME name SRCS main.cc ... DEPS target ...)
 #   actiscope_cc_test(NAME name SRCS a_test.cc ... DEPS target ... [LABELS ...])
 #   actiscope_cc_benchmark(NAME name SRCS a_bench.cc ... DEPS target ...)
+#   actiscope_cc_fuzzer(NAME name SRCS a_fuzzer.cc ... DEPS target ...)   (ACTISCOPE_FUZZ only)
 include(CMakeParseArguments)
 include(GoogleTest)
 
@@ -52,5 +53,16 @@ function(actiscope_cc_benchmark)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  actiscope_apply_warnings(${ARG_NAME})
+endfunction()
+
+# A libFuzzer target (clang, -DACTISCOPE_FUZZ=ON, which instruments every actiscope target with
+# AddressSanitizer and UndefinedBehaviorSanitizer): tests/fuzz/run.sh builds and runs them.
+function(actiscope_cc_fuzzer)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
   actiscope_apply_warnings(${ARG_NAME})
 endfunction()

@@ -15,6 +15,7 @@ packages=(
 )
 if [ "${1:-}" != "--collector" ]; then
   packages+=(libtorch-dev libgloo-dev dataset-fashion-mnist chromium chromium-driver)
+  packages+=(clang-14 libclang-rt-14-dev)  # tests/fuzz: libFuzzer and the sanitizers.
 fi
 # Node.js may come from elsewhere (NodeSource bundles npm and conflicts with Debian's npm).
 if [ "${1:-}" != "--collector" ] && ! command -v npm >/dev/null 2>&1; then

@@ -4,10 +4,12 @@
 # unit and integration tests (ctest), then the browser tests, then checks that the deploy files
 # start a collector with TLS and tokens on 0.0.0.0 (tests/check_deploy.sh), then builds and tests the
 # collector-only configuration (-DACTISCOPE_WITH_TORCH=OFF) and checks that it touches no
-# LibTorch header. Works from any directory.
+# LibTorch header, then runs the libFuzzer targets for FUZZ_SECONDS each (tests/fuzz/run.sh,
+# a clang build beside BUILD_DIR in BUILD_DIR-fuzz). Works from any directory.
 #   BUILD_DIR   build folder (default: <repo>/build; the collector-only build goes beside it,
 #               in BUILD_DIR-collector)
 #   JOBS        parallel build jobs (default: number of cores)
+#   FUZZ_SECONDS  seconds per fuzz target (default 20)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$repo/build}"
@@ -29,3 +31,5 @@ cmake -S "$repo" -B "$collector_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInf
 cmake --build "$collector_build" -j "$jobs"
 ctest --test-dir "$collector_build" --output-on-failure -j "$jobs"
 "$repo/tests/check_no_torch.sh" "$collector_build"
+
+"$repo/tests/fuzz/run.sh" "${FUZZ_SECONDS:-20}" "$build-fuzz"

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/bit_io.h"
+#include "common/report_limits.h"
 #include "common/varint.h"
 
 namespace actiscope::server {
@@ -255,6 +256,8 @@ absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view b
   for (StepHistogram& s : steps) {
     uint64_t d;
     if (!r.Varint(&d)) return Corrupt("truncated steps");
+    // Stored steps are at most kMaxStep: a larger one is damage (and must not overflow).
+    if (d > static_cast<uint64_t>(kMaxStep - step)) return Corrupt("step beyond 2^53 - 1");
     step += static_cast<int64_t>(d);
     s.step = step;
     s.values.counts.resize(bins);

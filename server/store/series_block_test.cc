@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/report_limits.h"
 #include "gtest/gtest.h"
 
 namespace actiscope::server {
@@ -76,6 +77,20 @@ TEST(SeriesBlockTest, RoundTripsHugeCountsAndOneStep) {
     ASSERT_EQ(decoded->size(), n);
     for (size_t i = 0; i < n; ++i) EXPECT_EQ((*decoded)[i].values.counts, part[i].values.counts);
   }
+}
+
+// Steps are stored as deltas: a damaged block whose steps pass 2^53 - 1 is DATA_LOSS (found by
+// tests/fuzz/series_block_fuzzer as a signed overflow), while the largest step decodes.
+TEST(SeriesBlockTest, StepsBeyondTheStepLimitAreDataLoss) {
+  std::vector<StepHistogram> steps = RandomSteps(2, 4, 5);
+  steps[0].step = 0;
+  steps[1].step = kMaxStep;
+  absl::StatusOr<std::vector<StepHistogram>> largest = DecodeSeriesBlock(Encode(4, steps), 4);
+  ASSERT_TRUE(largest.ok()) << largest.status();
+  EXPECT_EQ((*largest)[1].step, kMaxStep);
+  steps[0].step = 5;
+  steps[1].step = kMaxStep + 6;
+  EXPECT_EQ(DecodeSeriesBlock(Encode(4, steps), 4).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(SeriesBlockTest, RejectsWrongBinsAndCorruptBlobs) {
