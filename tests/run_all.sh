@@ -3,8 +3,8 @@
 # (tests/check_tree.sh: include rules, clang-format), builds with warnings as errors, runs the
 # unit and integration tests (ctest), then the browser tests, then checks that the deploy files
 # start a collector with TLS and tokens on 0.0.0.0 (tests/check_deploy.sh), then builds and tests the
-# collector-only configuration (-DACTISCOPE_WITH_TORCH=OFF) and checks that it touches no
-# LibTorch header, then runs the libFuzzer targets for FUZZ_SECONDS each (tests/fuzz/run.sh,
+# collector-only configuration (-DACTISCOPE_WITH_TORCH=OFF) with AddressSanitizer and
+# UndefinedBehaviorSanitizer and checks that it touches no LibTorch header, then runs the libFuzzer targets for FUZZ_SECONDS each (tests/fuzz/run.sh,
 # a clang build beside BUILD_DIR in BUILD_DIR-fuzz). Works from any directory.
 #   BUILD_DIR   build folder (default: <repo>/build; the collector-only build goes beside it,
 #               in BUILD_DIR-collector)
@@ -26,8 +26,13 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs"
 "$repo/tests/browser/run.sh" "$build"
 "$repo/tests/check_deploy.sh" "$build"
 
+# The collector-only build doubles as the sanitizer build: AddressSanitizer and
+# UndefinedBehaviorSanitizer over the server, the CLI, the client core and their unit and
+# integration tests (LibTorch's own code stays out of it).
+sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cmake -S "$repo" -B "$collector_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DACTISCOPE_WERROR=ON -DACTISCOPE_WITH_TORCH=OFF -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON
+  -DACTISCOPE_WERROR=ON -DACTISCOPE_WITH_TORCH=OFF -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON \
+  "-DCMAKE_CXX_FLAGS=$sanitize" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
 cmake --build "$collector_build" -j "$jobs"
 ctest --test-dir "$collector_build" --output-on-failure -j "$jobs"
 "$repo/tests/check_no_torch.sh" "$collector_build"
