@@ -106,6 +106,14 @@ void HistogramAccumulator::Add(const float* values, size_t n) {
   Accumulate(BestKernelPath(), values, n, this);
 }
 
+void ChunkStats::AddTo(HistogramAccumulator* acc) const {
+  acc->zeros += zeros;
+  acc->min = std::min(acc->min, min);
+  acc->max = std::max(acc->max, max);
+  acc->sum += sum;
+  acc->sum_squares += sum_squares;
+}
+
 void HistogramAccumulator::Merge(const HistogramAccumulator& other) {
   for (size_t i = 0; i < slots.size(); ++i) slots[i] += other.slots[i];
   zeros += other.zeros;

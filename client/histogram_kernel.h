@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "actiscope/client/histogram.h"
@@ -56,6 +57,18 @@ struct HistogramAccumulator {
   // Kernel scratch, kept across Add calls so that small blocks allocate nothing.
   std::vector<uint32_t> scratch_counts;
   std::vector<uint32_t> scratch_deferred;
+};
+
+// What a vector kernel's fast loop gathers from one chunk besides the slot counts; AddTo
+// folds it into the accumulator once the chunk is known to hold only finite values.
+struct ChunkStats {
+  double sum = 0;
+  double sum_squares = 0;
+  float min = std::numeric_limits<float>::infinity();
+  float max = -std::numeric_limits<float>::infinity();
+  uint64_t zeros = 0;
+
+  void AddTo(HistogramAccumulator* acc) const;
 };
 
 // The kernel implementations. Every path gives the scalar kernel's counts, below, above,

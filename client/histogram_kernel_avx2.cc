@@ -23,14 +23,6 @@ constexpr int kLanes = 8;
 constexpr int kSubHistograms = 4;
 constexpr size_t kChunk = size_t{1} << 16;  // Elements; also bounds the 32-bit counts.
 
-struct ChunkStats {
-  double sum = 0;
-  double sum_squares = 0;
-  float min = std::numeric_limits<float>::infinity();
-  float max = -std::numeric_limits<float>::infinity();
-  uint64_t zeros = 0;
-};
-
 __attribute__((target("avx2,fma"))) inline __m256 Log2Approx(__m256 ax, const Log2Poly& p) {
   const __m256i bits = _mm256_castps_si256(ax);
   const __m256 exponent =
@@ -180,11 +172,7 @@ void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
       acc->slots[s] +=
           uint64_t{sub[s]} + sub[stride + s] + sub[2 * stride + s] + sub[3 * stride + s];
     }
-    acc->zeros += stats.zeros;
-    acc->min = std::min(acc->min, stats.min);
-    acc->max = std::max(acc->max, stats.max);
-    acc->sum += stats.sum;
-    acc->sum_squares += stats.sum_squares;
+    stats.AddTo(acc);
     for (uint32_t offset : deferred) AccumulateScalar(chunk + offset, kLanes, acc);
   }
   AccumulateScalar(values + vector_end, n - vector_end, acc);

@@ -41,14 +41,6 @@ namespace {
 constexpr int kLanes = 16;
 constexpr size_t kChunk = size_t{1} << 16;  // Elements; also bounds the 32-bit counts.
 
-struct ChunkStats {
-  double sum = 0;
-  double sum_squares = 0;
-  float min = std::numeric_limits<float>::infinity();
-  float max = -std::numeric_limits<float>::infinity();
-  uint64_t zeros = 0;
-};
-
 // log2(ax) for a normal positive ax, exactly as the AVX2 kernel's Log2Approx computes it.
 ACTISCOPE_AVX512 inline __m512 Log2Approx(__m512 ax, const Log2Poly& p) {
   const __m512 exponent = _mm512_getexp_ps(ax);
@@ -197,11 +189,7 @@ void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) 
         acc->slots[low] += row[low];
       }
     }
-    acc->zeros += stats.zeros;
-    acc->min = std::min(acc->min, stats.min);
-    acc->max = std::max(acc->max, stats.max);
-    acc->sum += stats.sum;
-    acc->sum_squares += stats.sum_squares;
+    stats.AddTo(acc);
     for (uint32_t offset : deferred) AccumulateScalar(chunk + offset, kLanes, acc);
     AccumulateScalar(chunk + vector_length, length - vector_length, acc);
   }

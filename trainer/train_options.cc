@@ -1,14 +1,18 @@
 #include "trainer/train_options.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/loopback.h"
 
 namespace actiscope::trainer {
 namespace {
@@ -166,12 +170,16 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   return c;
 }
 
+int AvailableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 int IntraOpThreads(int requested, int cpus, const DistributedOptions& distributed) {
   if (requested > 0) return requested;
-  const bool ranks_share_this_machine = distributed.master_addr == "127.0.0.1" ||
-                                        distributed.master_addr == "localhost" ||
-                                        distributed.master_addr == "::1";
-  const int ranks = ranks_share_this_machine ? static_cast<int>(distributed.world_size) : 1;
+  const int ranks =
+      IsLoopbackHost(distributed.master_addr) ? static_cast<int>(distributed.world_size) : 1;
   return std::max(1, cpus / std::max(1, ranks));
 }
 

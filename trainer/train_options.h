@@ -117,10 +117,14 @@ void ParseProbeList(absl::string_view text, ProbeOptions* opts);
 // Sets opts->activations/gradients/weights from "activation,gradient,weight" (at least one).
 absl::Status ParseKinds(absl::string_view text, ProbeOptions* opts);
 
+// The CPUs this process may run on: its affinity mask, which taskset and cgroups narrow.
+int AvailableCpus();
+
 // LibTorch intra-op threads for one rank: `requested` when positive; otherwise the `cpus` this
-// process may run on, shared among the ranks of a run whose rendezvous is on this machine (a
-// loopback master_addr), at least 1. LibTorch's own default is one thread per core its cpuinfo
-// finds, which is 1 on some virtual machines: training there would leave every other core idle.
+// process may run on (AvailableCpus), shared among the ranks of a run whose rendezvous is on
+// this machine (a loopback master_addr, common/loopback.h), at least 1. LibTorch's own default is
+// one thread per core its cpuinfo finds, which is 1 on some virtual machines: training there would
+// leave every other core idle.
 int IntraOpThreads(int requested, int cpus, const DistributedOptions& distributed);
 
 // The run spec's config map: every hyperparameter as text.

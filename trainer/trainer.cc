@@ -1,12 +1,10 @@
 #include "trainer/trainer.h"
 
-#include <sched.h>
 #include <torch/torch.h>
 
 #include <exception>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -160,13 +158,6 @@ absl::StatusOr<std::unique_ptr<client::Reporter>> StartReporter(const TrainOptio
         process_group->ShareFromRankZero(kRunIdKey, reporter->run_id()).status());
   }
   return reporter;
-}
-
-// The CPUs this process may run on (its affinity mask, which taskset and cgroups narrow).
-int AvailableCpus() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {

@@ -1,14 +1,8 @@
 #include "server/auth/network_policy.h"
 
-#include <arpa/inet.h>
-
-#include <cstring>
-#include <string>
-
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/loopback.h"
 
 namespace actiscope::server {
 namespace {
@@ -26,20 +20,7 @@ absl::string_view HostOf(absl::string_view address) {
 
 }  // namespace
 
-bool IsLoopbackAddress(absl::string_view address) {
-  const std::string host(HostOf(address));
-  if (absl::EqualsIgnoreCase(host, "localhost")) return true;
-  in_addr v4;
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6;
-  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-    static const in6_addr kLoopback = IN6ADDR_LOOPBACK_INIT;
-    return std::memcmp(&v6, &kLoopback, sizeof(v6)) == 0;
-  }
-  return false;
-}
+bool IsLoopbackAddress(absl::string_view address) { return IsLoopbackHost(HostOf(address)); }
 
 absl::Status CheckListenerProtection(absl::string_view what, absl::string_view address,
                                      const ListenerProtection& protection) {

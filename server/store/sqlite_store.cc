@@ -16,17 +16,12 @@
 namespace actiscope::server {
 namespace {
 
-absl::Status CheckAtLeastOne(absl::string_view name, int64_t value) {
+// For signed and unsigned options alike (a uint64_t limit would not fit an int64_t whole).
+template <typename T>
+absl::Status CheckAtLeastOne(absl::string_view name, T value) {
   if (value >= 1) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("store options: ", name, " must be at least 1, got ", value));
-}
-
-// For the unsigned options, which CheckAtLeastOne's int64_t would not hold whole.
-absl::Status CheckNotZero(absl::string_view name, uint64_t value) {
-  if (value != 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("store options: ", name, " must be at least 1, got 0"));
 }
 
 absl::Status ValidateStoreOptions(const StoreOptions& options) {
@@ -35,10 +30,10 @@ absl::Status ValidateStoreOptions(const StoreOptions& options) {
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_series_per_run", options.max_series_per_run));
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_runs", options.max_runs));
   const QueryLimits& limits = options.query_limits;
-  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_runs_listed", limits.max_runs_listed));
-  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_heatmap_columns", limits.max_heatmap_columns));
-  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_heatmap_cells", limits.max_heatmap_cells));
-  ACTISCOPE_RETURN_IF_ERROR(CheckNotZero("max_scalar_points", limits.max_scalar_points));
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_runs_listed", limits.max_runs_listed));
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_heatmap_columns", limits.max_heatmap_columns));
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_heatmap_cells", limits.max_heatmap_cells));
+  ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_scalar_points", limits.max_scalar_points));
   if (options.read_wait < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("store options: read_wait must be >= 0, got ",
                                                    absl::FormatDuration(options.read_wait)));

@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -44,9 +43,8 @@ double Median(std::vector<double> v) {
 }
 
 int Main() {
-  at::set_num_threads(IntraOpThreads(absl::GetFlag(FLAGS_threads),
-                                     static_cast<int>(std::thread::hardware_concurrency()),
-                                     DistributedOptions{}));
+  at::set_num_threads(
+      IntraOpThreads(absl::GetFlag(FLAGS_threads), AvailableCpus(), DistributedOptions{}));
   const int64_t width = absl::GetFlag(FLAGS_width);
   const int blocks = absl::GetFlag(FLAGS_blocks);
   const int steps_per_block = absl::GetFlag(FLAGS_steps_per_block);
