@@ -3,6 +3,7 @@
 // Version history (PRAGMA user_version):
 //   0: empty file.
 //   1: runs, series, segments, summaries, scalars (below).
+//   2: runs.conflicting_frames and runs.rejected_frames; table resumes.
 //
 // Tables at version 1:
 //   runs(run_key INTEGER PRIMARY KEY, run_id TEXT UNIQUE, name, config BLOB, host, device,
@@ -33,6 +34,14 @@
 //     table's last page.
 //   scalars(run_key, name, rank, step, value) PRIMARY KEY (run_key, name, rank, step),
 //     WITHOUT ROWID.
+//
+// Added at version 2:
+//   runs.conflicting_frames: frames that differed from the one already stored for their
+//     (series, step) and were not stored; runs.rejected_frames: frames clients gave up on after
+//     a permanent refusal (PushRequest.rejected_frames). Both 0 for runs of version 1.
+//   resumes(run_key, resume_id, rank, whole_run, from_step, applied_us) PRIMARY KEY
+//     (run_key, resume_id), WITHOUT ROWID: each resume applied to the run, so a StartRun that
+//     repeats a resume_id deletes nothing again.
 //
 // Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
 // pages leave little slack around them. Changing any of the above needs a new version and a
@@ -109,9 +118,23 @@ CREATE TABLE scalars(
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE runs ADD COLUMN conflicting_frames INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN rejected_frames INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE resumes(
+  run_key INTEGER NOT NULL,
+  resume_id TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  whole_run INTEGER NOT NULL,
+  from_step INTEGER NOT NULL,
+  applied_us INTEGER NOT NULL,
+  PRIMARY KEY(run_key, resume_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 // migrations[v] takes a file from version v to v + 1.
 const std::vector<const char*>& Migrations() {
-  static const auto* migrations = new std::vector<const char*>{kVersion1};
+  static const auto* migrations = new std::vector<const char*>{kVersion1, kVersion2};
   return *migrations;
 }
 
