@@ -97,6 +97,125 @@ absl::Status WriteSegments(Connection* conn, int64_t max_steps, const std::vecto
   return absl::OkStatus();
 }
 
+// Writes `steps` (ascending) with `values` into the segment row `segment_id` of the series,
+// split into rows of at most `max_steps` steps of near-equal size when there are more: the
+// first keeps the row, the others are new rows. Updates the state's tail when the row was the
+// tail.
+absl::Status RewriteSegment(Connection* conn, int64_t max_steps, int64_t segment_id,
+                            absl::Span<const int64_t> steps,
+                            absl::Span<const HistogramSums* const> values, SeriesState* state) {
+  const size_t n = steps.size();
+  const size_t rows = (n + static_cast<size_t>(max_steps) - 1) / static_cast<size_t>(max_steps);
+  const bool was_tail = segment_id == state->tail_segment_id;
+  for (size_t r = 0, begin = 0; r < rows; ++r) {
+    const size_t len = n / rows + (r < n % rows ? 1 : 0);
+    const absl::Span<const int64_t> row_steps = steps.subspan(begin, len);
+    const std::string block =
+        EncodeSeriesBlock(state->layout.bins, row_steps, values.subspan(begin, len));
+    begin += len;
+    if (r == 0) {
+      ACTISCOPE_ASSIGN_OR_RETURN(
+          Statement stmt, conn->Prepare("UPDATE segments SET first_step = ?2, last_step = ?3, "
+                                        "count = ?4, data = ?5 WHERE segment_id = ?1"));
+      stmt.Bind(1, segment_id).Bind(2, row_steps.front()).Bind(3, row_steps.back());
+      stmt.Bind(4, static_cast<int64_t>(len)).BindBlob(5, block);
+      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    } else {
+      ACTISCOPE_ASSIGN_OR_RETURN(
+          Statement stmt,
+          conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5)"));
+      stmt.Bind(1, state->series_id).Bind(2, row_steps.front()).Bind(3, row_steps.back());
+      stmt.Bind(4, static_cast<int64_t>(len)).BindBlob(5, block);
+      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+      segment_id = sqlite3_last_insert_rowid(conn->raw());
+    }
+    if (was_tail) {
+      state->tail_segment_id = segment_id;
+      state->tail_count = static_cast<int64_t>(len);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A batch's steps of one stored series at or below its last stored step, looked up in
+// ascending order in the segments covering them. One segment is decoded at a time, each once
+// per batch: the steps move on to the next segment only after the current one's late steps
+// are written. A late step joins the segment that covers it or, when none does, the one with
+// the greatest first_step <= step, else the series' first: either way the series' segments
+// keep from overlapping.
+class EarlierSteps {
+ public:
+  // `state` is the series' state before the batch's new steps; `additions` collects what its
+  // late steps add to sealed summary buckets (SeriesState::AddLate).
+  EarlierSteps(Connection* conn, int64_t max_steps, SeriesState* state, SealedAdditions* additions)
+      : conn_(conn), max_steps_(max_steps), state_(state), additions_(additions) {}
+
+  // The histogram stored at `step` (valid until the next call), or null. Steps must ascend.
+  absl::StatusOr<const HistogramSums*> Find(int64_t step) {
+    if (segment_id_ == 0 || step > last_step_) {
+      ACTISCOPE_ASSIGN_OR_RETURN(
+          Statement stmt,
+          conn_->Prepare("SELECT segment_id, last_step, data FROM segments WHERE series_id = ?1 "
+                         "AND first_step <= max(?2, (SELECT min(first_step) FROM segments "
+                         "WHERE series_id = ?1)) ORDER BY first_step DESC LIMIT 1"));
+      stmt.Bind(1, state_->series_id).Bind(2, step);
+      ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) {
+        return absl::InternalError(
+            absl::StrCat("store: series ", state_->series_id, " has a last step but no segment"));
+      }
+      if (stmt.Int(0) != segment_id_) {
+        ACTISCOPE_RETURN_IF_ERROR(Flush());
+        segment_id_ = stmt.Int(0);
+        last_step_ = stmt.Int(1);
+        ACTISCOPE_ASSIGN_OR_RETURN(stored_, DecodeSeriesBlock(stmt.Blob(2), state_->layout.bins));
+      }
+    }
+    auto it = std::lower_bound(stored_.begin(), stored_.end(), step,
+                               [](const StepHistogram& s, int64_t v) { return s.step < v; });
+    return it != stored_.end() && it->step == step ? &it->values : nullptr;
+  }
+
+  // Stores `h`, whose step Find just reported as not stored.
+  void AddLate(const Histogram& h) {
+    late_.push_back(&h);
+    state_->AddLate(h.step, h.values, additions_);
+  }
+
+  // Writes the current segment with its late steps inserted (RewriteSegment).
+  absl::Status Flush() {
+    if (late_.empty()) return absl::OkStatus();
+    std::vector<int64_t> steps;
+    std::vector<const HistogramSums*> values;
+    steps.reserve(stored_.size() + late_.size());
+    values.reserve(steps.capacity());
+    auto stored = stored_.begin();
+    auto late = late_.begin();
+    while (stored != stored_.end() || late != late_.end()) {
+      if (late == late_.end() || (stored != stored_.end() && stored->step < (*late)->step)) {
+        steps.push_back(stored->step);
+        values.push_back(&(stored++)->values);
+      } else {
+        steps.push_back((*late)->step);
+        values.push_back(&(*late++)->values);
+      }
+    }
+    late_.clear();
+    return RewriteSegment(conn_, max_steps_, segment_id_, steps, values, state_);
+  }
+
+ private:
+  Connection* conn_;
+  int64_t max_steps_;
+  SeriesState* state_;
+  SealedAdditions* additions_;
+  int64_t segment_id_ = 0;  // The decoded segment (0: none yet) and its last step.
+  int64_t last_step_ = -1;
+  std::vector<StepHistogram> stored_;   // Its histograms, ascending.
+  std::vector<const Histogram*> late_;  // Late steps that join it, ascending.
+};
+
 absl::Status TooManySeries(const std::string& run_id, const Histogram& h, int64_t series,
                            int64_t limit) {
   return absl::ResourceExhaustedError(absl::StrCat(
@@ -224,27 +343,51 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
     if (min_step < 0 || step < min_step) min_step = step;
     max_step = std::max(max_step, step);
   };
+  // A histogram for a step that has one stored (or kept earlier in this batch).
+  auto count_repeat = [&](const HistogramSums& h, const HistogramSums& kept) {
+    ++(SameAsStored(h, kept) ? result.histograms_ignored : result.histograms_conflicting);
+  };
   std::vector<int64_t> steps;
   std::vector<const HistogramSums*> values;
   std::vector<SealedBucket> sealed;
   for (SeriesGroup& group : prepared.groups) {
-    std::stable_sort(group.histograms.begin(), group.histograms.end(),
+    std::vector<const Histogram*>& histograms = group.histograms;
+    std::stable_sort(histograms.begin(), histograms.end(),
                      [](const Histogram* a, const Histogram* b) { return a->step < b->step; });
     steps.clear();
     values.clear();
-    for (const Histogram* h : group.histograms) {
-      const int64_t last = steps.empty() ? group.next.last_step : steps.back();
-      if (h->step <= last) {
-        ++result.histograms_ignored;
-        continue;
+    // Steps at or below the last one are looked up in their segments; ascending steps above it
+    // (the common case) read nothing.
+    SealedAdditions additions;
+    std::optional<EarlierSteps> earlier;
+    size_t late = 0;
+    for (size_t i = 0; i < histograms.size();) {
+      const Histogram* first = histograms[i];
+      const HistogramSums* kept = &first->values;
+      if (first->step > group.next.last_step) {
+        steps.push_back(first->step);
+        values.push_back(&first->values);
+      } else {
+        if (!earlier.has_value()) {
+          earlier.emplace(conn, limits_.max_segment_steps, &group.next, &additions);
+        }
+        ACTISCOPE_ASSIGN_OR_RETURN(const HistogramSums* stored, earlier->Find(first->step));
+        if (stored == nullptr) {
+          earlier->AddLate(*first);
+          ++late;
+          note_step(first->step);
+        } else {
+          count_repeat(first->values, *stored);
+          kept = stored;
+        }
       }
-      steps.push_back(h->step);
-      values.push_back(&h->values);
+      // Later histograms of the same step in this batch: the first one wins.
+      for (++i; i < histograms.size() && histograms[i]->step == first->step; ++i) {
+        count_repeat(histograms[i]->values, *kept);
+      }
     }
-    if (steps.empty()) continue;
-    result.histograms_stored += static_cast<uint32_t>(steps.size());
-    note_step(steps.front());
-    note_step(steps.back());
+    if (steps.empty() && late == 0) continue;
+    result.histograms_stored += static_cast<uint32_t>(steps.size() + late);
     if (group.is_new) {
       ACTISCOPE_ASSIGN_OR_RETURN(
           Statement stmt,
@@ -259,20 +402,21 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
       group.is_new = false;
       ++pending_series_[prepared.run];
     }
-    ACTISCOPE_RETURN_IF_ERROR(
-        WriteSegments(conn, limits_.max_segment_steps, steps, values, &group.next));
-    sealed.clear();
-    group.next.Append(steps, values, &sealed);
-    for (const SealedBucket& b : sealed) {
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt,
-          conn->Prepare("INSERT OR REPLACE INTO summaries(series_id, level, bucket, first_step, "
-                        "last_step, histograms, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-      const std::string data = EncodeSummary(b.sums.sums);
-      stmt.Bind(1, group.next.series_id).Bind(2, int64_t{b.level}).Bind(3, b.bucket);
-      stmt.Bind(4, b.sums.step_from).Bind(5, b.sums.step_to);
-      stmt.Bind(6, int64_t{b.sums.histograms}).BindBlob(7, data);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    if (late > 0) {
+      // Late steps before new ones: AddLate placed them relative to the last step before this
+      // batch, and Append seals the open buckets they joined.
+      ACTISCOPE_RETURN_IF_ERROR(earlier->Flush());
+      earlier.reset();  // Its segment's memory, before WriteSegments decodes the tail.
+      ACTISCOPE_RETURN_IF_ERROR(AddToSealedBuckets(conn, group.next, additions));
+    }
+    if (!steps.empty()) {
+      note_step(steps.front());
+      note_step(steps.back());
+      ACTISCOPE_RETURN_IF_ERROR(
+          WriteSegments(conn, limits_.max_segment_steps, steps, values, &group.next));
+      sealed.clear();
+      group.next.Append(steps, values, &sealed);
+      ACTISCOPE_RETURN_IF_ERROR(WriteSealedBuckets(conn, group.next.series_id, sealed));
     }
     pending_[std::make_pair(prepared.run, group.key)] = std::move(group.next);
   }
@@ -292,10 +436,14 @@ absl::StatusOr<WriteResult> IngestWriter::Apply(Connection* conn, Prepared& prep
                     "first_step = CASE WHEN ?2 >= 0 AND (first_step < 0 OR ?2 < first_step) "
                     "THEN ?2 ELSE first_step END, "
                     "last_step = max(last_step, ?3), last_update_us = ?4, "
-                    "dropped_frames = dropped_frames + ?5 WHERE run_key = ?1"));
+                    "dropped_frames = dropped_frames + ?5, "
+                    "conflicting_frames = conflicting_frames + ?6, "
+                    "rejected_frames = rejected_frames + ?7 WHERE run_key = ?1"));
   stmt.Bind(1, run_key).Bind(2, min_step).Bind(3, max_step);
   stmt.Bind(4, absl::ToUnixMicros(absl::Now()));
   stmt.Bind(5, static_cast<int64_t>(batch.dropped_frames));
+  stmt.Bind(6, int64_t{result.histograms_conflicting});
+  stmt.Bind(7, static_cast<int64_t>(batch.rejected_frames));
   ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
   return result;
 }
@@ -314,6 +462,11 @@ std::vector<absl::StatusOr<WriteResult>> IngestWriter::WriteGroup(
   for (const WriteBatch* batch : batches) {
     absl::StatusOr<Prepared> prepared = Prepare(conn, *batch);
     if (!prepared.ok()) {
+      // An error from SQLite may have rolled the transaction back (SQLITE_FULL, an I/O
+      // error): writing on would commit the other batches piecemeal. Other errors (the
+      // batch's own content, or damage found reading its series) stay with the batch: Prepare
+      // writes nothing, so the transaction still holds the other batches.
+      if (IsStoreError(prepared.status())) return fail_all(prepared.status());
       results.push_back(prepared.status());
       continue;
     }
@@ -330,12 +483,16 @@ std::vector<absl::StatusOr<WriteResult>> IngestWriter::WriteGroup(
   return results;
 }
 
-absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int64_t step) {
+absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int64_t step,
+                                          std::optional<uint32_t> rank) {
+  // -1 (no rank) matches every rank in the statements below.
+  const int64_t rank_or_all = rank.has_value() ? int64_t{*rank} : -1;
   std::vector<std::pair<int64_t, uint32_t>> series;  // id, bins
   {
     ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt, conn->Prepare("SELECT series_id, bins FROM series WHERE run_key = ?1"));
-    stmt.Bind(1, run_key);
+        Statement stmt, conn->Prepare("SELECT series_id, bins FROM series WHERE run_key = ?1 AND "
+                                      "(?2 < 0 OR rank = ?2)"));
+    stmt.Bind(1, run_key).Bind(2, rank_or_all);
     for (;;) {
       ACTISCOPE_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -402,8 +559,9 @@ absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int
   }
   {
     ACTISCOPE_ASSIGN_OR_RETURN(
-        Statement stmt, conn->Prepare("DELETE FROM scalars WHERE run_key = ?1 AND step >= ?2"));
-    stmt.Bind(1, run_key).Bind(2, step);
+        Statement stmt, conn->Prepare("DELETE FROM scalars WHERE run_key = ?1 AND step >= ?2 AND "
+                                      "(?3 < 0 OR rank = ?3)"));
+    stmt.Bind(1, run_key).Bind(2, step).Bind(3, rank_or_all);
     ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
   }
   ACTISCOPE_ASSIGN_OR_RETURN(

@@ -1,8 +1,24 @@
-// The write path of the store: checks a WriteBatch (below), packs each series' new steps into
-// segment rows of at most IngestLimits::max_segment_steps steps, seals summary buckets, and keeps
-// the per-series state (series_state.h) that makes ingest free of read-modify-write. Also deletes a
-// run's steps from a step onward, for resumed runs. SqliteStore calls it under its writer mutex
-// with the writer connection.
+// The write path of the store: checks a WriteBatch (below), stores each series' steps in segment
+// rows of at most IngestLimits::max_segment_steps steps, keeps the summary buckets exact, and
+// keeps the per-series state (series_state.h) that makes the common ingest, steps above the
+// series' last, free of read-modify-write. Also deletes a run's (or one rank's) steps from a
+// step onward, for resumed runs. SqliteStore calls it under its writer mutex with the writer
+// connection.
+//
+// Storing rule: per series (run, layer, kind, rank) and step, the first histogram that arrives
+// is stored, in whatever step order histograms arrive; a later one equal to it (SameAsStored,
+// series_block.h: counts and every statistic as a segment keeps them) is ignored
+// (WriteResult::histograms_ignored); a later one that differs is a conflict: not stored,
+// counted in WriteResult::histograms_conflicting and the run's conflicting_frames. Within a
+// batch, histograms of one step count in arrival order, the first against what is stored.
+//  - A step above the series' last stored step is appended: the tail segment (or new ones)
+//    and the open summary buckets, in memory, read nothing.
+//  - A step at or below it is looked up in the segment covering it (each such segment read
+//    and decoded once per batch, one at a time). Not stored there, it is a late step: inserted into
+//    that segment, or the nearest one (the greatest first_step <= step, else the series' first),
+//    which is re-encoded and, past max_segment_steps, split into rows of near-equal size, so
+//    segments never overlap; its sealed summary buckets' rows are read, added to and written
+//    back (or made), its open bucket gets it in memory (SeriesState::AddLate).
 //
 // Input is validated once, at the gRPC edge (server/grpc/request_validation.h and
 // codec::DecodeBatchCounts): names of 1 to kMaxNameBytes bytes, known kinds, steps >= 0, valid
@@ -13,6 +29,8 @@
 //
 // Memory: the state of each series of each run written since the writer was made stays in
 // memory until ForgetRun (finish, resume): at most max_series_per_run SeriesStates per run.
+// Steps at or below a series' last are looked up with one decoded segment in memory at a time,
+// as the other reads and writes do.
 //
 // Atomicity: each batch is checked whole (run, counts, layouts) before anything of it is
 // written; a group of batches is written in one transaction (group commit), and the in-memory
@@ -23,6 +41,7 @@
 #define ACTISCOPE_SERVER_STORE_INGEST_WRITER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -53,15 +72,21 @@ class IngestWriter {
   // per batch: NOT_FOUND for an unknown run; INVALID_ARGUMENT for a histogram without
   // layout.bins counts, or a layout that differs from the one stored for its (layer, kind);
   // RESOURCE_EXHAUSTED for a batch that would give its run more than max_series_per_run
-  // series. A rejected batch stores nothing and does not affect the others. When the transaction
-  // itself fails, every batch gets that error and nothing is stored.
+  // series. A batch rejected for its content stores nothing and does not affect the others.
+  // Any error from SQLite (IsStoreError, sqlite_handle.h: SQLITE_FULL as RESOURCE_EXHAUSTED,
+  // an I/O error, a failed statement), and any error while writing, fails the whole group:
+  // every batch gets that error, the transaction is rolled back, nothing is stored and the
+  // in-memory state stays as it was.
   std::vector<absl::StatusOr<WriteResult>> WriteGroup(Connection* conn,
                                                       absl::Span<const WriteBatch* const> batches);
 
-  // Inside the caller's transaction: deletes the run's histograms and scalars at steps >=
-  // `step`, truncating the segment that straddles it and dropping the summary buckets that
-  // held deleted steps. The caller must call ForgetRun after the transaction ends.
-  absl::Status DeleteFromStep(Connection* conn, int64_t run_key, int64_t step);
+  // Inside the caller's transaction: deletes the histograms and scalars at steps >= `step` of
+  // rank `rank`'s series, or of every rank's when `rank` is nullopt, truncating the segment
+  // that straddles it and dropping the summary buckets that held deleted steps; then sets the
+  // run's first_step and last_step to what remains of all its ranks (-1 when nothing). The
+  // caller must call ForgetRun after the transaction ends.
+  absl::Status DeleteFromStep(Connection* conn, int64_t run_key, int64_t step,
+                              std::optional<uint32_t> rank);
 
   // Drops the cached state of the run; it is reloaded from the database on its next write.
   void ForgetRun(const std::string& run_id) { runs_.erase(run_id); }

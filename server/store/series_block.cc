@@ -158,6 +158,15 @@ bool GetFloatPlanes(Reader* r, std::vector<StepHistogram>* steps, Set set) {
 
 }  // namespace
 
+bool SameAsStored(const HistogramSums& a, const HistogramSums& b) {
+  return a.counts == b.counts && a.below == b.below && a.above == b.above && a.zeros == b.zeros &&
+         a.nonfinite == b.nonfinite && a.elements == b.elements &&
+         FloatBits(a.min) == FloatBits(b.min) && FloatBits(a.max) == FloatBits(b.max) &&
+         FloatBits(static_cast<float>(a.sum)) == FloatBits(static_cast<float>(b.sum)) &&
+         FloatBits(static_cast<float>(a.sum_squares)) ==
+             FloatBits(static_cast<float>(b.sum_squares));
+}
+
 std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
                               absl::Span<const HistogramSums* const> values) {
   const size_t n = steps.size();

@@ -52,6 +52,13 @@ inline constexpr int kBlockZstdLevel = 1;
 std::string EncodeSeriesBlock(uint32_t bins, absl::Span<const int64_t> steps,
                               absl::Span<const HistogramSums* const> values);
 
+// True when `a` and `b` are stored alike by a series block, which is how ingest tells a re-sent
+// frame (equal) from a conflicting one: equal counts, below, above, zeros, nonfinite and
+// elements, min and max bit for bit, and sum and sum_squares as the float32 values a block
+// keeps (see Precision above; two frames whose sums differ only beyond float32 precision are
+// equal). A histogram decoded from a block is equal to the one it was encoded from.
+bool SameAsStored(const HistogramSums& a, const HistogramSums& b);
+
 // Decodes a block written by EncodeSeriesBlock for a series of `bins` bins. DATA_LOSS when the
 // blob is not such a block.
 absl::StatusOr<std::vector<StepHistogram>> DecodeSeriesBlock(absl::string_view blob, uint32_t bins);

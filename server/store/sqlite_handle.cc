@@ -2,18 +2,23 @@
 
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
 namespace actiscope::server {
 
-absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  const std::string detail =
-      absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+namespace {
+
+absl::Status MapSqliteError(int rc, const std::string& detail) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return absl::UnavailableError(detail);
     case SQLITE_FULL:
+      return absl::ResourceExhaustedError(absl::StrCat(
+          detail,
+          ": the disk or the database size limit (--max_database_bytes) is full; nothing of "
+          "this write is stored, clients keep their data and retry"));
     case SQLITE_NOMEM:
       return absl::ResourceExhaustedError(detail);
     case SQLITE_CORRUPT:
@@ -26,6 +31,20 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
     default:
       return absl::InternalError(detail);
   }
+}
+
+}  // namespace
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  absl::Status status = MapSqliteError(
+      rc, absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  // The payload is SQLite's result code, for debugging; IsStoreError needs only its presence.
+  status.SetPayload(kStoreErrorPayloadUrl, absl::Cord(absl::StrCat(rc)));
+  return status;
+}
+
+bool IsStoreError(const absl::Status& status) {
+  return status.GetPayload(kStoreErrorPayloadUrl).has_value();
 }
 
 Statement::~Statement() {

@@ -20,8 +20,18 @@
 
 namespace actiscope::server {
 
-// Maps a SQLite result code to a status: `what failed: sqlite message`.
+// Maps a SQLite result code to a status: `what failed: sqlite message`, marked as a store
+// error (IsStoreError). SQLITE_FULL (the disk, or the database's page limit, full) is
+// RESOURCE_EXHAUSTED saying so; SQLITE_BUSY/LOCKED UNAVAILABLE; SQLITE_NOMEM
+// RESOURCE_EXHAUSTED; SQLITE_CORRUPT/NOTADB DATA_LOSS; SQLITE_CANTOPEN/PERM/READONLY
+// PERMISSION_DENIED; anything else INTERNAL.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
+
+// True for a status made by SqliteError (it carries a payload under kStoreErrorPayloadUrl), kept
+// through ACTISCOPE_RETURN_IF_ERROR and copies: the error came from SQLite or the file system,
+// not from the content of what was written, and the open transaction may already be rolled back.
+bool IsStoreError(const absl::Status& status);
+inline constexpr absl::string_view kStoreErrorPayloadUrl = "actiscope.store/sqlite";
 
 // A prepared statement in use: bind, step, read columns. Reset (and clears bindings) when
 // destroyed, so a cached statement is ready for its next user.

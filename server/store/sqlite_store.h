@@ -20,9 +20,12 @@
 //    default, synchronous=FULL) it survives power loss, otherwise a process crash only.
 //  - Atomicity: a batch is validated whole before anything of it is written; a rejected batch
 //    stores nothing.
-//  - Idempotency: per series, steps are stored in ascending order and a histogram at or below
-//    the series' last stored step is ignored (WriteResult::histograms_ignored), so re-sent
-//    frames are stored once. Scalars: the first value of (run, name, rank, step) stays.
+//  - Idempotency: per series (run, layer, kind, rank) and step, the first histogram that
+//    arrives is stored, in whatever step order they come (a late step below the series' last
+//    is stored too); a later one equal to it is ignored (WriteResult::histograms_ignored), so
+//    re-sent frames are stored once; a later one that differs is a conflict, not stored
+//    (WriteResult::histograms_conflicting, RunInfo::conflicting_frames). Scalars: the first
+//    value of (run, name, rank, step) stays.
 //  - Layouts: the first layout of a (run, layer, kind) sticks for all ranks; a histogram with
 //    another layout is INVALID_ARGUMENT.
 //

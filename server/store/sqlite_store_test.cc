@@ -34,12 +34,17 @@ class SqliteStoreTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
-  void CreateRun(const std::string& id, std::optional<int64_t> resume = std::nullopt) {
+  // With `resume_from_step`, a whole-run resume with a new resume id.
+  void CreateRun(const std::string& id, std::optional<int64_t> resume_from_step = std::nullopt) {
     RunInfo run;
     run.run_id = id;
     run.name = "name-" + id;
     run.config = {{"lr", "0.1"}, {"model", "mlp"}};
     run.start_time = absl::Now();
+    std::optional<ResumeRequest> resume;
+    if (resume_from_step.has_value()) {
+      resume = ResumeRequest{"resume-" + std::to_string(++resumes_), *resume_from_step, 0, true};
+    }
     ASSERT_TRUE(store_->CreateRun(run, resume).ok());
   }
 
@@ -117,6 +122,7 @@ class SqliteStoreTest : public ::testing::Test {
   ::actiscope::testing::TempDir temp_dir_{"store_test"};
   const std::filesystem::path dir_{temp_dir_.path()};
   std::unique_ptr<SqliteStore> store_;
+  int resumes_ = 0;
 };
 
 TEST_F(SqliteStoreTest, CreateRunIsIdempotentAndGetRunReadsItBack) {

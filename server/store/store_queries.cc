@@ -29,7 +29,8 @@ constexpr const char* kScalarSeriesSql =
 
 constexpr const char* kRunColumns =
     "run_key, run_id, name, config, host, device, world_size, start_time_us, last_update_us, "
-    "status, status_message, first_step, last_step, dropped_frames";
+    "status, status_message, first_step, last_step, dropped_frames, conflicting_frames, "
+    "rejected_frames";
 
 std::map<std::string, std::string> DecodeConfig(absl::string_view data) {
   std::map<std::string, std::string> config;
@@ -62,6 +63,8 @@ RunInfo ReadRunRow(const Statement& stmt, absl::Duration stall_after, absl::Time
   run.first_step = stmt.Int(11);
   run.last_step = stmt.Int(12);
   run.dropped_frames = static_cast<uint64_t>(stmt.Int(13));
+  run.conflicting_frames = static_cast<uint64_t>(stmt.Int(14));
+  run.rejected_frames = static_cast<uint64_t>(stmt.Int(15));
   if (run.status == RunStatus::kLive && now - run.last_update > stall_after) {
     run.status = RunStatus::kStalled;
   }

@@ -70,7 +70,12 @@ struct RunInfo {
   std::string status_message;
   int64_t first_step = -1;  // -1 while nothing is stored.
   int64_t last_step = -1;
+  // Frames summed over the run's committed writes: dropped by clients (WriteBatch::
+  // dropped_frames), refused as conflicts (WriteResult::histograms_conflicting), and given up
+  // on by clients after a permanent refusal (WriteBatch::rejected_frames).
   uint64_t dropped_frames = 0;
+  uint64_t conflicting_frames = 0;
+  uint64_t rejected_frames = 0;
 };
 
 // One (layer) of a run, with the kinds and ranks it has, in first-reported order.
@@ -80,17 +85,32 @@ struct LayerInfo {
   std::vector<uint32_t> ranks;
 };
 
-// Everything one Collector.Push request stores, atomically.
+// Everything one Collector.Push request stores, atomically. Histograms may come in any step
+// order; per series (run, layer, kind, rank) and step, the first histogram that arrives is
+// stored and later ones are ignored (identical) or conflicting (different): see WriteResult.
 struct WriteBatch {
   std::string run_id;
   std::vector<Histogram> histograms;
   std::vector<ScalarPoint> scalars;
+  // Client-reported counts since its previous report, added to the run's RunInfo counters of
+  // the same names: frames dropped because the client's bounds were full, and frames it gave up
+  // on after a permanent refusal (PushRequest.rejected_frames).
   uint64_t dropped_frames = 0;
+  uint64_t rejected_frames = 0;
 };
 
+// What happened to each histogram of a batch; the three add up to histograms.size().
 struct WriteResult {
+  // Stored now: their (series, step) had nothing stored, whether above the series' last step
+  // or below it (a late frame).
   uint32_t histograms_stored = 0;
-  uint32_t histograms_ignored = 0;  // Already stored for that (series, step).
+  // Equal to the histogram stored for their (series, step), earlier or by the same batch: a
+  // re-send. Equal compares the counts and every statistic as a segment stores them
+  // (SameAsStored, series_block.h).
+  uint32_t histograms_ignored = 0;
+  // Different from the histogram stored for their (series, step): not stored, and added to the
+  // run's RunInfo::conflicting_frames.
+  uint32_t histograms_conflicting = 0;
 };
 
 // How much one query may ask for: actiscope-server sets each member from the flag of the same
