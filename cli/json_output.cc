@@ -51,6 +51,10 @@ void WriteRunKeys(const v1::RunSummary& run, JsonWriter* w) {
   WriteTime(run.last_update(), w);
   w->Key("dropped_frames");
   w->Uint(run.dropped_frames());
+  w->Key("conflicting_frames");
+  w->Uint(run.conflicting_frames());
+  w->Key("rejected_frames");
+  w->Uint(run.rejected_frames());
   w->Key("status_message");
   w->String(run.status_message());
 }

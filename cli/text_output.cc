@@ -75,11 +75,14 @@ std::string RunDetailText(const v1::RunDetail& detail) {
   const v1::RunSummary& run = detail.run();
   std::string out = absl::StrFormat(
       "run       %s (%s)\nstatus    %s%s\nsteps     %s\nstarted   %s\nupdated   %s\n"
-      "host      %s  device %s  world size %d\nconfig    %s\ndropped   %d frames\n",
+      "host      %s  device %s  world size %d\nconfig    %s\ndropped   %d frames\n"
+      "conflicts %d frames (differed from the frame already stored for their step)\n"
+      "rejected  %d frames (refused by the collector; see the client's log)\n",
       run.run_id(), run.name(), StatusName(run.status()),
       run.status_message().empty() ? "" : absl::StrCat(": ", run.status_message()), Steps(run),
       FormatTime(run.start_time()), FormatTime(run.last_update()), run.host(), run.device(),
-      run.world_size(), Config(run), run.dropped_frames());
+      run.world_size(), Config(run), run.dropped_frames(), run.conflicting_frames(),
+      run.rejected_frames());
   absl::StrAppend(&out, "layers    ", detail.layers_size(), "\n");
   size_t name_width = 0;
   for (const v1::LayerInfo& layer : detail.layers()) {

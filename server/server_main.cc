@@ -25,6 +25,7 @@
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
 #include "server/store/store_types.h"
+#include "server/store_health.h"
 
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50051",
           "host:port for gRPC (Collector, Query, health, reflection); port 0 picks one");
@@ -103,6 +104,12 @@ ABSL_FLAG(int64_t, max_segment_steps, 1024,
 ABSL_FLAG(int64_t, max_series_per_run, 16384,
           "the most (layer, kind, rank) series one run may have; more are refused");
 ABSL_FLAG(int64_t, max_runs, 100000, "the most runs the database may hold; new ones are refused");
+ABSL_FLAG(int64_t, max_database_bytes, 0,
+          "the most bytes the database file may grow to (0: no limit); past it Push requests "
+          "are refused with RESOURCE_EXHAUSTED as on a full disk, clients keep their data, and "
+          "health says NOT_SERVING until there is room again");
+ABSL_FLAG(absl::Duration, health_probe_interval, absl::Seconds(1),
+          "while the store cannot commit, how often a small write probes whether it can again");
 // Query limits: the defaults are QueryLimits' (server/store/store_types.h), declared once there.
 ABSL_FLAG(uint32_t, max_runs_listed, actiscope::server::QueryLimits{}.max_runs_listed,
           "the most runs one run listing (ListRuns, /api/runs) may ask for; a larger limit is "
@@ -215,6 +222,7 @@ absl::Status Serve(const sigset_t& stop_signals) {
   store_options.max_segment_steps = absl::GetFlag(FLAGS_max_segment_steps);
   store_options.max_series_per_run = absl::GetFlag(FLAGS_max_series_per_run);
   store_options.max_runs = absl::GetFlag(FLAGS_max_runs);
+  store_options.max_database_bytes = absl::GetFlag(FLAGS_max_database_bytes);
   store_options.query_limits.max_runs_listed = absl::GetFlag(FLAGS_max_runs_listed);
   store_options.query_limits.max_heatmap_columns = absl::GetFlag(FLAGS_max_heatmap_columns);
   store_options.query_limits.max_heatmap_cells = absl::GetFlag(FLAGS_max_heatmap_cells);
@@ -226,7 +234,17 @@ absl::Status Serve(const sigset_t& stop_signals) {
   GrpcServer grpc(grpc_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(grpc.Start());
 
-  const HttpServerOptions http_options = HttpOptionsFromFlags(tokens.get());
+  StoreHealth health(
+      store.get(), absl::GetFlag(FLAGS_health_probe_interval), [&grpc](bool serving) {
+        grpc.SetServing(serving);
+        std::fprintf(stderr, "actiscope-server: store %s\n",
+                     serving ? "commits again: SERVING" : "cannot commit: NOT_SERVING");
+      });
+  health.Start();
+
+  HttpServerOptions http_options = HttpOptionsFromFlags(tokens.get());
+  http_options.health = &health;
+  http_options.ingest_counters = &grpc.counters();
   HttpServer http(http_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(http.Start());
 
@@ -251,6 +269,7 @@ absl::Status Serve(const sigset_t& stop_signals) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   notifier.Shutdown();
   http.Stop();
+  health.Stop();
   grpc.Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   std::fprintf(stderr, "actiscope-server: stopped\n");
   return absl::OkStatus();

@@ -55,13 +55,16 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
                      "limit of ",
                      options_.max_config_bytes, " (--max_config_bytes)")));
   }
-  std::optional<int64_t> resume_from_step;
-  if (spec->resumed() || spec->resume_from_step() > 0) {
-    resume_from_step = spec->resume_from_step();
+  std::optional<ResumeRequest> resume;
+  if (spec->resumed()) {
+    resume = ResumeRequest{spec->resume_id(), spec->resume_from_step(), spec->resume_rank(),
+                           spec->resume_whole_run()};
   }
-  absl::StatusOr<bool> created =
-      store_->CreateRun(FromRunSpec(*spec, absl::Now()), resume_from_step);
-  if (!created.ok()) return ToGrpcStatus(created.status());
+  absl::StatusOr<bool> created = store_->CreateRun(FromRunSpec(*spec, absl::Now()), resume);
+  if (!created.ok()) {
+    if (guards_.counters != nullptr) guards_.counters->CountRefusal(created.status().code(), 0);
+    return ToGrpcStatus(created.status());
+  }
   notifier_->Notify(spec->run_id());
   response->set_run_id(spec->run_id());
   response->set_created(*created);
@@ -75,6 +78,13 @@ grpc::Status CollectorService::Push(
   absl::StatusOr<std::unique_ptr<StreamAdmission::Ticket>> ticket =
       guards_.push_streams->Admit(guards_.authorizer->PeerKey(*context, *caller), context);
   if (!ticket.ok()) return ToGrpcStatus(ticket.status());
+  if (guards_.counters != nullptr) guards_.counters->PushStreamOpened();
+  struct CloseCount {
+    IngestCounters* counters;
+    ~CloseCount() {
+      if (counters != nullptr) counters->PushStreamClosed();
+    }
+  } close_count{guards_.counters};
   KnownRuns known_runs;
   std::string stream_run_id;  // A request without run_id continues the previous one's run.
   v1::PushRequest request;
@@ -91,6 +101,11 @@ grpc::Status CollectorService::Push(
       stream_run_id = request.run_id();
     }
     absl::StatusOr<v1::PushAck> ack = Ingest(&request, &known_runs);
+    if (!ack.ok() && guards_.counters != nullptr) {
+      // Frames of a zstd batch are not known without decompressing it: counted as 0.
+      const uint64_t frames = request.has_batch() ? request.batch().frames_size() : 0;
+      guards_.counters->CountRefusal(ack.status().code(), frames);
+    }
     if (!ack.ok()) {
       return ToGrpcStatus(
           WithContext(ack.status(), absl::StrCat("push (sequence ", request.sequence(), "): ")));
@@ -153,6 +168,7 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
   WriteBatch write;
   write.run_id = request->run_id();
   write.dropped_frames = request->dropped_frames();
+  write.rejected_frames = request->rejected_frames();
   write.histograms.reserve(batch->frames_size());
   for (int i = 0; i < batch->frames_size(); ++i) {
     write.histograms.push_back(TakeHistogram(batch->mutable_frames(i), std::move(counts[i])));
@@ -168,6 +184,7 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
   ack.set_sequence(request->sequence());
   ack.set_frames_stored(result.histograms_stored);
   ack.set_frames_ignored(result.histograms_ignored);
+  ack.set_frames_conflicting(result.histograms_conflicting);
   return ack;
 }
 

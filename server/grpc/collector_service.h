@@ -27,6 +27,7 @@
 #include "server/grpc/call_auth.h"
 #include "server/grpc/ingest_budget.h"
 #include "server/grpc/stream_admission.h"
+#include "server/ingest_counters.h"
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
 
@@ -44,11 +45,13 @@ struct CollectorOptions {
 };
 
 // What the gRPC server shares with CollectorService: who may call, how many Push streams it
-// holds, and the memory requests may take. All must outlive the service.
+// holds, the memory requests may take, and where refusals and open streams are counted
+// (null: not counted). All must outlive the service.
 struct CollectorGuards {
   const CallAuthorizer* authorizer;
   StreamAdmission* push_streams;
   IngestBudget* budget;
+  IngestCounters* counters = nullptr;
 };
 
 class CollectorService final : public v1::Collector::Service {

@@ -117,7 +117,8 @@ GrpcServer::GrpcServer(GrpcServerOptions options, SqliteStore* store, RunNotifie
       budget_(options_.ingest_memory_bytes, options_.ingest_memory_wait),
       collector_(CollectorOptions{options_.max_message_bytes, options_.max_frames_per_request,
                                   options_.max_scalars_per_request, options_.max_config_bytes},
-                 CollectorGuards{&authorizer_, &push_streams_, &budget_}, store, notifier),
+                 CollectorGuards{&authorizer_, &push_streams_, &budget_, &counters_}, store,
+                 notifier),
       query_(options_.query, &authorizer_, &watch_streams_, store, notifier) {}
 
 GrpcServer::~GrpcServer() {
@@ -176,6 +177,12 @@ absl::Status GrpcServer::Start() {
                      " (address in use or malformed; use host:port, port 0 picks one)"));
   }
   return absl::OkStatus();
+}
+
+void GrpcServer::SetServing(bool serving) {
+  if (server_ == nullptr) return;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health != nullptr) health->SetServingStatus(serving);
 }
 
 void GrpcServer::Shutdown(absl::Duration deadline) {

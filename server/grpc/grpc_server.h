@@ -1,7 +1,8 @@
 // GrpcServer: builds and runs actiscope's gRPC endpoint: the Collector and Query services
 // behind tokens and stream limits (server/grpc/call_auth.h, stream_admission.h), over TLS or
 // mutual TLS when given certificates, with keepalive and connection idle/age limits,
-// the standard health service (grpc.health.v1.Health, reporting SERVING) and, only when
+// the standard health service (grpc.health.v1.Health: SERVING, or NOT_SERVING while
+// SetServing(false), which actiscope-server calls while the store cannot commit) and, only when
 // `reflection` is set, server reflection (so grpcurl and friends can discover the API; off by
 // default, since it tells any peer the whole API). Messages larger than
 // `max_message_bytes` are refused by gRPC itself with RESOURCE_EXHAUSTED.
@@ -97,6 +98,10 @@ class GrpcServer {
   [[nodiscard]] absl::Status Start();
   // The bound port after a successful Start.
   int port() const { return port_; }
+  // Sets what the health service reports for every service ("" included). After Start.
+  void SetServing(bool serving);
+  // What the Collector service counts (refusals, open Push streams), for /metrics.
+  const IngestCounters& counters() const { return counters_; }
   // Stops accepting calls, lets running ones finish until `deadline` from now, then cancels
   // them, and waits for the handlers to return. Call RunNotifier::Shutdown first so that
   // WatchRun streams end promptly.
@@ -108,6 +113,7 @@ class GrpcServer {
   StreamAdmission push_streams_;
   StreamAdmission watch_streams_;
   IngestBudget budget_;
+  IngestCounters counters_;
   CollectorService collector_;
   QueryService query_;
   std::unique_ptr<grpc::Server> server_;

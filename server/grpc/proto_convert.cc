@@ -71,6 +71,8 @@ void ToRunSummary(const RunInfo& run, v1::RunSummary* out) {
   out->set_first_step(run.first_step);
   out->set_last_step(run.last_step);
   out->set_dropped_frames(run.dropped_frames);
+  out->set_conflicting_frames(run.conflicting_frames);
+  out->set_rejected_frames(run.rejected_frames);
   out->set_status_message(run.status_message);
 }
 

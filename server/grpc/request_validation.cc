@@ -78,6 +78,28 @@ absl::Status ValidateRunSpec(const v1::RunSpec& spec) {
     return absl::InvalidArgumentError(absl::StrCat("resume_from_step must be in [0, ", kMaxStep,
                                                    "], got ", spec.resume_from_step()));
   }
+  if (!spec.resumed()) {
+    if (spec.resume_from_step() != 0 || !spec.resume_id().empty() || spec.resume_rank() != 0 ||
+        spec.resume_whole_run()) {
+      return absl::InvalidArgumentError(
+          "resume_from_step, resume_id, resume_rank and resume_whole_run need resumed: true");
+    }
+    return absl::OkStatus();
+  }
+  bool id_ok = !spec.resume_id().empty() && spec.resume_id().size() <= kMaxRunIdBytes;
+  for (char c : spec.resume_id()) id_ok = id_ok && IsRunIdChar(c);
+  if (!id_ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "resume_id must be 1-", kMaxRunIdBytes,
+        " characters of [A-Za-z0-9._-], unique per resume (a resumed run needs one so that "
+        "re-sent StartRuns apply it once), got ",
+        Quote(spec.resume_id())));
+  }
+  const uint32_t world_size = spec.world_size() == 0 ? 1 : spec.world_size();
+  if (spec.resume_rank() >= world_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resume_rank ", spec.resume_rank(), " is not below world_size ", world_size));
+  }
   return absl::OkStatus();
 }
 

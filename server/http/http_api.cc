@@ -125,6 +125,10 @@ void WriteRunFields(const RunInfo& run, JsonWriter* json) {
   json->Uint(run.world_size);
   json->Key("dropped_frames");
   json->Uint(run.dropped_frames);
+  json->Key("conflicting_frames");
+  json->Uint(run.conflicting_frames);
+  json->Key("rejected_frames");
+  json->Uint(run.rejected_frames);
 }
 
 HttpApi::HttpApi(SqliteStore* store) : store_(store) {}

@@ -19,6 +19,7 @@
 #include "server/http/http_events.h"
 #include "server/http/http_request.h"
 #include "server/http/http_sessions.h"
+#include "server/http/metrics_text.h"
 #include "server/http/static_files.h"
 #include "server/http/tls_context.h"
 #include "server/http/web_root.h"
@@ -100,6 +101,7 @@ class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options, SqliteStore* store, RunNotifier* notifier)
       : options_(std::move(options)),
+        store_(store),
         api_(store),
         events_(store, notifier, StreamOptions(options_)),
         auth_(options_.tokens, &sessions_, !options_.tls_cert_file.empty()) {}
@@ -223,13 +225,29 @@ class HttpServer::Impl {
       return false;
     }
     if (!auth_.enabled() || IsLoginPath(path)) return true;
-    return auth_.Allow(req, IsApiPath(path), res);
+    return auth_.Allow(req, IsApiPath(path) || path == "/metrics", res);
   }
 
   void HandleGet(const httplib::Request& req, httplib::Response& res) {
     const std::string& target = req.target;
-    if (target == "/healthz" || absl::StartsWith(target, "/healthz?")) {
+    const absl::string_view path = absl::string_view(target).substr(0, target.find('?'));
+    if (path == "/healthz") {
+      if (options_.health != nullptr && !options_.health->Serving()) {
+        res.status = 503;
+        res.set_content(
+            absl::StrCat("not serving: the store cannot commit: ", options_.health->Reason(), "\n"),
+            "text/plain; charset=utf-8");
+        return;
+      }
       res.set_content("ok\n", "text/plain; charset=utf-8");
+      return;
+    }
+    if (path == "/metrics") {
+      res.set_header("Cache-Control", "no-store");
+      const IngestCounters::Snapshot ingest = options_.ingest_counters != nullptr
+                                                  ? options_.ingest_counters->Read()
+                                                  : IngestCounters::Snapshot();
+      res.set_content(MetricsText(store_->Stats(), ingest), kMetricsContentType);
       return;
     }
     if (IsApiPath(target.substr(0, target.find('?')))) {
@@ -271,6 +289,7 @@ class HttpServer::Impl {
   }
 
   HttpServerOptions options_;
+  SqliteStore* const store_;
   HttpApi api_;
   EventStreams events_;
   SessionStore sessions_;

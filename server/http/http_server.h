@@ -1,6 +1,7 @@
 // HttpServer: actiscope-server's HTTP side. Serves the JSON API (server/http/http_api.h), live
 // updates as Server-Sent Events, the web page's static files from a web root
-// (server/http/static_files.h), the login page and /healthz, on its own threads.
+// (server/http/static_files.h), the login page, /healthz (503 while the store cannot commit)
+// and /metrics (Prometheus text, server/http/metrics_text.h), on its own threads.
 // Every response carries a Content-Security-Policy and X-Content-Type-Options: nosniff.
 //
 // Safe on a network (each part in its own file):
@@ -33,8 +34,10 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/auth/token_registry.h"
+#include "server/ingest_counters.h"
 #include "server/run_notifier.h"
 #include "server/store/sqlite_store.h"
+#include "server/store_health.h"
 
 namespace actiscope::server {
 
@@ -68,6 +71,10 @@ struct HttpServerOptions {
   // client address; more get 429.
   int max_event_streams = 64;
   int max_event_streams_per_client = 8;
+  // /healthz answers 503 while health->Serving() is false (null: always 200 "ok").
+  const StoreHealth* health = nullptr;
+  // The gRPC edge's counters shown on /metrics (null: those metrics read 0).
+  const IngestCounters* ingest_counters = nullptr;
 };
 
 class HttpServer {

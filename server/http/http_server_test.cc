@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -88,6 +89,67 @@ TEST_F(HttpServerTest, HealthzAnswersWithSecurityHeaders) {
   EXPECT_THAT(res->get_header_value("Content-Security-Policy"),
               ::testing::Not(HasSubstr("unsafe")));
   EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(HttpServerTest, MetricsCountWhatTheStoreStored) {
+  httplib::Result res = Client().Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_THAT(res->get_header_value("Content-Type"), HasSubstr("version=0.0.4"));
+  EXPECT_THAT(res->body, HasSubstr("# TYPE actiscope_frames_total counter\n"));
+  EXPECT_THAT(res->body, HasSubstr("actiscope_frames_total{outcome=\"stored\"} 5\n"));
+  EXPECT_THAT(res->body, HasSubstr("actiscope_commit_latency_seconds_count 1\n"));
+  EXPECT_THAT(res->body, HasSubstr("actiscope_commit_latency_seconds_bucket{le=\"+Inf\"} 1\n"));
+  EXPECT_THAT(res->body, HasSubstr("actiscope_store_up 1\n"));
+}
+
+// A store whose file is full: every write fails, and health says so.
+TEST(HttpHealthTest, HealthzIs503AndMetricsShowTheStoreDownWhileItCannotCommit) {
+  actiscope::testing::TempDir dir("http_health");
+  StoreOptions options;
+  options.path = dir.File("full.db");
+  options.page_size = 4096;
+  options.max_database_bytes = 128 << 10;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  RunInfo run;
+  run.run_id = "r";
+  ASSERT_TRUE((*store)->CreateRun(run, std::nullopt).ok());
+  absl::Status status;
+  for (int64_t step = 0; step < 100000 && status.ok(); ++step) {
+    WriteBatch batch;
+    batch.run_id = "r";
+    Histogram& h = batch.histograms.emplace_back();
+    h.layer = "conv1";
+    h.step = step;
+    h.layout.bins = 512;
+    h.layout.hi = 1;
+    for (uint32_t b = 0; b < 512; ++b)
+      h.values.counts.push_back((step * 7919 + b * 104729) % 65521);
+    for (uint64_t c : h.values.counts) h.values.elements += c;
+    status = (*store)->Write(batch).status();
+  }
+  ASSERT_TRUE(absl::IsResourceExhausted(status)) << status;
+
+  StoreHealth health(store->get(), absl::Hours(1), nullptr);
+  RunNotifier notifier;
+  std::ofstream(dir.File("index.html")) << "<!doctype html>app";
+  HttpServerOptions http_options = Options("127.0.0.1:0", dir.path());
+  http_options.health = &health;
+  HttpServer server(http_options, store->get(), &notifier);
+  absl::Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  httplib::Client client("127.0.0.1", server.port());
+  httplib::Result healthz = client.Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 503);
+  EXPECT_THAT(healthz->body, HasSubstr("not serving: the store cannot commit"));
+  EXPECT_THAT(healthz->body, HasSubstr("--max_database_bytes"));
+  httplib::Result metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr("actiscope_store_up 0\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("actiscope_store_errors_total 1\n"));
+  server.Stop();
 }
 
 TEST_F(HttpServerTest, ServesTheApiAndTheAppShell) {

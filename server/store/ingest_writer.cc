@@ -457,6 +457,9 @@ std::vector<absl::StatusOr<WriteResult>> IngestWriter::WriteGroup(
     results.assign(batches.size(), status);
     return results;
   };
+  // Left over only when an exception ended the previous group (SqliteStore catches it).
+  pending_.clear();
+  pending_series_.clear();
   absl::StatusOr<Transaction> txn = Transaction::Begin(conn, /*immediate=*/true);
   if (!txn.ok()) return fail_all(txn.status());
   for (const WriteBatch* batch : batches) {

@@ -3,7 +3,7 @@
 // Version history (PRAGMA user_version):
 //   0: empty file.
 //   1: runs, series, segments, summaries, scalars (below).
-//   2: runs.conflicting_frames and runs.rejected_frames; table resumes.
+//   2: runs.conflicting_frames and runs.rejected_frames; tables resumes and commit_probe.
 //
 // Tables at version 1:
 //   runs(run_key INTEGER PRIMARY KEY, run_id TEXT UNIQUE, name, config BLOB, host, device,
@@ -42,6 +42,8 @@
 //   resumes(run_key, resume_id, rank, whole_run, from_step, applied_us) PRIMARY KEY
 //     (run_key, resume_id), WITHOUT ROWID: each resume applied to the run, so a StartRun that
 //     repeats a resume_id deletes nothing again.
+//   commit_probe(id INTEGER PRIMARY KEY, data BLOB): empty but while SqliteStore::ProbeCommit
+//     writes and removes one row, to learn whether the store can commit again.
 //
 // Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
 // pages leave little slack around them. Changing any of the above needs a new version and a
@@ -130,6 +132,7 @@ CREATE TABLE resumes(
   applied_us INTEGER NOT NULL,
   PRIMARY KEY(run_key, resume_id)
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE commit_probe(id INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
 )sql";
 
 // migrations[v] takes a file from version v to v + 1.

@@ -1,10 +1,15 @@
 #include "server/store/sqlite_store.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <deque>
+#include <exception>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "server/store/heatmap_query.h"
 #include "server/store/ingest_writer.h"
@@ -34,6 +39,11 @@ absl::Status ValidateStoreOptions(const StoreOptions& options) {
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_heatmap_columns", limits.max_heatmap_columns));
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_heatmap_cells", limits.max_heatmap_cells));
   ACTISCOPE_RETURN_IF_ERROR(CheckAtLeastOne("max_scalar_points", limits.max_scalar_points));
+  if (options.max_database_bytes < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store options: max_database_bytes must be >= 0 (0: no limit), got ",
+                     options.max_database_bytes));
+  }
   if (options.read_wait < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("store options: read_wait must be >= 0, got ",
                                                    absl::FormatDuration(options.read_wait)));
@@ -60,7 +70,8 @@ class SqliteStore::Impl {
       ACTISCOPE_RETURN_IF_ERROR(CheckDatabaseFile(options_.path));
       ACTISCOPE_ASSIGN_OR_RETURN(writer_, Connection::Open(options_.path, /*read_only=*/false,
                                                            Synchronous(), options_.page_size));
-      return MigrateSchema(writer_.get());
+      ACTISCOPE_RETURN_IF_ERROR(MigrateSchema(writer_.get()));
+      return LimitDatabaseSize();
     }();
     if (status.ok()) return status;
     const bool damaged = absl::IsDataLoss(status);
@@ -75,8 +86,10 @@ class SqliteStore::Impl {
 
   const QueryLimits& query_limits() const { return options_.query_limits; }
 
-  absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
+  absl::StatusOr<bool> CreateRun(const RunInfo& run, const std::optional<ResumeRequest>& resume);
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
+  StoreStats Stats();
+  absl::Status ProbeCommit();
   absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
   absl::StatusOr<std::vector<RunInfo>> ListRuns(const RunListQuery& query);
   absl::StatusOr<RunInfo> GetRun(absl::string_view run_id);
@@ -94,6 +107,19 @@ class SqliteStore::Impl {
   absl::StatusOr<Reader> Acquire() { return readers_.Acquire(); }
   // RESOURCE_EXHAUSTED when the database holds max_runs runs already.
   absl::Status CheckRunCount(const std::string& run_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Applies `resume` to the run unless it saw its resume_id before, in the open transaction.
+  absl::Status ApplyResume(int64_t run_key, const ResumeRequest& resume, int64_t now_us)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // PRAGMA max_page_count from StoreOptions::max_database_bytes.
+  absl::Status LimitDatabaseSize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Writes one group for the leader; an exception from below becomes INTERNAL for all of it.
+  std::vector<absl::StatusOr<WriteResult>> WriteGroupSafely(
+      const std::vector<const WriteBatch*>& batches);
+  // Counts a group's outcome and its commit latency into stats_.
+  void CountGroup(const std::vector<const WriteBatch*>& batches,
+                  const std::vector<absl::StatusOr<WriteResult>>& results, absl::Duration latency);
+  // Health after a commit attempt: the store can commit, or `error` says why not.
+  void NoteCommit(const absl::Status& error);
 
   // A Write waiting in the group-commit queue.
   struct PendingWrite {
@@ -117,7 +143,48 @@ class SqliteStore::Impl {
   IngestWriter ingest_ ABSL_GUARDED_BY(write_mu_);
 
   ReaderPool readers_;
+
+  absl::Mutex stats_mu_;
+  StoreStats stats_ ABSL_GUARDED_BY(stats_mu_);
 };
+
+absl::Status SqliteStore::Impl::LimitDatabaseSize() {
+  if (options_.max_database_bytes == 0) return absl::OkStatus();
+  ACTISCOPE_ASSIGN_OR_RETURN(Statement size, writer_->Prepare("PRAGMA page_size"));
+  ACTISCOPE_ASSIGN_OR_RETURN(bool row, size.Step());
+  const int64_t page_size = row ? std::max<int64_t>(size.Int(0), 512) : 4096;
+  const int64_t pages = std::max<int64_t>(options_.max_database_bytes / page_size, 1);
+  return writer_->Exec(absl::StrCat("PRAGMA max_page_count=", pages));
+}
+
+absl::Status SqliteStore::Impl::ApplyResume(int64_t run_key, const ResumeRequest& resume,
+                                            int64_t now_us) {
+  {
+    ACTISCOPE_ASSIGN_OR_RETURN(
+        Statement seen,
+        writer_->Prepare("SELECT 1 FROM resumes WHERE run_key = ?1 AND resume_id = ?2"));
+    seen.Bind(1, run_key).BindText(2, resume.resume_id);
+    ACTISCOPE_ASSIGN_OR_RETURN(bool row, seen.Step());
+    if (row) return absl::OkStatus();
+  }
+  ACTISCOPE_RETURN_IF_ERROR(ingest_.DeleteFromStep(
+      writer_.get(), run_key, resume.from_step,
+      resume.whole_run ? std::nullopt : std::optional<uint32_t>(resume.rank)));
+  {
+    ACTISCOPE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        writer_->Prepare("INSERT INTO resumes(run_key, resume_id, rank, whole_run, from_step, "
+                         "applied_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+    stmt.Bind(1, run_key).BindText(2, resume.resume_id).Bind(3, int64_t{resume.rank});
+    stmt.Bind(4, int64_t{resume.whole_run ? 1 : 0}).Bind(5, resume.from_step).Bind(6, now_us);
+    ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+  }
+  ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt,
+                             writer_->Prepare("UPDATE runs SET status = ?2, status_message = '', "
+                                              "last_update_us = ?3 WHERE run_key = ?1"));
+  stmt.Bind(1, run_key).Bind(2, int64_t{static_cast<int>(RunStatus::kLive)}).Bind(3, now_us);
+  return stmt.Run();
+}
 
 absl::Status SqliteStore::Impl::CheckRunCount(const std::string& run_id) {
   ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt, writer_->Prepare("SELECT count(*) FROM runs"));
@@ -130,11 +197,12 @@ absl::Status SqliteStore::Impl::CheckRunCount(const std::string& run_id) {
 }
 
 absl::StatusOr<bool> SqliteStore::Impl::CreateRun(const RunInfo& run,
-                                                  std::optional<int64_t> resume_from_step) {
+                                                  const std::optional<ResumeRequest>& resume) {
   if (run.run_id.empty()) return absl::InvalidArgumentError("run id: must not be empty");
-  if (resume_from_step.has_value() && *resume_from_step < 0) {
+  if (resume.has_value() && (resume->from_step < 0 || resume->resume_id.empty())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("resume_from_step: must be >= 0, got ", *resume_from_step));
+        absl::StrCat("resume: needs a resume_id and from_step >= 0, got '", resume->resume_id,
+                     "' and ", resume->from_step));
   }
   absl::MutexLock lock(&write_mu_);
   ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_.get(), true));
@@ -142,16 +210,9 @@ absl::StatusOr<bool> SqliteStore::Impl::CreateRun(const RunInfo& run,
   if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
   bool created = false;
+  int64_t run_key = 0;
   if (existing.ok()) {
-    if (resume_from_step.has_value()) {
-      ACTISCOPE_RETURN_IF_ERROR(
-          ingest_.DeleteFromStep(writer_.get(), *existing, *resume_from_step));
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt, writer_->Prepare("UPDATE runs SET status = ?2, status_message = '', "
-                                           "last_update_us = ?3 WHERE run_key = ?1"));
-      stmt.Bind(1, *existing).Bind(2, int64_t{static_cast<int>(RunStatus::kLive)}).Bind(3, now_us);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
-    }
+    run_key = *existing;
   } else {
     ACTISCOPE_RETURN_IF_ERROR(CheckRunCount(run.run_id));
     ACTISCOPE_ASSIGN_OR_RETURN(
@@ -166,8 +227,11 @@ absl::StatusOr<bool> SqliteStore::Impl::CreateRun(const RunInfo& run,
     stmt.Bind(6, int64_t{run.world_size}).Bind(7, absl::ToUnixMicros(run.start_time));
     stmt.Bind(8, now_us).Bind(9, int64_t{static_cast<int>(RunStatus::kLive)});
     ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    run_key = sqlite3_last_insert_rowid(writer_->raw());
     created = true;
   }
+  // A new run records its resume too, so that a replay of the same StartRun deletes nothing.
+  if (resume.has_value()) ACTISCOPE_RETURN_IF_ERROR(ApplyResume(run_key, *resume, now_us));
   const absl::Status status = txn.Commit();
   // Deleted steps change what the in-memory series state holds: reload it on next use.
   ingest_.ForgetRun(run.run_id);
@@ -220,11 +284,9 @@ absl::StatusOr<WriteResult> SqliteStore::Impl::Write(const WriteBatch& batch) {
 
   std::vector<const WriteBatch*> batches;
   for (PendingWrite* p : group) batches.push_back(p->batch);
-  std::vector<absl::StatusOr<WriteResult>> results;
-  {
-    absl::MutexLock lock(&write_mu_);
-    results = ingest_.WriteGroup(writer_.get(), batches);
-  }
+  const absl::Time start = absl::Now();
+  std::vector<absl::StatusOr<WriteResult>> results = WriteGroupSafely(batches);
+  CountGroup(batches, results, absl::Now() - start);
 
   absl::MutexLock lock(&queue_mu_);
   for (size_t i = 0; i < group.size(); ++i) {
@@ -234,6 +296,98 @@ absl::StatusOr<WriteResult> SqliteStore::Impl::Write(const WriteBatch& batch) {
   }
   queue_cv_.SignalAll();
   return std::move(self.result);
+}
+
+std::vector<absl::StatusOr<WriteResult>> SqliteStore::Impl::WriteGroupSafely(
+    const std::vector<const WriteBatch*>& batches) {
+  absl::MutexLock lock(&write_mu_);
+  absl::Status failure;
+  try {
+    return ingest_.WriteGroup(writer_.get(), batches);
+  } catch (const std::exception& e) {  // std::bad_alloc above all: no write may hang.
+    failure = absl::InternalError(absl::StrCat("store: writing a group failed: ", e.what()));
+  } catch (...) {
+    failure = absl::InternalError("store: writing a group failed with an unknown exception");
+  }
+  // WriteGroup's transaction rolled back as the exception left it; its cached state of the
+  // written runs may be partial, so it is reloaded from the database on next use.
+  for (const WriteBatch* batch : batches) ingest_.ForgetRun(batch->run_id);
+  return std::vector<absl::StatusOr<WriteResult>>(batches.size(), failure);
+}
+
+void SqliteStore::Impl::CountGroup(const std::vector<const WriteBatch*>& batches,
+                                   const std::vector<absl::StatusOr<WriteResult>>& results,
+                                   absl::Duration latency) {
+  absl::Status store_error;
+  bool committed = false;
+  absl::MutexLock lock(&stats_mu_);
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok()) {
+      committed = true;
+      stats_.frames_stored += results[i]->histograms_stored;
+      stats_.frames_ignored += results[i]->histograms_ignored;
+      stats_.frames_conflicting += results[i]->histograms_conflicting;
+      stats_.frames_rejected_by_clients += batches[i]->rejected_frames;
+      stats_.frames_dropped_by_clients += batches[i]->dropped_frames;
+    } else if (IsStoreError(results[i].status()) || absl::IsInternal(results[i].status())) {
+      ++stats_.store_errors;
+      store_error = results[i].status();
+    }
+  }
+  if (!store_error.ok()) {
+    stats_.commit_ok = false;
+    stats_.last_error = std::string(store_error.message());
+    return;
+  }
+  if (!committed) return;  // Every batch was refused for its content: nothing was committed.
+  stats_.commit_ok = true;
+  stats_.last_error.clear();
+  ++stats_.commits;
+  const double seconds = absl::ToDoubleSeconds(latency);
+  stats_.commit_latency_seconds_sum += seconds;
+  const size_t bucket =
+      std::lower_bound(kCommitLatencyBounds.begin(), kCommitLatencyBounds.end(), seconds) -
+      kCommitLatencyBounds.begin();
+  ++stats_.commit_latency_buckets[bucket];
+}
+
+void SqliteStore::Impl::NoteCommit(const absl::Status& error) {
+  absl::MutexLock lock(&stats_mu_);
+  stats_.commit_ok = error.ok();
+  stats_.last_error = std::string(error.message());
+}
+
+StoreStats SqliteStore::Impl::Stats() {
+  StoreStats stats;
+  {
+    absl::MutexLock lock(&stats_mu_);
+    stats = stats_;
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stats.queue_depth = static_cast<int64_t>(queue_.size());
+  }
+  for (const std::string& path : {options_.path, options_.path + "-wal"}) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) stats.database_bytes += st.st_size;
+  }
+  return stats;
+}
+
+absl::Status SqliteStore::Impl::ProbeCommit() {
+  absl::Status status = [&]() -> absl::Status {
+    absl::MutexLock lock(&write_mu_);
+    {
+      ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_.get(), true));
+      // More than the largest page: the commit must allocate pages, as ingest's do.
+      ACTISCOPE_RETURN_IF_ERROR(
+          writer_->Exec("INSERT INTO commit_probe(id, data) VALUES(1, zeroblob(65536))"));
+      ACTISCOPE_RETURN_IF_ERROR(txn.Commit());
+    }
+    return writer_->Exec("DELETE FROM commit_probe");
+  }();
+  NoteCommit(status);
+  return status;
 }
 
 absl::StatusOr<std::vector<RunInfo>> SqliteStore::Impl::ListRuns(const RunListQuery& query) {
@@ -283,9 +437,11 @@ SqliteStore::~SqliteStore() = default;
 const QueryLimits& SqliteStore::query_limits() const { return impl_->query_limits(); }
 
 absl::StatusOr<bool> SqliteStore::CreateRun(const RunInfo& run,
-                                            std::optional<int64_t> resume_from_step) {
-  return impl_->CreateRun(run, resume_from_step);
+                                            const std::optional<ResumeRequest>& resume) {
+  return impl_->CreateRun(run, resume);
 }
+StoreStats SqliteStore::Stats() { return impl_->Stats(); }
+absl::Status SqliteStore::ProbeCommit() { return impl_->ProbeCommit(); }
 absl::StatusOr<WriteResult> SqliteStore::Write(const WriteBatch& batch) {
   return impl_->Write(batch);
 }

@@ -46,6 +46,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/store/store_stats.h"
 #include "server/store/store_types.h"
 
 namespace actiscope::server {
@@ -80,8 +81,23 @@ struct StoreOptions {
   // How much one query may ask for (each member >= 1). The store refuses a heatmap over
   // query_limits.max_heatmap_cells; both edges check the rest (query_limits()).
   QueryLimits query_limits;
+  // The most bytes the database file may grow to (PRAGMA max_page_count), 0 for no limit
+  // (--max_database_bytes). A Write that would grow it further fails with RESOURCE_EXHAUSTED
+  // and stores nothing, as on a full disk; reopening with a larger limit lets writes resume.
+  int64_t max_database_bytes = 0;
   // Testing: sum heatmaps from segments only, never from summaries.
   bool heatmap_from_segments_only = false;
+};
+
+// What a resumed trainer's StartRun asks for (RunSpec.resumed): delete what is stored for
+// steps >= from_step, of rank `rank`'s series and scalars or, with whole_run, of every rank's.
+// Applied once per (run, resume_id): the store remembers applied ids, and repeating one (a
+// reconnect, a spool replay) deletes nothing.
+struct ResumeRequest {
+  std::string resume_id;  // Non-empty; validated at the edge.
+  int64_t from_step = 0;  // >= 0.
+  uint32_t rank = 0;
+  bool whole_run = false;
 };
 
 class SqliteStore {
@@ -93,19 +109,28 @@ class SqliteStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  // Creates the run, or leaves an existing one as it is (returns false). With
-  // `resume_from_step` set, what is stored for steps >= it is deleted first, so the resumed
-  // trainer's frames replace it. RESOURCE_EXHAUSTED for a new run when the database already
-  // holds max_runs runs.
-  absl::StatusOr<bool> CreateRun(const RunInfo& run, std::optional<int64_t> resume_from_step);
+  // Creates the run, or leaves an existing one as it is (returns false). With `resume` whose
+  // resume_id the run has not seen, what it names is deleted first (ResumeRequest) and the
+  // run is live again, so the resumed trainer's frames replace it; a seen resume_id changes
+  // nothing. RESOURCE_EXHAUSTED for a new run when the database already holds max_runs runs.
+  absl::StatusOr<bool> CreateRun(const RunInfo& run, const std::optional<ResumeRequest>& resume);
 
-  // Stores the batch atomically and durably (committed when this returns OK). Histograms for a
-  // (run, layer, kind, rank, step) already stored are ignored. NOT_FOUND for an unknown run;
-  // INVALID_ARGUMENT when a histogram's layout differs from its series' stored layout;
-  // RESOURCE_EXHAUSTED when it would give the run more than max_series_per_run series.
+  // Stores the batch atomically and durably (committed when this returns OK). A histogram for
+  // a (run, layer, kind, rank, step) already stored is ignored when equal to it, a conflict
+  // when not (see Idempotency above). NOT_FOUND for an unknown run; INVALID_ARGUMENT when a
+  // histogram's layout differs from its series' stored layout; RESOURCE_EXHAUSTED when it
+  // would give the run more than max_series_per_run series, or when the disk or
+  // max_database_bytes is full. An error of SQLite or the file system fails every batch
+  // committed with this one (group commit) and none of them is stored.
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch);
 
   absl::Status FinishRun(absl::string_view run_id, RunStatus status, absl::string_view message);
+
+  // Counters and health for operators (server/store/store_stats.h).
+  StoreStats Stats();
+  // Commits a small write transaction that allocates a page (and removes it again), to learn
+  // whether the store can commit after a failure; OK sets StoreStats::commit_ok again.
+  absl::Status ProbeCommit();
 
   // StoreOptions::query_limits, which each edge passes to the Validate* functions.
   const QueryLimits& query_limits() const;
