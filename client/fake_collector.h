@@ -1,7 +1,10 @@
 // Test support: an in-process Collector service that stores what it receives in memory,
 // deduplicating frames by (run, layer, kind, rank, step) as the real server does, and can be
-// shut down and restarted on the same port, made to hold back acks, and made to require a
-// bearer token; it records the `authorization` metadata of every call. Header only; tests only.
+// shut down and restarted on the same port, made to hold back acks, made to require a bearer
+// token, and made to refuse a chosen Push request (ending the stream with an error, as the
+// server ends it on the first request it refuses) or the StartRun of a run; it records the
+// `authorization` metadata of every call, every RunSpec StartRun received and the
+// dropped_frames and rejected_frames reported. Header only; tests only.
 //
 // Thread-safety: all members are thread-safe.
 #ifndef ACTISCOPE_CLIENT_FAKE_COLLECTOR_H_
@@ -13,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -93,8 +97,43 @@ class FakeCollector {
     return grpc::Status::OK;
   }
 
+  // Ends the Push stream with `status`, storing nothing of it, when request `sequence` of
+  // `run_id` arrives: the next `times` times it arrives (negative: always).
+  void Refuse(const std::string& run_id, uint64_t sequence, grpc::Status status, int times = -1) {
+    absl::MutexLock lock(&mu_);
+    refusals_[{run_id, sequence}] = Refusal{std::move(status), times, 0};
+  }
+  // Ends the Push stream with `status`, storing nothing of it, when a request of `run_id`
+  // holding a frame of `step` arrives (always).
+  void RefuseStep(const std::string& run_id, int64_t step, grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    step_refusals_[{run_id, step}] = std::move(status);
+  }
+  // Waits until at least `n` requests were refused (by Refuse or RefuseStep) in all.
+  bool WaitForRefusals(int n, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    const auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return refusals_total_ >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  }
+  // How often request `sequence` of `run_id` was refused so far.
+  int refused(const std::string& run_id, uint64_t sequence) {
+    absl::MutexLock lock(&mu_);
+    const auto it = refusals_.find({run_id, sequence});
+    return it == refusals_.end() ? 0 : it->second.refused;
+  }
+  // StartRun of `run_id` fails with `status` from now on (OK: succeeds again).
+  void RefuseStartRun(const std::string& run_id, grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    start_run_refusals_[run_id] = std::move(status);
+  }
+
   grpc::Status StartRun(const v1::RunSpec* run, v1::StartRunResponse* response) {
     absl::MutexLock lock(&mu_);
+    start_runs_.push_back(*run);
+    if (const auto it = start_run_refusals_.find(run->run_id());
+        it != start_run_refusals_.end() && !it->second.ok()) {
+      return it->second;
+    }
     response->set_created(runs_.emplace(run->run_id(), *run).second);
     response->set_run_id(run->run_id());
     return grpc::Status::OK;
@@ -126,7 +165,22 @@ class FakeCollector {
         if (runs_.count(request.run_id()) == 0) {
           return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown run");
         }
+        if (auto it = refusals_.find({request.run_id(), request.sequence()});
+            it != refusals_.end() && it->second.times != 0) {
+          if (it->second.times > 0) --it->second.times;
+          ++it->second.refused;
+          ++refusals_total_;
+          return it->second.status;
+        }
+        for (const v1::Frame& f : batch->frames()) {
+          const auto it = step_refusals_.find({request.run_id(), f.step()});
+          if (it != step_refusals_.end()) {
+            ++refusals_total_;
+            return it->second;
+          }
+        }
         dropped_ += request.dropped_frames();
+        rejected_ += request.rejected_frames();
         for (int i = 0; i < batch->frames_size(); ++i) {
           const v1::Frame& f = batch->frames(i);
           Stored& stored =
@@ -178,6 +232,15 @@ class FakeCollector {
     absl::MutexLock lock(&mu_);
     return dropped_;
   }
+  uint64_t rejected() {
+    absl::MutexLock lock(&mu_);
+    return rejected_;
+  }
+  // Every RunSpec StartRun received, refused ones included, in order.
+  std::vector<v1::RunSpec> start_runs() {
+    absl::MutexLock lock(&mu_);
+    return start_runs_;
+  }
   std::map<std::string, v1::RunStatus> finished() {
     absl::MutexLock lock(&mu_);
     return finished_;
@@ -212,6 +275,12 @@ class FakeCollector {
     FakeCollector* owner_;
   };
 
+  struct Refusal {
+    grpc::Status status;
+    int times = -1;
+    int refused = 0;
+  };
+
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex mu_;
@@ -223,6 +292,12 @@ class FakeCollector {
   std::map<std::tuple<std::string, std::string, int64_t>, double> scalars_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::RunStatus> finished_ ABSL_GUARDED_BY(mu_);
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t rejected_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::pair<std::string, uint64_t>, Refusal> refusals_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int64_t>, grpc::Status> step_refusals_ ABSL_GUARDED_BY(mu_);
+  int refusals_total_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, grpc::Status> start_run_refusals_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::RunSpec> start_runs_ ABSL_GUARDED_BY(mu_);
   uint64_t requests_without_run_id_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -1,10 +1,12 @@
-// Reporter: the training-thread side (Record* into a bounded queue) and the batcher thread
-// (queue -> delta-coded, compressed PushRequests -> Sender). See reporter.h for the flow.
+// Reporter: the training-thread side (Record* into a bounded queue, after the local checks of
+// name, step and layout) and the batcher thread (queue -> delta-coded, compressed
+// PushRequests -> Sender). See reporter.h for the flow.
 #include "actiscope/client/reporter.h"
 
 #include <algorithm>
 #include <deque>
 #include <exception>
+#include <map>
 #include <random>
 #include <thread>
 #include <utility>
@@ -46,6 +48,11 @@ struct QueuedItem {
 
 // This Abseil is built with its own string_view, distinct from std::string_view.
 absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+std::string Describe(const BinLayout& layout) {
+  return absl::StrCat(layout.bins, layout.scale == BinScale::kLinear ? " linear" : " log-magnitude",
+                      " bins over [", layout.lo, ", ", layout.hi, ")");
+}
 
 class ReadyResult : public PendingHistogram {
  public:
@@ -104,6 +111,20 @@ class Reporter::Impl {
     log_.Log("record", absl::StrCat(frames > 0 ? "dropped a frame: " : "dropped a scalar: ", why));
   }
 
+  // True when `layout` is the first layout recorded for (layer, kind), or equal to it. Else
+  // the frame is counted as rejected and logged: the collector would refuse its whole batch.
+  bool LayoutSticks(Kind kind, std::string_view layer, const BinLayout& layout) {
+    absl::MutexLock lock(&layouts_mu_);
+    const auto [it, first] = layouts_.try_emplace({std::string(layer), kind}, layout);
+    if (first || it->second == layout) return true;
+    sender_->CountRejected(1);
+    log_.Log("layout",
+             absl::StrCat("rejected a frame of \"", View(layer), "\" kind ", static_cast<int>(kind),
+                          ": ", Describe(layout), ", but its series was first recorded with ",
+                          Describe(it->second), " (a series keeps one layout)"));
+    return false;
+  }
+
   // Half the memory bound holds queued records, the other half the sender's outbox.
   size_t queue_bound_bytes() const { return options_.memory_bound_bytes / 2; }
   // Queued bytes that make the batcher flush before the flush interval.
@@ -133,8 +154,14 @@ class Reporter::Impl {
       finish_deadline_ = deadline;
     }
     batcher_.join();
-    if (sender_->HasUnreportedDrops()) SubmitBatch(v1::FrameBatch(), 0);
-    const bool delivered = sender_->Drain(deadline);
+    if (sender_->HasUnreportedCounts()) SubmitBatch(v1::FrameBatch(), 0);
+    bool delivered = sender_->Drain(deadline);
+    // A rejection found while draining is reported by one more request (twice at most: a
+    // request without frames is not rejected).
+    for (int i = 0; i < 2 && delivered && sender_->HasUnreportedCounts(); ++i) {
+      SubmitBatch(v1::FrameBatch(), 0);
+      delivered = sender_->Drain(deadline);
+    }
     sender_->Stop();
     if (CollectorSession* session = sender_->session(); session != nullptr) {
       const absl::Duration left = std::max(deadline - absl::Now(), absl::Milliseconds(500));
@@ -146,13 +173,17 @@ class Reporter::Impl {
     FinishReport report;
     report.frames_acked = counts.frames_acked;
     report.frames_dropped = counts.frames_dropped;
+    report.frames_rejected = counts.frames_rejected;
     report.frames_in_spool = counts.frames_unacked;
     report.wire_bytes = counts.wire_bytes;
-    report.all_delivered = delivered && counts.frames_dropped == 0 && counts.frames_unacked == 0;
-    if (!report.all_delivered && (!options_.offline || report.frames_dropped > 0)) {
-      log_.Log("finish", absl::StrCat("run ", run_.run_id(), ": ", report.frames_acked,
-                                      " frames delivered, ", report.frames_in_spool,
-                                      " left in the spool, ", report.frames_dropped, " dropped"));
+    report.all_delivered = delivered && counts.frames_dropped == 0 && counts.frames_rejected == 0 &&
+                           counts.frames_unacked == 0;
+    if (!report.all_delivered &&
+        (!options_.offline || report.frames_dropped + report.frames_rejected > 0)) {
+      log_.Log("finish",
+               absl::StrCat("run ", run_.run_id(), ": ", report.frames_acked, " frames delivered, ",
+                            report.frames_in_spool, " left in the spool, ", report.frames_dropped,
+                            " dropped, ", report.frames_rejected, " rejected"));
     }
     absl::MutexLock lock(&mu_);
     report_ = report;
@@ -260,7 +291,7 @@ class Reporter::Impl {
   }
 
   void SubmitBatch(v1::FrameBatch batch, uint32_t frames) {
-    if (batch.frames_size() == 0 && batch.scalars_size() == 0 && !sender_->HasUnreportedDrops()) {
+    if (batch.frames_size() == 0 && batch.scalars_size() == 0 && !sender_->HasUnreportedCounts()) {
       return;
     }
     v1::PushRequest request;
@@ -284,6 +315,10 @@ class Reporter::Impl {
   absl::Time finish_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   std::optional<FinishReport> report_ ABSL_GUARDED_BY(mu_);
   std::thread batcher_;
+
+  absl::Mutex layouts_mu_;
+  // The first layout recorded for each (layer, kind).
+  std::map<std::pair<std::string, Kind>, BinLayout> layouts_ ABSL_GUARDED_BY(layouts_mu_);
 };
 
 absl::StatusOr<std::unique_ptr<Reporter>> Reporter::Start(ReporterOptions options) {
@@ -308,7 +343,7 @@ absl::StatusOr<std::unique_ptr<Reporter>> Reporter::Start(ReporterOptions option
   std::shared_ptr<Spool> spool;
   if (!options.spool_dir.empty()) {
     absl::StatusOr<std::unique_ptr<Spool>> opened =
-        Spool::Open(options.spool_dir, options.spool_bound_bytes);
+        Spool::Open(options.spool_dir, options.spool_bound_bytes, options.spool_fsync);
     if (!opened.ok()) return opened.status();
     spool = *std::move(opened);
   }
@@ -341,6 +376,11 @@ void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at:
                       const BinLayout& layout) {
   try {
     if (!impl_->ValidName(step, layer)) return;
+    if (absl::Status s = ValidateLayout(layout); !s.ok()) {
+      impl_->Drop(absl::StrCat(View(layer), ": ", s.ToString()));
+      return;
+    }
+    if (!impl_->LayoutSticks(kind, layer, layout)) return;
     absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, layout);
     if (!histogram.ok()) {
       impl_->Drop(absl::StrCat(View(layer), ": ", histogram.status().ToString()));
@@ -365,6 +405,7 @@ void Reporter::RecordHistogram(int64_t step, Kind kind, std::string_view layer,
                                " bins"));
       return;
     }
+    if (!impl_->LayoutSticks(kind, layer, layout)) return;
     impl_->Enqueue(HistogramItem(step, kind, layer, layout, std::make_unique<ReadyResult>(result)));
   } catch (const std::exception& e) {
     impl_->Drop(absl::StrCat(View(layer), ": ", e.what()));

@@ -3,9 +3,11 @@
 #include <ATen/ATen.h>
 #include <stdlib.h>
 
+#include <filesystem>
 #include <string>
 
 #include "client/fake_collector.h"
+#include "client/spool_segment.h"
 #include "common/report_limits.h"
 #include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
@@ -187,6 +189,118 @@ TEST(ReporterTest, InvalidInputIsDroppedWithoutThrowing) {
   EXPECT_EQ(report.frames_in_spool, 1u);
   const FinishReport again = (*reporter)->Finish(false, absl::Seconds(5));
   EXPECT_EQ(again.frames_dropped, report.frames_dropped);
+}
+
+TEST(ReporterTest, AChangedLayoutIsRejectedBeforeTheWireAndReported) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  auto reporter = Reporter::Start(Options(port, "run-layout"));
+  ASSERT_TRUE(reporter.ok());
+  const BinLayout other{BinScale::kLinear, 20, -3, 3};
+  (*reporter)->Record(0, Kind::kActivation, "layer0", Activation(0, 0), kBins);
+  (*reporter)->Record(1, Kind::kActivation, "layer0", Activation(1, 0), other);  // Rejected.
+  (*reporter)->Record(1, Kind::kGradient, "layer0", Activation(1, 0), other);    // Its own series.
+  (*reporter)->Record(2, Kind::kActivation, "layer0", Activation(2, 0), kBins);
+  HistogramResult result = *ComputeHistogram(Activation(3, 0), other);
+  (*reporter)->RecordHistogram(3, Kind::kActivation, "layer0", result, other);  // Rejected.
+  const FinishReport report = (*reporter)->Finish(true, absl::Seconds(20));
+  EXPECT_EQ(report.frames_acked, 3u);
+  EXPECT_EQ(report.frames_rejected, 2u);
+  EXPECT_EQ(report.frames_dropped, 0u);
+  EXPECT_FALSE(report.all_delivered);
+  EXPECT_EQ(collector.rejected(), 2u);
+  const auto frames = collector.frames();
+  EXPECT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames.count({"run-layout", "layer0", v1::KIND_ACTIVATION, 0, 1}), 0u);
+  EXPECT_EQ(frames.count({"run-layout", "layer0", v1::KIND_GRADIENT, 0, 1}), 1u);
+}
+
+TEST(ReporterTest, ABatchTheCollectorRefusesIsRejectedCountedAndReported) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.RefuseStep("run-poison", 5,
+                       grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "layout cannot change"));
+  auto reporter = Reporter::Start(Options(port, "run-poison"));
+  ASSERT_TRUE(reporter.ok());
+  RecordSteps(reporter->get(), 0, 5);
+  ASSERT_TRUE(collector.WaitForFrames(5 * kLayers, absl::Seconds(20)));
+  RecordSteps(reporter->get(), 5, 6);  // A batch of its own, refused.
+  ASSERT_TRUE(collector.WaitForRefusals(1, absl::Seconds(20)));
+  RecordSteps(reporter->get(), 6, 10);
+  const FinishReport report = (*reporter)->Finish(true, absl::Seconds(20));
+  EXPECT_EQ(report.frames_rejected, 1u * kLayers);
+  EXPECT_EQ(report.frames_acked, 9u * kLayers);
+  EXPECT_EQ(
+      report.frames_acked + report.frames_rejected + report.frames_dropped + report.frames_in_spool,
+      10u * kLayers);
+  EXPECT_EQ(collector.rejected(), report.frames_rejected);  // Reported before FinishRun.
+  EXPECT_EQ(collector.frames().size(), report.frames_acked);
+  EXPECT_EQ(collector.finished().at("run-poison"), v1::RUN_STATUS_FINISHED);
+}
+
+TEST(ReporterTest, AResumeSendsOneResumeIdWithEveryStartRun) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  ReporterOptions options = Options(port, "run-resume");
+  options.run.world_size = 2;
+  options.run.rank = 1;
+  options.run.resume_from_step = 3;
+  auto reporter = Reporter::Start(options);
+  ASSERT_TRUE(reporter.ok());
+  RecordSteps(reporter->get(), 3, 8);
+  ASSERT_TRUE(collector.WaitForFrames(3, absl::Seconds(20)));
+  collector.Shutdown();
+  RecordSteps(reporter->get(), 8, 12);
+  ASSERT_EQ(collector.Serve(port), port);
+  RecordSteps(reporter->get(), 12, 16);
+  EXPECT_TRUE((*reporter)->Finish(true, absl::Seconds(30)).all_delivered);
+  const std::vector<v1::RunSpec> started = collector.start_runs();
+  ASSERT_GE(started.size(), 2u);  // Before and after the collector's restart.
+  EXPECT_EQ(started[0].resume_id().size(), 32u);
+  for (const v1::RunSpec& run : started) {
+    EXPECT_TRUE(run.resumed());
+    EXPECT_EQ(run.resume_from_step(), 3);
+    EXPECT_EQ(run.resume_rank(), 1u);
+    EXPECT_FALSE(run.resume_whole_run());
+    EXPECT_EQ(run.resume_id(), started[0].resume_id());
+  }
+}
+
+TEST(ReporterTest, ASpooledResumeIsReplayedWithItsResumeId) {
+  TempDir temp_dir("reporter_test");
+  const std::string spool = temp_dir.path();
+  ReporterOptions options = Options(1, "run-resume-spooled");
+  options.spool_dir = spool;
+  options.offline = true;
+  options.run.resume_from_step = 0;
+  options.run.resume_whole_run = true;
+  auto reporter = Reporter::Start(options);
+  ASSERT_TRUE(reporter.ok());
+  RecordSteps(reporter->get(), 0, 5);
+  ASSERT_EQ((*reporter)->Finish(true, absl::Seconds(5)).frames_in_spool, 5u * kLayers);
+  std::string resume_id;
+  for (const auto& entry : std::filesystem::directory_iterator(spool)) {
+    if (entry.path().extension() != ".spool") continue;
+    absl::StatusOr<SegmentContents> contents = ReadSegment(entry.path().string());
+    ASSERT_TRUE(contents.ok()) << contents.status();
+    EXPECT_TRUE(contents->run.resume_whole_run());
+    if (resume_id.empty()) resume_id = contents->run.resume_id();
+    EXPECT_EQ(contents->run.resume_id(), resume_id);
+  }
+  ASSERT_EQ(resume_id.size(), 32u);
+
+  FakeCollector collector;
+  const int port = collector.Serve();
+  // A transient failure makes the replay start the run twice.
+  collector.Refuse("run-resume-spooled", 1, grpc::Status(grpc::StatusCode::UNAVAILABLE, "x"), 1);
+  ReporterOptions sync_options;
+  sync_options.spool_dir = spool;
+  sync_options.server_address = absl::StrCat("127.0.0.1:", port);
+  ASSERT_TRUE(SyncSpool(sync_options, absl::Seconds(20)).ok());
+  const std::vector<v1::RunSpec> started = collector.start_runs();
+  ASSERT_EQ(started.size(), 2u);
+  for (const v1::RunSpec& run : started) EXPECT_EQ(run.resume_id(), resume_id);
+  ExpectAllStoredOnce(&collector, "run-resume-spooled", 5);
 }
 
 TEST(ReporterTest, StartRejectsInvalidOptions) {

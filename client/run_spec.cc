@@ -27,6 +27,13 @@ std::string GenerateRunId(absl::Time now) {
                       absl::StrFormat("%012x", random & 0xffffffffffffULL));
 }
 
+std::string GenerateResumeId() {
+  std::random_device device;
+  std::string id;
+  for (int i = 0; i < 4; ++i) id += absl::StrFormat("%08x", device());
+  return id;
+}
+
 absl::StatusOr<v1::RunSpec> MakeRunSpec(const RunOptions& run, absl::Time now) {
   v1::RunSpec spec;
   spec.set_run_id(run.run_id.empty() ? GenerateRunId(now) : run.run_id);
@@ -51,8 +58,23 @@ absl::StatusOr<v1::RunSpec> MakeRunSpec(const RunOptions& run, absl::Time now) {
   if (run.resume_from_step.has_value()) {
     spec.set_resumed(true);
     spec.set_resume_from_step(*run.resume_from_step);
+    spec.set_resume_id(GenerateResumeId());
+    spec.set_resume_rank(run.rank);
+    spec.set_resume_whole_run(run.resume_whole_run);
   }
   return spec;
+}
+
+void UpgradeLegacyResume(v1::RunSpec* spec) {
+  if (!spec->resumed() || !spec->resume_id().empty()) return;
+  // FNV-1a, 64 bits: stable across versions and machines, unlike std::hash.
+  uint64_t hash = 14695981039346656037ULL;
+  for (char c : absl::StrCat(spec->run_id(), "|", spec->host(), "|", spec->start_time().seconds(),
+                             ".", spec->start_time().nanos(), "|", spec->resume_from_step())) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  }
+  spec->set_resume_id(absl::StrFormat("legacy-%016x", hash));
+  spec->set_resume_whole_run(true);
 }
 
 }  // namespace actiscope::client

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "client/collector_session.h"
 #include "client/fake_collector.h"
 #include "common/testing/temp_dir.h"
@@ -51,10 +54,40 @@ std::unique_ptr<CollectorSession> Session(int port, const std::string& token = "
   return session.ok() ? *std::move(session) : nullptr;
 }
 
-SenderOptions Options(const std::string& run_id) {
+SenderOptions Options(const std::string& run_id, size_t outbox_bound_bytes = 1024) {
   SenderOptions options;
   options.run.set_run_id(run_id);
-  options.outbox_bound_bytes = 1024;
+  options.outbox_bound_bytes = outbox_bound_bytes;
+  return options;
+}
+
+std::shared_ptr<Spool> OpenSpool(const std::string& dir, size_t bound = 1 << 20) {
+  absl::StatusOr<std::unique_ptr<Spool>> spool = Spool::Open(dir, bound);
+  EXPECT_TRUE(spool.ok()) << spool.status();
+  return spool.ok() ? std::shared_ptr<Spool>(*std::move(spool)) : nullptr;
+}
+
+// The steps of `run_id`'s frames the collector stored.
+std::vector<int64_t> StoredSteps(FakeCollector* collector, const std::string& run_id) {
+  std::vector<int64_t> steps;
+  for (const auto& [key, stored] : collector->frames()) {
+    if (std::get<0>(key) == run_id) steps.push_back(std::get<4>(key));
+  }
+  return steps;
+}
+
+// Frames submitted = acked + rejected + dropped + held (in the outbox or the spool).
+void ExpectEveryFrameAccountedFor(const SenderCounts& c) {
+  EXPECT_EQ(c.frames_submitted,
+            c.frames_acked + c.frames_rejected + c.frames_dropped + c.frames_unacked)
+      << "acked " << c.frames_acked << ", rejected " << c.frames_rejected << ", dropped "
+      << c.frames_dropped << ", held " << c.frames_unacked;
+}
+
+ReporterOptions SyncOptions(int port, const std::string& spool_dir) {
+  ReporterOptions options;
+  options.server_address = absl::StrCat("127.0.0.1:", port);
+  options.spool_dir = spool_dir;
   return options;
 }
 
@@ -115,7 +148,7 @@ TEST(SenderTest, FullSpoolDropsAndReportsTheCountInTheNextRequest) {
   EXPECT_EQ(before.frames_dropped + before.frames_unacked, 30u);
   ASSERT_EQ(collector.Serve(port), port);
   ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
-  EXPECT_TRUE(sender.HasUnreportedDrops());
+  EXPECT_TRUE(sender.HasUnreportedCounts());
   sender.Submit(Request("full", 31, 31), 1);  // Carries the drop count.
   ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
   EXPECT_EQ(collector.dropped(), before.frames_dropped);
@@ -141,6 +174,7 @@ TEST(SenderTest, ARefusedTokenKeepsTheDataQueuedAndEveryCallCarriesTheToken) {
     EXPECT_EQ(sender.counts().frames_acked, 0u);
     EXPECT_EQ(sender.counts().frames_unacked, 3u);
     EXPECT_EQ(sender.counts().frames_dropped, 0u);
+    EXPECT_EQ(sender.counts().frames_rejected, 0u);  // A wrong token rejects nothing.
   }
   EXPECT_TRUE(collector.frames().empty());
   SenderOptions options = Options("accepted");
@@ -156,6 +190,308 @@ TEST(SenderTest, ARefusedTokenKeepsTheDataQueuedAndEveryCallCarriesTheToken) {
     ASSERT_FALSE(seen.empty()) << method;
     EXPECT_EQ(seen.back(), "Bearer good-token-0123456789") << method;
   }
+}
+
+TEST(SenderTest, APoisonRequestIsRejectedReportedAndTheRestDelivered) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  const grpc::Status invalid(grpc::StatusCode::INVALID_ARGUMENT, "layout cannot change");
+  collector.Refuse("poison", 3, invalid);
+  collector.Refuse("poison", 5,
+                   grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "run is finished"));
+  collector.Refuse("poison", 7, grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "step"));
+  RateLimitedLog log;
+  Sender sender(Options("poison", size_t{1} << 20), Session(port), nullptr, &log);
+  for (uint64_t i = 1; i <= 8; ++i) sender.Submit(Request("poison", i, static_cast<int64_t>(i)), 1);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  SenderCounts counts = sender.counts();
+  EXPECT_EQ(counts.frames_acked, 5u);
+  EXPECT_EQ(counts.frames_rejected, 3u);
+  EXPECT_EQ(counts.frames_dropped, 0u);
+  EXPECT_EQ(counts.frames_unacked, 0u);
+  EXPECT_EQ(StoredSteps(&collector, "poison"), (std::vector<int64_t>{1, 2, 4, 6, 8}));
+  EXPECT_EQ(collector.refused("poison", 3), 1);  // Given up at the first refusal.
+  // The count travels in the next request submitted.
+  EXPECT_TRUE(sender.HasUnreportedCounts());
+  sender.Submit(Request("poison", 9, 9), 1);
+  EXPECT_FALSE(sender.HasUnreportedCounts());
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(collector.rejected(), 3u);
+  counts = sender.counts();
+  EXPECT_EQ(counts.frames_acked, 6u);
+  ExpectEveryFrameAccountedFor(counts);
+}
+
+TEST(SenderTest, ARequestOverALimitIsRejectedWhileABusyOrFullCollectorIsRetried) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.Refuse("limits", 2,
+                   grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "the batch holds 9000 frames, over the limit of 8192 per request "
+                                "(--max_frames_per_request); send smaller batches"));
+  collector.Refuse(
+      "limits", 4,
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "store: write: database or disk is full"),
+      2);
+  collector.Refuse("limits", 5,
+                   grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "Push: the server holds 256 Push streams, its limit "
+                                "(--max_push_streams=256); retry later"),
+                   1);
+  RateLimitedLog log;
+  Sender sender(Options("limits", size_t{1} << 20), Session(port), nullptr, &log);
+  for (uint64_t i = 1; i <= 6; ++i) sender.Submit(Request("limits", i, static_cast<int64_t>(i)), 1);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  const SenderCounts counts = sender.counts();
+  EXPECT_EQ(counts.frames_acked, 5u);
+  EXPECT_EQ(counts.frames_rejected, 1u);
+  EXPECT_EQ(StoredSteps(&collector, "limits"), (std::vector<int64_t>{1, 3, 4, 5, 6}));
+  EXPECT_EQ(collector.refused("limits", 2), 1);
+  EXPECT_EQ(collector.refused("limits", 4), 2);
+  EXPECT_EQ(collector.refused("limits", 5), 1);
+}
+
+TEST(SenderTest, TransientErrorsAreRetriedUntilTheRequestIsAccepted) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  const grpc::StatusCode codes[] = {
+      grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED,
+      grpc::StatusCode::ABORTED,     grpc::StatusCode::INTERNAL,
+      grpc::StatusCode::UNKNOWN,     grpc::StatusCode::CANCELLED,
+  };
+  for (uint64_t i = 0; i < std::size(codes); ++i) {
+    collector.Refuse("transient", i + 1, grpc::Status(codes[i], "try again"), 1);
+  }
+  RateLimitedLog log;
+  Sender sender(Options("transient", size_t{1} << 20), Session(port), nullptr, &log);
+  for (uint64_t i = 1; i <= std::size(codes); ++i) {
+    sender.Submit(Request("transient", i, static_cast<int64_t>(i)), 1);
+  }
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  EXPECT_EQ(sender.counts().frames_acked, std::size(codes));
+  EXPECT_EQ(sender.counts().frames_rejected, 0u);
+  for (uint64_t i = 1; i <= std::size(codes); ++i) {
+    EXPECT_EQ(collector.refused("transient", i), 1) << i;
+  }
+}
+
+TEST(SenderTest, ACredentialRefusalRejectsOnlyARequestOfAnAcceptedStream) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  // Refused before any ack of its stream, three times: retried, then delivered.
+  collector.Refuse("creds", 1, grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "token"), 3);
+  RateLimitedLog log;
+  Sender sender(Options("creds", size_t{1} << 20), Session(port), nullptr, &log);
+  sender.Submit(Request("creds", 1, 1), 1);
+  sender.Submit(Request("creds", 2, 2), 1);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(collector.refused("creds", 1), 3);
+  EXPECT_EQ(sender.counts().frames_rejected, 0u);
+  EXPECT_EQ(sender.counts().frames_acked, 2u);
+  // Refused after the stream's earlier requests were acknowledged: that request is rejected.
+  collector.Refuse("creds", 4, grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not yours"));
+  for (uint64_t i = 3; i <= 5; ++i) sender.Submit(Request("creds", i, static_cast<int64_t>(i)), 1);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(sender.counts().frames_rejected, 1u);
+  EXPECT_EQ(StoredSteps(&collector, "creds"), (std::vector<int64_t>{1, 2, 3, 5}));
+}
+
+TEST(SenderTest, EveryFrameIsAckedRejectedDroppedOrHeld) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.Shutdown();
+  collector.Refuse("ledger", 1, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad"));
+  TempDir temp_dir("sender_test");
+  std::shared_ptr<Spool> spool = OpenSpool(temp_dir.path(), 4096);
+  RateLimitedLog log;
+  Sender sender(Options("ledger"), Session(port), spool, &log);
+  for (uint64_t i = 1; i <= 30; ++i)
+    sender.Submit(Request("ledger", i, static_cast<int64_t>(i)), 1);
+  SenderCounts counts = sender.counts();
+  EXPECT_GT(counts.frames_dropped, 0u);
+  ExpectEveryFrameAccountedFor(counts);
+  ASSERT_EQ(collector.Serve(port), port);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  counts = sender.counts();
+  EXPECT_EQ(counts.frames_rejected, 1u);
+  EXPECT_EQ(counts.frames_unacked, 0u);
+  EXPECT_EQ(counts.frames_acked, StoredSteps(&collector, "ledger").size());
+  ExpectEveryFrameAccountedFor(counts);
+}
+
+TEST(SenderTest, AFailingSpoolDoesNotLeaveTheSenderInSpoolMode) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.Shutdown();
+  TempDir temp_dir("sender_test");
+  const std::string dir = temp_dir.path() + "/spool";
+  std::shared_ptr<Spool> spool = OpenSpool(dir);
+  ASSERT_NE(spool, nullptr);
+  // The spool directory becomes unwritable (a file now stands in its place; as root too).
+  std::filesystem::remove_all(dir);
+  std::ofstream(dir) << "not a directory";
+  RateLimitedLog log;
+  Sender sender(Options("stuck"), Session(port), spool, &log);
+  for (uint64_t i = 1; i <= 20; ++i) sender.Submit(Request("stuck", i, static_cast<int64_t>(i)), 1);
+  const SenderCounts before = sender.counts();
+  EXPECT_GT(before.frames_dropped, 0u);  // What fit neither the outbox nor the spool.
+  EXPECT_GT(before.frames_unacked, 0u);  // The outbox kept what it could hold.
+  ExpectEveryFrameAccountedFor(before);
+  ASSERT_EQ(collector.Serve(port), port);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  EXPECT_EQ(sender.counts().frames_acked, before.frames_unacked);
+  for (uint64_t i = 21; i <= 25; ++i) {
+    sender.Submit(Request("stuck", i, static_cast<int64_t>(i)), 1);
+    ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  }
+  const SenderCounts after = sender.counts();
+  EXPECT_EQ(after.frames_acked, before.frames_unacked + 5);  // Later batches are not dropped.
+  EXPECT_EQ(after.frames_dropped, before.frames_dropped);
+  ExpectEveryFrameAccountedFor(after);
+  // No loop of empty streams: a handful of Push calls, not thousands.
+  EXPECT_LT(collector.authorizations("Push").size(), 10u);
+}
+
+TEST(SenderTest, TheSameRunSpecAndResumeIdGoToEveryStartRunAndSpoolSegment) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.Shutdown();
+  TempDir temp_dir("sender_test");
+  std::shared_ptr<Spool> spool = OpenSpool(temp_dir.path());
+  SenderOptions options = Options("resumed");
+  options.run.set_resumed(true);
+  options.run.set_resume_from_step(5);
+  options.run.set_resume_id("0123456789abcdef0123456789abcdef");
+  RateLimitedLog log;
+  Sender sender(options, Session(port), spool, &log);
+  for (uint64_t i = 1; i <= 10; ++i) {
+    sender.Submit(Request("resumed", i, static_cast<int64_t>(i)), 1);
+  }
+  spool->Seal();
+  const std::vector<HeldSegment> segments = spool->SealedSegments();
+  ASSERT_FALSE(segments.empty());
+  for (const HeldSegment& segment : segments) {
+    EXPECT_EQ(ReadSegment(segment.path)->run.resume_id(), options.run.resume_id());
+  }
+  ASSERT_EQ(collector.Serve(port), port);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  collector.Shutdown();  // A reconnect re-sends StartRun.
+  ASSERT_EQ(collector.Serve(port), port);
+  sender.Submit(Request("resumed", 11, 11), 1);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  const std::vector<v1::RunSpec> started = collector.start_runs();
+  ASSERT_GE(started.size(), 2u);
+  for (const v1::RunSpec& run : started) {
+    EXPECT_EQ(run.resume_id(), options.run.resume_id());
+    EXPECT_TRUE(run.resumed());
+    EXPECT_EQ(run.resume_from_step(), 5);
+  }
+}
+
+// Writes `n` one-frame requests of `run_id` into a spool that then ends, as a killed trainer's.
+void LeaveSpool(const std::string& dir, const std::string& run_id, uint64_t n) {
+  std::shared_ptr<Spool> spool = OpenSpool(dir);
+  ASSERT_NE(spool, nullptr);
+  v1::RunSpec run;
+  run.set_run_id(run_id);
+  for (uint64_t i = 1; i <= n; ++i) {
+    ASSERT_TRUE(spool->Append(run, Request(run_id, i, static_cast<int64_t>(i)), 1).ok());
+  }
+}
+
+TEST(SenderTest, AReplayedSegmentsPoisonRequestsAreRejectedAndReported) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  TempDir temp_dir("sender_test");
+  LeaveSpool(temp_dir.path(), "replayed", 5);
+  const grpc::Status invalid(grpc::StatusCode::INVALID_ARGUMENT, "layout cannot change");
+  collector.Refuse("replayed", 2, invalid);
+  collector.Refuse("replayed", 5, invalid);  // The last: reported by a request of its own.
+  absl::StatusOr<SyncReport> report =
+      SyncSpoolWithReport(SyncOptions(port, temp_dir.path()), absl::Seconds(20));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->frames_acked, 3u);
+  EXPECT_EQ(report->frames_rejected, 2u);
+  EXPECT_EQ(report->frames_in_spool, 0u);
+  EXPECT_EQ(collector.rejected(), 2u);
+  EXPECT_EQ(StoredSteps(&collector, "replayed"), (std::vector<int64_t>{1, 3, 4}));
+  EXPECT_TRUE(std::filesystem::is_empty(temp_dir.path()));
+}
+
+TEST(SenderTest, ACorruptSpooledRecordIsSkippedAndItsFramesReportedDropped) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  TempDir temp_dir("sender_test");
+  LeaveSpool(temp_dir.path(), "corrupt", 5);
+  std::string path;
+  for (const auto& entry : std::filesystem::directory_iterator(temp_dir.path())) {
+    if (entry.path().extension() == ".spool") path = entry.path().string();
+  }
+  ASSERT_FALSE(path.empty());
+  absl::StatusOr<SegmentContents> before = ReadSegment(path);
+  ASSERT_TRUE(before.ok());
+  {  // Flip the bits of a byte in the middle of the file: inside one of the middle records.
+    const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(path) / 2);
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(middle);
+    const char c = static_cast<char>(f.get());
+    f.seekp(middle);
+    f.put(static_cast<char>(~c));
+  }
+  absl::StatusOr<SyncReport> report =
+      SyncSpoolWithReport(SyncOptions(port, temp_dir.path()), absl::Seconds(20));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->frames_acked, 4u);
+  EXPECT_EQ(report->frames_dropped, 1u);
+  EXPECT_EQ(collector.dropped(), 1u);
+  EXPECT_EQ(StoredSteps(&collector, "corrupt").size(), 4u);
+}
+
+TEST(SenderTest, AVanishedSegmentIsForgottenAndTheRestDelivered) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  collector.Shutdown();
+  TempDir temp_dir("sender_test");
+  LeaveSpool(temp_dir.path(), "a", 2);
+  LeaveSpool(temp_dir.path(), "b", 3);
+  std::shared_ptr<Spool> spool = OpenSpool(temp_dir.path());
+  const std::vector<HeldSegment> segments = spool->SealedSegments();
+  ASSERT_EQ(segments.size(), 2u);
+  RateLimitedLog log;
+  SenderOptions options;
+  options.replay_only = true;
+  Sender sender(options, Session(port), spool, &log);
+  std::filesystem::remove(segments[0].path);  // Gone behind the spool's back.
+  ASSERT_EQ(collector.Serve(port), port);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_TRUE(spool->empty());
+  EXPECT_EQ(sender.counts().frames_acked, segments[1].frames);
+  EXPECT_EQ(collector.frames().size(), segments[1].frames);
+}
+
+TEST(SenderTest, ASegmentWhoseRunIsRefusedIsSetAsideAndTheOthersDelivered) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  TempDir temp_dir("sender_test");
+  LeaveSpool(temp_dir.path(), "refused-run", 2);
+  LeaveSpool(temp_dir.path(), "fine-run", 3);
+  collector.RefuseStartRun(
+      "refused-run", grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "resume without an id"));
+  std::shared_ptr<Spool> spool = OpenSpool(temp_dir.path());
+  RateLimitedLog log;
+  SenderOptions options;
+  options.replay_only = true;
+  options.rescan_interval = absl::Milliseconds(100);
+  Sender sender(options, Session(port), spool, &log);
+  ASSERT_TRUE(collector.WaitForFrames(3, absl::Seconds(20)));
+  EXPECT_FALSE(sender.Drain(absl::Now() + absl::Milliseconds(300)));
+  EXPECT_EQ(spool->held_frames(), 2u);  // Kept, not rejected: the whole run was refused.
+  EXPECT_EQ(sender.counts().frames_rejected, 0u);
+  // Tried again on a later rescan, once the collector takes the run.
+  collector.RefuseStartRun("refused-run", grpc::Status::OK);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(StoredSteps(&collector, "refused-run").size(), 2u);
+  EXPECT_EQ(StoredSteps(&collector, "fine-run").size(), 3u);
 }
 
 TEST(CollectorSessionTest, TheTokenComesFromTheOptionsThenTheFileThenTheEnvironment) {

@@ -1,3 +1,4 @@
+// The spool directory: this process's segments, adoption of dead owners' segments, the index.
 #include "client/spool.h"
 
 #include <dirent.h>
@@ -6,231 +7,306 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <set>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "client/crc32c.h"
-#include "common/varint.h"
-#include "proto/histogram_codec.h"
 
 namespace actiscope::client {
 namespace {
-
-constexpr uint8_t kRunRecord = 1;
-constexpr uint8_t kRequestRecord = 2;
-constexpr size_t kHeaderBytes = 8;
-constexpr absl::string_view kPrefix = "segment-";
-constexpr absl::string_view kSuffix = ".spool";
-
-void PutFixed32(uint32_t v, std::string* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-uint32_t GetFixed32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<unsigned char>(p[i])} << (8 * i);
-  return v;
-}
 
 absl::Status ErrnoError(absl::string_view what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
-}  // namespace
+struct Entry {
+  std::string path;
+  SpoolFileName name;
+};
 
-absl::StatusOr<SegmentContents> ParseSegment(absl::string_view data) {
-  SegmentContents contents;
-  bool have_run = false;
-  size_t pos = 0;
-  while (pos < data.size()) {
-    if (data.size() - pos < kHeaderBytes) break;
-    const uint32_t length = GetFixed32(data.data() + pos);
-    const uint32_t crc = GetFixed32(data.data() + pos + 4);
-    if (length == 0 || data.size() - pos - kHeaderBytes < length) break;
-    const absl::string_view body(data.data() + pos + kHeaderBytes, length);
-    if (Crc32c(body) != crc) break;
-    size_t body_pos = 1;
-    uint64_t frames = 0;
-    if (!GetVarint(body, &body_pos, &frames)) break;
-    const absl::string_view message = body.substr(body_pos);
-    if (static_cast<uint8_t>(body[0]) == kRunRecord && !have_run) {
-      if (!contents.run.ParseFromArray(message.data(), static_cast<int>(message.size()))) break;
-      have_run = true;
-    } else if (static_cast<uint8_t>(body[0]) == kRequestRecord && have_run) {
-      SpooledRequest r;
-      if (!r.request.ParseFromArray(message.data(), static_cast<int>(message.size()))) break;
-      r.frames = static_cast<uint32_t>(frames);
-      contents.requests.push_back(std::move(r));
-    } else {
-      break;
-    }
-    pos += kHeaderBytes + length;
-  }
-  contents.corrupt_tail = pos < data.size();
-  if (!have_run) return absl::DataLossError("spool segment without a readable run record");
-  return contents;
-}
-
-absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("spool segment not found: ", path));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  absl::StatusOr<SegmentContents> contents = ParseSegment(data);
-  if (!contents.ok()) {
-    return absl::Status(contents.status().code(),
-                        absl::StrCat(contents.status().message(), ": ", path));
-  }
-  return contents;
-}
-
-absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, size_t bound_bytes) {
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("mkdir", dir);
+absl::StatusOr<std::vector<Entry>> ListSpool(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return ErrnoError("opendir", dir);
-  std::map<std::string, Segment> segments;
-  uint64_t next_number = 0;
+  std::vector<Entry> entries;
   while (const dirent* entry = ::readdir(d)) {
-    const std::string name = entry->d_name;
-    if (!absl::StartsWith(name, kPrefix) || !absl::EndsWith(name, kSuffix)) continue;
-    const std::string path = absl::StrCat(dir, "/", name);
-    const std::string hex =
-        name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
-    next_number = std::max<uint64_t>(next_number, std::strtoull(hex.c_str(), nullptr, 16) + 1);
-    Segment segment;
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0) segment.bytes = static_cast<size_t>(st.st_size);
-    absl::StatusOr<SegmentContents> contents = ReadSegment(path);
-    if (contents.ok()) {
-      for (const SpooledRequest& r : contents->requests) segment.frames += r.frames;
-    }
-    segments.emplace(path, segment);
+    std::optional<SpoolFileName> name = ParseSpoolFileName(entry->d_name);
+    if (name.has_value()) entries.push_back({absl::StrCat(dir, "/", entry->d_name), *name});
   }
   ::closedir(d);
-  return std::unique_ptr<Spool>(new Spool(dir, bound_bytes, next_number, std::move(segments)));
+  return entries;
 }
 
-Spool::Spool(std::string dir, size_t bound_bytes, uint64_t next_number,
-             std::map<std::string, Segment> segments)
+size_t FileBytes(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+}
+
+// Frames in the segment at `path`, those known lost included; 0 when unreadable.
+uint64_t CountFrames(const std::string& path) {
+  absl::StatusOr<SegmentContents> contents = ReadSegment(path);
+  if (!contents.ok()) return 0;
+  uint64_t frames = contents->frames_lost;
+  for (const SpooledRequest& r : contents->requests) frames += r.frames;
+  return frames;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, size_t bound_bytes,
+                                                   SpoolFsync fsync) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("mkdir", dir);
+  const std::string owner = NewOwnerId();
+  absl::StatusOr<std::unique_ptr<OwnerLock>> lock = OwnerLock::Create(dir, owner);
+  if (!lock.ok()) return lock.status();
+  std::unique_ptr<Spool> spool(new Spool(dir, bound_bytes, fsync, owner, *std::move(lock)));
+  if (absl::StatusOr<std::vector<Entry>> listed = ListSpool(dir); !listed.ok()) {
+    return listed.status();
+  }
+  spool->Rescan();
+  return spool;
+}
+
+Spool::Spool(std::string dir, size_t bound_bytes, SpoolFsync fsync, std::string owner,
+             std::unique_ptr<OwnerLock> lock)
     : dir_(std::move(dir)),
       bound_bytes_(bound_bytes),
-      next_number_(next_number),
-      segments_(std::move(segments)) {
-  for (const auto& [path, segment] : segments_) total_bytes_ += segment.bytes;
-}
+      fsync_(fsync),
+      owner_(std::move(owner)),
+      lock_(std::move(lock)) {}
 
 Spool::~Spool() {
   absl::MutexLock lock(&mu_);
-  CloseOpen();
+  CloseOpen(/*sync=*/true);
+  ReleaseFinishedOwners();
+  bool own_left = false;
+  for (const auto& [path, segment] : held_) own_left = own_left || segment.owner == owner_;
+  if (!own_left) lock_->Unlink();
 }
 
-void Spool::CloseOpen() {
-  if (open_fd_ >= 0) ::close(open_fd_);
+size_t Spool::Rescan() {
+  absl::StatusOr<std::vector<Entry>> first = ListSpool(dir_);
+  if (!first.ok()) return 0;
+  std::set<std::string> candidates;
+  for (const Entry& e : *first) {
+    if (e.name.owner != owner_) candidates.insert(e.name.owner);
+  }
+  std::set<std::string> held_before;
+  std::map<std::string, Segment> others_before;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [owner, held_lock] : adopted_) candidates.erase(owner);
+    for (const auto& [path, segment] : held_) held_before.insert(path);
+    others_before = live_others_;
+  }
+  // Lock before listing the owner's segments: its last segments may be removed meanwhile.
+  std::map<std::string, std::unique_ptr<OwnerLock>> taken;
+  for (const std::string& owner : candidates) {
+    if (std::unique_ptr<OwnerLock> lock = OwnerLock::TryTake(dir_, owner)) {
+      taken.emplace(owner, std::move(lock));
+    }
+  }
+  std::set<std::string> adopted_owners;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [owner, held_lock] : taken) adopted_.emplace(owner, std::move(held_lock));
+    for (const auto& [owner, held_lock] : adopted_) adopted_owners.insert(owner);
+  }
+  absl::StatusOr<std::vector<Entry>> second = ListSpool(dir_);
+  if (!second.ok()) return 0;
+  std::set<std::string> present;
+  std::map<std::string, Segment> adopted_now, others_now;
+  for (const Entry& e : *second) {
+    if (e.name.lock) continue;
+    present.insert(e.path);
+    if (e.name.owner == owner_) continue;  // Indexed when written.
+    if (adopted_owners.count(e.name.owner) > 0) {
+      if (held_before.count(e.path) == 0) {
+        adopted_now[e.path] = Segment{FileBytes(e.path), CountFrames(e.path), e.name.owner};
+      }
+      continue;
+    }
+    const size_t bytes = FileBytes(e.path);
+    const auto it = others_before.find(e.path);
+    others_now[e.path] = it != others_before.end() && it->second.bytes == bytes
+                             ? it->second
+                             : Segment{bytes, CountFrames(e.path), e.name.owner};
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& [path, segment] : adopted_now) {
+    if (held_.emplace(path, segment).second) held_bytes_ += segment.bytes;
+  }
+  for (const std::string& path : held_before) {  // Heal: forget vanished files.
+    const auto it = held_.find(path);
+    if (present.count(path) > 0 || path == open_path_ || it == held_.end()) continue;
+    held_bytes_ -= it->second.bytes;
+    held_.erase(it);
+  }
+  live_others_ = std::move(others_now);
+  ReleaseFinishedOwners();
+  return adopted_now.size();
+}
+
+void Spool::ReleaseFinishedOwners() {
+  std::set<std::string> owners_left;
+  for (const auto& [path, segment] : held_) owners_left.insert(segment.owner);
+  for (auto it = adopted_.begin(); it != adopted_.end();) {
+    if (owners_left.count(it->first) > 0) {
+      ++it;
+      continue;
+    }
+    it->second->Unlink();
+    it = adopted_.erase(it);
+  }
+}
+
+void Spool::SyncDirectory() {
+  const int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ++fsyncs_;
+  ::close(fd);
+}
+
+void Spool::CloseOpen(bool sync) {
+  if (open_fd_ < 0) return;
+  if (sync && fsync_ == SpoolFsync::kOnSeal) {
+    ::fsync(open_fd_);
+    ++fsyncs_;
+    SyncDirectory();
+  }
+  ::close(open_fd_);
   open_fd_ = -1;
   open_path_.clear();
   open_run_id_.clear();
+  open_frames_ = 0;
 }
 
 absl::Status Spool::StartSegment(const v1::RunSpec& run) {
-  CloseOpen();
-  const std::string path = absl::StrFormat("%s/%s%016x%s", dir_, kPrefix, next_number_++, kSuffix);
+  CloseOpen(/*sync=*/true);
+  const std::string path = absl::StrCat(dir_, "/", SegmentFileName(owner_, next_number_++));
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("create spool segment", path);
   open_fd_ = fd;
   open_path_ = path;
   open_run_id_ = run.run_id();
-  segments_.emplace(path, Segment{});
-  return WriteRecord(kRunRecord, 0, run.SerializeAsString());
+  held_.emplace(path, Segment{0, 0, owner_});
+  if (fsync_ == SpoolFsync::kEveryRecord) SyncDirectory();
+  return WriteRecord(EncodeRunRecord(run), 0);
 }
 
-absl::Status Spool::WriteRecord(uint8_t type, uint32_t frames, const std::string& message) {
-  std::string body(1, static_cast<char>(type));
-  PutVarint(frames, &body);
-  body += message;
-  std::string record;
-  PutFixed32(static_cast<uint32_t>(body.size()), &record);
-  PutFixed32(Crc32c(body), &record);
-  record += body;
+absl::Status Spool::WriteRecord(const std::string& record, uint32_t frames) {
   size_t written = 0;
   while (written < record.size()) {
     const ssize_t n = ::write(open_fd_, record.data() + written, record.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const absl::Status error = ErrnoError("write spool segment", open_path_);
-      CloseOpen();  // A torn record ends this segment; later appends start a new one.
+      CloseOpen(/*sync=*/false);  // A torn record ends this segment; later appends start another.
       return error;
     }
     written += static_cast<size_t>(n);
   }
-  Segment& segment = segments_[open_path_];
+  if (fsync_ == SpoolFsync::kEveryRecord) {
+    ::fsync(open_fd_);
+    ++fsyncs_;
+  }
+  Segment& segment = held_[open_path_];
   segment.bytes += record.size();
   segment.frames += frames;
-  total_bytes_ += record.size();
+  held_bytes_ += record.size();
+  open_frames_ += frames;
   return absl::OkStatus();
 }
 
 absl::Status Spool::Append(const v1::RunSpec& run, const v1::PushRequest& request,
                            uint32_t frames) {
-  const std::string message = request.SerializeAsString();
   absl::MutexLock lock(&mu_);
-  const size_t needed = message.size() + 32 + (open_fd_ < 0 ? run.ByteSizeLong() + 32 : 0);
-  if (total_bytes_ + needed > bound_bytes_) {
+  const std::string record = EncodeRequestRecord(request, frames, open_frames_);
+  const bool rotate = open_fd_ < 0 || open_run_id_ != run.run_id() ||
+                      held_[open_path_].bytes + record.size() > kSegmentBytes;
+  const size_t needed = record.size() + 16 + (rotate ? run.ByteSizeLong() + 32 : 0);
+  if (held_bytes_ + needed > bound_bytes_) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("spool ", dir_, " full: ", total_bytes_, " of ", bound_bytes_, " bytes used"));
+        absl::StrCat("spool ", dir_, " full: ", held_bytes_, " of ", bound_bytes_, " bytes used"));
   }
-  if (open_fd_ < 0 || open_run_id_ != run.run_id() ||
-      segments_[open_path_].bytes + message.size() > kSegmentBytes) {
-    if (absl::Status s = StartSegment(run); !s.ok()) return s;
-  }
-  return WriteRecord(kRequestRecord, frames, message);
+  if (!rotate) return WriteRecord(record, frames);
+  if (absl::Status s = StartSegment(run); !s.ok()) return s;
+  return WriteRecord(EncodeRequestRecord(request, frames, 0), frames);
 }
 
 void Spool::Seal() {
   absl::MutexLock lock(&mu_);
-  CloseOpen();
+  CloseOpen(/*sync=*/true);
 }
 
-std::vector<std::string> Spool::SealedSegments() const {
+std::vector<HeldSegment> Spool::SealedSegments() const {
   absl::MutexLock lock(&mu_);
-  std::vector<std::string> paths;
-  for (const auto& [path, segment] : segments_) {
-    if (path != open_path_) paths.push_back(path);
+  std::vector<HeldSegment> sealed;
+  for (const auto& [path, segment] : held_) {
+    if (path != open_path_) sealed.push_back({path, segment.frames, segment.owner == owner_});
   }
-  return paths;
+  return sealed;
+}
+
+std::vector<HeldSegment> Spool::HeldSegments() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<HeldSegment> held;
+  for (const auto& [path, segment] : held_) {
+    held.push_back({path, segment.frames, segment.owner == owner_});
+  }
+  return held;
 }
 
 absl::Status Spool::Remove(const std::string& path) {
   absl::MutexLock lock(&mu_);
-  if (path == open_path_) CloseOpen();
-  auto it = segments_.find(path);
-  if (it != segments_.end()) {
-    total_bytes_ -= it->second.bytes;
-    segments_.erase(it);
+  if (path == open_path_) CloseOpen(/*sync=*/false);
+  auto it = held_.find(path);
+  if (it != held_.end()) {
+    held_bytes_ -= it->second.bytes;
+    held_.erase(it);
   }
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove", path);
-  return absl::OkStatus();
+  const bool failed = ::unlink(path.c_str()) != 0 && errno != ENOENT;
+  const absl::Status status = failed ? ErrnoError("remove", path) : absl::OkStatus();
+  ReleaseFinishedOwners();
+  return status;
 }
 
 bool Spool::empty() const {
   absl::MutexLock lock(&mu_);
-  return segments_.empty();
+  return held_.empty();
 }
 
-uint64_t Spool::frames() const {
+bool Spool::has_own_segments() const {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [path, segment] : held_) {
+    if (segment.owner == owner_) return true;
+  }
+  return false;
+}
+
+uint64_t Spool::held_frames() const {
   absl::MutexLock lock(&mu_);
   uint64_t frames = 0;
-  for (const auto& [path, segment] : segments_) frames += segment.frames;
+  for (const auto& [path, segment] : held_) frames += segment.frames;
   return frames;
 }
 
 size_t Spool::bytes() const {
   absl::MutexLock lock(&mu_);
-  return total_bytes_;
+  return held_bytes_;
+}
+
+uint64_t Spool::frames() const {
+  uint64_t frames = held_frames();
+  absl::MutexLock lock(&mu_);
+  for (const auto& [path, segment] : live_others_) frames += segment.frames;
+  return frames;
+}
+
+uint64_t Spool::fsyncs() const {
+  absl::MutexLock lock(&mu_);
+  return fsyncs_;
 }
 
 }  // namespace actiscope::client

@@ -1,4 +1,4 @@
-// SyncSpool: delivers a spool left by earlier reporters (`actiscope sync DIR`).
+// SyncSpool: delivers the spool segments that ended processes left (`actiscope sync DIR`).
 #include <sys/stat.h>
 
 #include <limits>
@@ -13,7 +13,8 @@
 
 namespace actiscope::client {
 
-absl::StatusOr<uint64_t> SyncSpool(const ReporterOptions& options, absl::Duration timeout) {
+absl::StatusOr<SyncReport> SyncSpoolWithReport(const ReporterOptions& options,
+                                               absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   const std::string& spool_dir = options.spool_dir;
   struct stat st;
@@ -23,9 +24,11 @@ absl::StatusOr<uint64_t> SyncSpool(const ReporterOptions& options, absl::Duratio
   absl::StatusOr<std::unique_ptr<CollectorSession>> session = OpenCollectorSession(options);
   if (!session.ok()) return session.status();
   absl::StatusOr<std::unique_ptr<Spool>> spool =
-      Spool::Open(spool_dir, std::numeric_limits<size_t>::max());
+      Spool::Open(spool_dir, std::numeric_limits<size_t>::max(), options.spool_fsync);
   if (!spool.ok()) return spool.status();
   std::shared_ptr<Spool> shared = *std::move(spool);
+  SyncReport report;
+  report.frames_of_live_writers = shared->frames() - shared->held_frames();
   RateLimitedLog log;
   SenderOptions sender_options;
   sender_options.replay_only = true;
@@ -33,16 +36,26 @@ absl::StatusOr<uint64_t> SyncSpool(const ReporterOptions& options, absl::Duratio
   const bool delivered = sender.Drain(deadline);
   sender.Stop();
   const SenderCounts counts = sender.counts();
+  report.frames_acked = counts.frames_acked;
+  report.frames_rejected = counts.frames_rejected;
+  report.frames_dropped = counts.frames_dropped;
+  report.frames_in_spool = shared->held_frames();
   if (!delivered) {
     const absl::Status failure = sender.last_failure();
     const bool refused = absl::IsUnauthenticated(failure) || absl::IsPermissionDenied(failure);
     return absl::Status(
         refused ? failure.code() : absl::StatusCode::kDeadlineExceeded,
         absl::StrCat("sync ", spool_dir, " to ", options.server_address, ": ", counts.frames_acked,
-                     " frames delivered, ", shared->frames(), " still in the spool",
+                     " frames delivered, ", report.frames_in_spool, " still in the spool",
                      failure.ok() ? "" : absl::StrCat("; last error: ", failure.ToString())));
   }
-  return counts.frames_acked;
+  return report;
+}
+
+absl::StatusOr<uint64_t> SyncSpool(const ReporterOptions& options, absl::Duration timeout) {
+  absl::StatusOr<SyncReport> report = SyncSpoolWithReport(options, timeout);
+  if (!report.ok()) return report.status();
+  return report->frames_acked;
 }
 
 }  // namespace actiscope::client

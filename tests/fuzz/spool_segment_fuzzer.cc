@@ -1,8 +1,8 @@
-// libFuzzer target: client/spool.h's segment parser on a torn or corrupted segment file (what
-// `actiscope sync` and a restarted trainer read back). Input: the first byte chooses raw bytes
-// (framing, CRCs) or bodies that this harness frames with correct lengths and CRCs (so that the
-// fuzzer reaches the record types, varints and protobuf messages behind the checksums); bodies
-// are separated by the bytes "|#|".
+// libFuzzer target: client/spool_segment.h's segment parser (resynchronizing after damage) on
+// a torn or corrupted segment file (what `actiscope sync` and a restarted trainer read back).
+// Input: the first byte chooses raw bytes (framing, CRCs) or bodies that this harness frames with
+// correct lengths and CRCs (so that the fuzzer reaches the record types, varints and protobuf
+// messages behind the checksums); bodies are separated by the bytes "|#|".
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "client/crc32c.h"
-#include "client/spool.h"
+#include "client/spool_segment.h"
 #include "google/protobuf/stubs/logging.h"
 
 namespace {

@@ -7,9 +7,11 @@
 // streams them with Collector.Push, keeping each batch until it is acknowledged. While the
 // collector is unreachable the thread reconnects with exponential backoff and jitter; once the
 // memory bound is reached, batches spill to an append-only, checksummed disk spool that is
-// replayed in order when the collector is back, or by the next Reporter with the same
-// spool_dir, or by SyncSpool (`actiscope sync DIR`). When the spool bound is also reached,
-// frames are dropped, counted, logged and reported to the collector.
+// replayed when the collector is back, or by the next Reporter with the same spool_dir, or by
+// SyncSpool (`actiscope sync DIR`); several processes may share one spool_dir. When the spool
+// bound is also reached, frames are dropped, counted, logged and reported to the collector. A
+// batch the collector refuses permanently (e.g. INVALID_ARGUMENT) is given up: its frames are
+// counted as rejected, logged and reported, and the batches behind it go on (client/sender.h).
 //
 // Training never waits on I/O and never sees an exception from this library: errors are
 // logged to stderr (rate-limited) and counted.
@@ -56,8 +58,21 @@ struct RunOptions {
   std::string device;  // Free text, e.g. "cuda:0" or "cpu".
   uint32_t world_size = 1;
   uint32_t rank = 0;  // Stamped on every frame and scalar.
-  // Set when resuming from a checkpoint: stored data for steps >= this step is replaced.
+  // Set when resuming from a checkpoint: stored data for steps >= this step is deleted, so
+  // that the resumed steps replace it. The Reporter sends it with a random resume_id (32 hex
+  // digits, one per Reporter) that every StartRun it sends and every spool segment it writes
+  // repeat, so the collector applies the resume once, however often it is re-sent.
   std::optional<int64_t> resume_from_step;
+  // false: the resume rewinds this rank's series and scalars only; true: every rank's.
+  bool resume_whole_run = false;
+};
+
+// When the spool fsyncs (client/spool.h). Records are always written with write(2), so they
+// survive the death of the process; fsync makes them survive the death of the machine.
+enum class SpoolFsync {
+  kOnSeal,       // fsync a segment and the directory when the segment is closed (default).
+  kNever,        // Never fsync.
+  kEveryRecord,  // fsync after every record (slow: one fsync per batch spilled).
 };
 
 struct ReporterOptions {
@@ -78,23 +93,33 @@ struct ReporterOptions {
   std::string tls_key_file;
   RunOptions run;
   // Directory of the disk spool; created if missing. Empty: no spool (frames beyond the
-  // memory bound are dropped and counted). A spool left there by an earlier process is
-  // resent first.
+  // memory bound are dropped and counted). Segments left there by processes that have ended
+  // are resent first (and, checked every 30 s, those of processes that end meanwhile); other
+  // live processes may use the same directory, each replaying its own segments.
   std::string spool_dir;
+  SpoolFsync spool_fsync = SpoolFsync::kOnSeal;
   bool offline = false;  // Never connect; everything goes to the spool (requires spool_dir).
   size_t memory_bound_bytes = size_t{64} << 20;  // Queued and unacknowledged batches.
-  size_t spool_bound_bytes = size_t{1} << 30;    // Total size of the spool's segment files.
+  // Total size of the segment files this process holds in the spool (its own and those it
+  // took over from ended processes).
+  size_t spool_bound_bytes = size_t{1} << 30;
   // Max age of a queued frame. Longer batches amortize per-request framing and the absolute
   // first frame of each series in a batch (proto/histogram_codec.h).
   absl::Duration flush_interval = absl::Seconds(1);
 };
 
-// What Finish achieved.
+// What Finish achieved. Every frame recorded is in exactly one of acked, rejected, dropped and
+// in_spool; frames replayed from segments of ended processes count as acked, rejected or
+// dropped too.
 struct FinishReport {
-  uint64_t frames_acked = 0;     // Acknowledged by the collector (stored or duplicates).
+  uint64_t frames_acked = 0;     // Acknowledged by the collector (stored, duplicates, conflicts).
   uint64_t frames_in_spool = 0;  // Left in the spool for a later Reporter or `actiscope sync`.
-  uint64_t frames_dropped = 0;   // Lost to full memory and disk bounds (or invalid input).
-  bool all_delivered = false;    // Every recorded frame was acknowledged.
+  // Lost to full memory and disk bounds, invalid input, or damaged spool records.
+  uint64_t frames_dropped = 0;
+  // Refused permanently: their batch was refused by the collector (client/sender.h), or their
+  // Record changed the bin layout of their (layer, kind).
+  uint64_t frames_rejected = 0;
+  bool all_delivered = false;  // Every recorded frame was acknowledged.
   // Bytes written to the collector: each Push request's serialized size plus 14 bytes of gRPC
   // and HTTP/2 DATA framing, resends included. wire_bytes / frames_acked is the wire cost of
   // one histogram, the scalars sent with them included (the stream's headers aside).
@@ -119,19 +144,22 @@ class Reporter {
   // tensor it returns microseconds after the histogram is computed; on CUDA it only enqueues
   // device work and an asynchronous copy of the small result. Invalid input (empty layer or
   // one over 256 bytes, negative step, invalid layout, other dtype) is logged and counted as
-  // dropped.
+  // dropped. The first layout recorded for a (layer, kind) sticks: a later Record of it with a
+  // different layout is not sent (the collector would refuse its whole batch), logged and
+  // counted as rejected.
   void Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
               const BinLayout& layout);
   // Queues an already computed histogram (e.g. from ComputeHistogram on float data) with the
   // `layout` it was computed with; dropped like Record's input, or when `result` does not have
-  // layout.bins counts.
+  // layout.bins counts; rejected like Record's on a changed layout.
   void RecordHistogram(int64_t step, Kind kind, std::string_view layer,
                        const HistogramResult& result, const BinLayout& layout);
   void RecordScalar(int64_t step, std::string_view name, double value);
 
   // Flushes everything queued, waiting at most `timeout` for acknowledgements, then reports
   // the run finished (or failed) to the collector. What is not acknowledged by then stays in
-  // the spool (when there is one). A hung collector can hold Finish up to about 2 s past
+  // the spool (when there is one), which Finish closes: another process (or Reporter) with the
+  // same spool_dir may then replay it. A hung collector can hold Finish up to about 2 s past
   // `timeout` (an RPC in flight). Idempotent: later calls return the first report.
   FinishReport Finish(bool succeeded, absl::Duration timeout);
 
@@ -141,13 +169,27 @@ class Reporter {
   std::unique_ptr<Impl> impl_;
 };
 
-// Resends every batch of a spool left in `options.spool_dir` by an earlier Reporter to the
-// collector `options` name (server_address, token and the TLS files; the other fields are
-// unused), deleting each segment once all its batches are acknowledged. Returns the number of
-// frames acknowledged. When the collector could not take everything within `timeout` (what was
-// not acknowledged stays in the spool): UNAUTHENTICATED / PERMISSION_DENIED when it refused the
-// token, else DEADLINE_EXCEEDED, the message ending in the last error. NOT_FOUND when the
-// directory does not exist; INVALID_ARGUMENT naming the field for invalid options.
+// What SyncSpoolWithReport achieved, in frames.
+struct SyncReport {
+  uint64_t frames_acked = 0;     // Acknowledged by the collector.
+  uint64_t frames_rejected = 0;  // Their batch was refused permanently (client/sender.h).
+  uint64_t frames_dropped = 0;   // Lost to damaged spool records (where their count is known).
+  uint64_t frames_in_spool = 0;  // Of ended processes' segments, not delivered by the deadline.
+  // In the segments of processes still running (never replayed by a sync), when it started.
+  uint64_t frames_of_live_writers = 0;
+};
+
+// Resends every batch of the segments that processes which have ended (earlier Reporters) left
+// in `options.spool_dir` to the collector `options` name (server_address, token and the TLS
+// files; the other fields are unused), deleting each segment once all its batches are
+// acknowledged or rejected; segments of live processes are left to them. When the collector could
+// not take everything within `timeout` (what was not acknowledged stays in the spool):
+// UNAUTHENTICATED / PERMISSION_DENIED when it refused the token, else DEADLINE_EXCEEDED, the
+// message ending in the last error. NOT_FOUND when the directory does not exist; INVALID_ARGUMENT
+// naming the field for invalid options.
+absl::StatusOr<SyncReport> SyncSpoolWithReport(const ReporterOptions& options,
+                                               absl::Duration timeout);
+// SyncSpoolWithReport's frames_acked.
 absl::StatusOr<uint64_t> SyncSpool(const ReporterOptions& options, absl::Duration timeout);
 
 }  // namespace actiscope::client
