@@ -292,7 +292,9 @@ bool Sender::StreamOutbox() {
       const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || spool_mode_ || sent_ > 0 || !outbox_.empty();
       };
-      mu_.AwaitWithTimeout(absl::Condition(&has_work), kIdlePoll);
+      const absl::Time poll = absl::Now() + kIdlePoll;
+      mu_.AwaitWithDeadline(absl::Condition(&has_work),
+                            spool_ != nullptr ? std::min(poll, next_rescan_) : poll);
       if (stopping_ || spool_mode_) break;
       if (writable && sent_ < outbox_.size() && sent_ < static_cast<size_t>(kWindow)) {
         to_write = outbox_[sent_].request;

@@ -24,8 +24,9 @@
 // unacknowledged; the collector ignores a frame it already holds, so resending is safe. A
 // collector that refuses the token (UNAUTHENTICATED, PERMISSION_DENIED on StartRun or on a
 // stream before its first ack) is retried the same way, never rejected: the data stays queued
-// and spooled, and the refusal is logged with what to fix. A StartRun refused for any reason
-// is retried likewise (rejecting it would give up the whole run).
+// and spooled, and the refusal is logged with what to fix. The run's StartRun, refused for any
+// reason, is retried likewise (rejecting it would give up the whole run); a spool segment whose
+// StartRun is refused for good is kept and set aside until the next rescan (spool_replay.h).
 //
 // Requests that fit neither place are dropped; their frames are counted, logged and reported
 // in the next request's dropped_frames. Every frame submitted is acked, rejected, dropped or

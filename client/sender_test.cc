@@ -469,6 +469,26 @@ TEST(SenderTest, AVanishedSegmentIsForgottenAndTheRestDelivered) {
   EXPECT_EQ(collector.frames().size(), segments[1].frames);
 }
 
+TEST(SenderTest, SegmentsOfAProcessThatEndsMeanwhileAreReplayedAfterARescan) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  TempDir temp_dir("sender_test");
+  SenderOptions options = Options("live", size_t{1} << 20);
+  options.rescan_interval = absl::Milliseconds(50);
+  RateLimitedLog log;
+  Sender sender(options, Session(port), OpenSpool(temp_dir.path()), &log);
+  sender.Submit(Request("live", 1, 1), 1);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));  // Streaming its own run.
+  LeaveSpool(temp_dir.path(), "ended", 3);                     // Another rank, which ends.
+  ASSERT_TRUE(collector.WaitForFrames(4, absl::Seconds(20)));
+  EXPECT_EQ(StoredSteps(&collector, "ended"), (std::vector<int64_t>{1, 2, 3}));
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(sender.counts().frames_acked, 4u);
+  sender.Submit(Request("live", 2, 2), 1);  // Streaming goes on.
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(StoredSteps(&collector, "live"), (std::vector<int64_t>{1, 2}));
+}
+
 TEST(SenderTest, ASegmentWhoseRunIsRefusedIsSetAsideAndTheOthersDelivered) {
   FakeCollector collector;
   const int port = collector.Serve();

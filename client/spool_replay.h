@@ -11,8 +11,9 @@
 // resumes each segment after its last acknowledged or rejected request, as long as this
 // object lives (a new process replays a segment from its start: the collector ignores
 // identical re-sends, but a rejection found again is counted and reported again). A segment
-// whose StartRun the collector refuses, or that cannot be read (an I/O error), is set aside
-// until ClearSetAside (the sender calls it on each rescan) and the pass goes on; a segment
+// whose StartRun the collector refuses for good (push_refusal.h; a refused token or an outage
+// stops the pass instead), or that cannot be read (an I/O error), is set aside until
+// ClearSetAside (the sender calls it on each rescan) and the pass goes on; a segment
 // whose file vanished is forgotten; one without a readable run record is deleted and its
 // frames counted as dropped.
 //

@@ -128,8 +128,9 @@ struct FinishReport {
 
 class Reporter {
  public:
-  // Validates `options` (INVALID_ARGUMENT naming the field), opens the spool and starts the
-  // background thread. Does not wait for the collector: StartRun is retried in the background.
+  // Validates `options` (INVALID_ARGUMENT naming the field), opens the spool (INTERNAL naming
+  // the path when spool_dir cannot be created or written) and starts the background thread. Does
+  // not wait for the collector: StartRun is retried in the background.
   static absl::StatusOr<std::unique_ptr<Reporter>> Start(ReporterOptions options);
 
   Reporter(const Reporter&) = delete;
