@@ -66,7 +66,7 @@ void Sender::PlaceLocked(Outgoing out) {
     if (outbox_bytes_ + out.bytes > options_.outbox_bound_bytes && spool_ != nullptr &&
         !spool_mode_) {
       why = SpillOutboxLocked();
-      if (spool_mode_) {
+      if (why.ok() || spool_mode_) {  // Unless no append could succeed.
         why = AppendToSpoolLocked(out);
         if (why.ok()) return;
       }

@@ -132,6 +132,19 @@ TEST(SenderTest, FullOutboxSpillsToTheSpoolAndIsReplayedInOrderOnceTheCollectorI
   EXPECT_EQ(collector.frames().size(), 20u);
 }
 
+TEST(SenderTest, ARequestLargerThanTheOutboxGoesToTheSpool) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  TempDir temp_dir("sender_test");
+  std::shared_ptr<Spool> spool = OpenSpool(temp_dir.path());
+  RateLimitedLog log;
+  Sender sender(Options("large", 64), Session(port), spool, &log);
+  sender.Submit(Request("large", 1, 1), 1);
+  EXPECT_EQ(sender.counts().frames_dropped, 0u);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(sender.counts().frames_acked, 1u);
+}
+
 TEST(SenderTest, FullSpoolDropsAndReportsTheCountInTheNextRequest) {
   FakeCollector collector;
   const int port = collector.Serve();
