@@ -169,8 +169,8 @@ client::ReporterOptions Commands::SyncOptions(const std::string& dir) const {
 }
 
 absl::Status Commands::Sync(const std::string& dir) {
-  ACTISCOPE_ASSIGN_OR_RETURN(const uint64_t frames,
-                             client::SyncSpool(SyncOptions(dir), options_.timeout));
+  ACTISCOPE_ASSIGN_OR_RETURN(const client::SyncReport report,
+                             client::SyncSpoolWithReport(SyncOptions(dir), options_.timeout));
   if (options_.json) {
     JsonWriter json;
     json.BeginObject();
@@ -179,12 +179,29 @@ absl::Status Commands::Sync(const std::string& dir) {
     json.Key("server");
     json.String(options_.connection.address);
     json.Key("frames_delivered");
-    json.Uint(frames);
+    json.Uint(report.frames_acked);
+    json.Key("frames_rejected");
+    json.Uint(report.frames_rejected);
+    json.Key("frames_dropped");
+    json.Uint(report.frames_dropped);
+    json.Key("frames_left_to_live_writers");
+    json.Uint(report.frames_of_live_writers);
     json.EndObject();
     *out_ << json.text() << "\n";
   } else {
-    *out_ << "delivered " << frames << " frames from " << dir << " to "
+    *out_ << "delivered " << report.frames_acked << " frames from " << dir << " to "
           << options_.connection.address << "\n";
+    if (report.frames_rejected > 0) {
+      *out_ << "rejected " << report.frames_rejected
+            << " frames the collector refused for good (the reasons are logged above)\n";
+    }
+    if (report.frames_dropped > 0) {
+      *out_ << "lost " << report.frames_dropped << " frames in damaged spool records\n";
+    }
+    if (report.frames_of_live_writers > 0) {
+      *out_ << "left " << report.frames_of_live_writers
+            << " frames of processes still running; they deliver them themselves\n";
+    }
   }
   return absl::OkStatus();
 }
