@@ -75,6 +75,16 @@ absl::StatusOr<std::string> ProcessGroup::ShareFromRankZero(const std::string& k
   }
 }
 
+absl::StatusOr<int64_t> ProcessGroup::SumOverRanks(int64_t value) {
+  try {
+    std::vector<torch::Tensor> one = {torch::tensor({value}, torch::kLong)};
+    impl_->group->allreduce(one)->wait();
+    return one[0].item<int64_t>();
+  } catch (const std::exception& e) {
+    return FromException("summing over ranks", e);
+  }
+}
+
 absl::Status ProcessGroup::BroadcastFromRankZero(const std::vector<torch::Tensor>& tensors) {
   try {
     for (const torch::Tensor& tensor : tensors) {

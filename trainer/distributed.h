@@ -2,8 +2,9 @@
 // master_addr:master_port (rank 0 hosts it) and a Gloo process group over which gradients are
 // averaged after every backward pass.
 //
-// Flow: the trainer connects once at start (when world_size > 1), shares the run id chosen by
-// rank 0, broadcasts rank 0's initial parameters, then calls AverageGradients every step.
+// Flow: the trainer connects once at start (when world_size > 1), checks that every rank resumes
+// from the same checkpoint (resume.h), shares the run id chosen by rank 0, broadcasts rank 0's
+// initial parameters, then calls AverageGradients every step.
 // The c10d and Gloo headers stay in distributed.cc.
 //
 // Thread-safety: not thread-safe; all ranks must call the collective methods in the same order.
@@ -36,6 +37,9 @@ class ProcessGroup {
 
   // Rank 0 publishes `value` under `key`; every rank returns rank 0's value.
   absl::StatusOr<std::string> ShareFromRankZero(const std::string& key, const std::string& value);
+
+  // The sum of `value` over all ranks (an allreduce), returned on every rank.
+  absl::StatusOr<int64_t> SumOverRanks(int64_t value);
 
   // Overwrites every rank's tensors with rank 0's (in place).
   absl::Status BroadcastFromRankZero(const std::vector<torch::Tensor>& tensors);

@@ -45,6 +45,8 @@ ABSL_FLAG(double, log_lo, 1e-8, "Lowest magnitude of --bin_mode=log");
 ABSL_FLAG(double, log_hi, 1e4, "Highest magnitude of --bin_mode=log");
 ABSL_FLAG(int64_t, every, 1, "Record histograms every N steps");
 ABSL_FLAG(int64_t, scalar_every, 1, "Report loss and lr every N steps (0: per-epoch scalars only)");
+ABSL_FLAG(std::string, run_id, "",
+          "Run id, 1-64 chars of [A-Za-z0-9._-] (empty: a unique one is generated)");
 ABSL_FLAG(std::string, run_name, "", "Human-readable run name");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "Collector gRPC address: HOST:PORT, grpc://HOST:PORT (plaintext) or grpcs://HOST:PORT "
@@ -67,6 +69,14 @@ ABSL_FLAG(std::string, device, "auto", "auto | cpu | cuda");
 ABSL_FLAG(int, threads, 0,
           "LibTorch intra-op threads (0: the CPUs this process may use, shared among the ranks "
           "when --master_addr is loopback)");
+ABSL_FLAG(std::string, checkpoint_dir, "",
+          "Directory for checkpoints (model, optimizer, data order, step; the newest two are "
+          "kept). Empty: none. Without --resume it must hold no checkpoints");
+ABSL_FLAG(int64_t, checkpoint_every, 0,
+          "Checkpoint every N steps and at the end of training (0: at the end only)");
+ABSL_FLAG(bool, resume, false,
+          "Continue the run of the newest checkpoint in --checkpoint_dir (its run id and name, "
+          "from its step, with the same flags); none there: start a fresh run");
 ABSL_FLAG(uint32_t, world_size, 1, "Number of data-parallel processes");
 ABSL_FLAG(uint32_t, rank, 0, "This process's rank in [0, world_size)");
 ABSL_FLAG(std::string, master_addr, "127.0.0.1", "Rank 0's address for the rendezvous");
@@ -139,6 +149,7 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--scalar_every must be >= 0, got ", o.scalar_every));
   }
+  o.run_id = absl::GetFlag(FLAGS_run_id);
   o.run_name = absl::GetFlag(FLAGS_run_name);
   o.server = absl::GetFlag(FLAGS_server);
   o.token_file = absl::GetFlag(FLAGS_token_file);
@@ -162,6 +173,16 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   o.threads = absl::GetFlag(FLAGS_threads);
   if (o.threads < 0) {
     return absl::InvalidArgumentError(absl::StrCat("--threads must be >= 0, got ", o.threads));
+  }
+  o.checkpoint_dir = absl::GetFlag(FLAGS_checkpoint_dir);
+  o.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
+  o.resume = absl::GetFlag(FLAGS_resume);
+  if (o.checkpoint_every < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--checkpoint_every must be >= 0, got ", o.checkpoint_every));
+  }
+  if (o.checkpoint_dir.empty() && (o.checkpoint_every > 0 || o.resume)) {
+    return absl::InvalidArgumentError("--checkpoint_every and --resume need --checkpoint_dir");
   }
   o.progress_tty = isatty(STDOUT_FILENO) == 1;
   return o;

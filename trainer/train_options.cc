@@ -170,6 +170,27 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   return c;
 }
 
+absl::Status CheckResumableConfig(const std::map<std::string, std::string>& saved,
+                                  const std::map<std::string, std::string>& config) {
+  static constexpr const char* kTrajectoryKeys[] = {
+      "model",     "width", "dataset",  "epochs", "max_steps", "batch_size", "train_limit", "seed",
+      "optimizer", "lr",    "momentum", "lr_min", "lr_max",    "lr_groups",  "world_size"};
+  auto value = [](const std::map<std::string, std::string>& map, const std::string& key) {
+    const auto it = map.find(key);
+    return it == map.end() ? std::string("(unset)") : it->second;
+  };
+  for (const char* key : kTrajectoryKeys) {
+    const std::string before = value(saved, key);
+    const std::string now = value(config, key);
+    if (before != now) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--resume: the checkpoint was written with ", key, "=", before, ", these flags give ",
+          key, "=", now, " (a resumed run repeats the flags that shape training)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 int AvailableCpus() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));

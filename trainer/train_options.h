@@ -74,6 +74,9 @@ struct TrainOptions {
   // The per-step scalars (loss, lr) go out on steps where step % scalar_every == 0; zero sends
   // only the per-epoch ones (train_loss, test_error_rate, test_accuracy).
   int64_t scalar_every = 1;
+  // The run's id (RunOptions::run_id's form); empty: the client library picks a unique one.
+  // Ranks other than 0 report into rank 0's run whatever this says.
+  std::string run_id;
   std::string run_name;
   std::string server = "127.0.0.1:50051";  // ReporterOptions::server_address's forms.
   // ReporterOptions' token_file and TLS files (empty token_file: $ACTISCOPE_TOKEN).
@@ -89,6 +92,14 @@ struct TrainOptions {
   DistributedOptions distributed;
   // LibTorch intra-op threads; zero: IntraOpThreads' default.
   int threads = 0;
+  // Directory of the run's checkpoints (trainer/checkpoint.h); empty: none are written or read.
+  std::string checkpoint_dir;
+  // Rank 0 saves a checkpoint after every checkpoint_every steps and at the end of training;
+  // zero: at the end only. Needs checkpoint_dir.
+  int64_t checkpoint_every = 0;
+  // Continue from the newest checkpoint in checkpoint_dir (its run id, name and state); a fresh
+  // start when it holds none. Needs checkpoint_dir.
+  bool resume = false;
   bool progress_tty = false;  // Draw a progress bar instead of periodic lines.
 };
 
@@ -129,6 +140,13 @@ int IntraOpThreads(int requested, int cpus, const DistributedOptions& distribute
 
 // The run spec's config map: every hyperparameter as text.
 std::map<std::string, std::string> ConfigMap(const TrainOptions& options);
+
+// OK when a run with ConfigMap `config` may resume a checkpoint written with `saved`: they agree
+// on every entry that shapes the training trajectory (model, width, dataset, epochs, max_steps,
+// batch_size, train_limit, seed, optimizer and rates, world_size); telemetry settings, test_limit
+// and threads may differ. FAILED_PRECONDITION naming the first entry that differs otherwise.
+absl::Status CheckResumableConfig(const std::map<std::string, std::string>& saved,
+                                  const std::map<std::string, std::string>& config);
 
 }  // namespace actiscope::trainer
 

@@ -84,6 +84,39 @@ TEST(ConfigMapTest, CarriesHyperparameters) {
   EXPECT_EQ(config["batch_size"], "64");
 }
 
+TEST(CheckResumableConfigTest, AcceptsChangedTelemetryAndThreads) {
+  TrainOptions saved;
+  TrainOptions resumed = saved;
+  resumed.probes.every = 10;
+  resumed.scalar_every = 0;
+  resumed.test_limit = 100;
+  resumed.threads = 1;
+  EXPECT_TRUE(CheckResumableConfig(ConfigMap(saved), ConfigMap(resumed)).ok());
+}
+
+TEST(CheckResumableConfigTest, RefusesAChangedTrajectoryNamingTheEntry) {
+  TrainOptions saved;
+  TrainOptions resumed = saved;
+  resumed.lr = 0.1;
+  const absl::Status s = CheckResumableConfig(ConfigMap(saved), ConfigMap(resumed));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("written with lr=0.01, these flags give lr=0.1"));
+  resumed = saved;
+  resumed.max_steps = 7;
+  EXPECT_THAT(CheckResumableConfig(ConfigMap(saved), ConfigMap(resumed)).message(),
+              HasSubstr("max_steps=0, these flags give max_steps=7"));
+}
+
+TEST(CheckResumableConfigTest, AnEntryOnlyOneSideHasDiffers) {
+  TrainOptions saved;
+  TrainOptions resumed = saved;
+  resumed.optimizer = OptimizerKind::kSgd;
+  auto config = ConfigMap(resumed);
+  config["optimizer"] = "adam_one_cycle";  // Only "momentum" differs now.
+  EXPECT_THAT(CheckResumableConfig(ConfigMap(saved), config).message(),
+              HasSubstr("momentum=(unset), these flags give momentum=0.9"));
+}
+
 TEST(IntraOpThreadsTest, UsesEveryCpuUnlessToldOrSharedWithLocalRanks) {
   DistributedOptions single;
   EXPECT_EQ(IntraOpThreads(3, 8, single), 3);

@@ -11,12 +11,14 @@
 #include "absl/time/clock.h"
 #include "actiscope/client/reporter.h"
 #include "common/status_macros.h"
+#include "trainer/checkpoint.h"
 #include "trainer/distributed.h"
 #include "trainer/idx_dataset.h"
 #include "trainer/optim_schedule.h"
 #include "trainer/probes.h"
 #include "trainer/progress.h"
 #include "trainer/resnet.h"
+#include "trainer/resume.h"
 #include "trainer/small_cnn.h"
 
 namespace actiscope::trainer {
@@ -129,9 +131,10 @@ void ApplyLimits(const TrainOptions& options, Dataset* data) {
 
 // The reporter for this rank. With several ranks, rank 0's reporter picks the run id and the
 // others wait for it through the process group's store, so every rank reports into one run.
-absl::StatusOr<std::unique_ptr<client::Reporter>> StartReporter(const TrainOptions& options,
-                                                                torch::Device device,
-                                                                ProcessGroup* process_group) {
+// A resumed run reports into its checkpoint's run from the checkpoint's step on.
+absl::StatusOr<std::unique_ptr<client::Reporter>> StartReporter(
+    const TrainOptions& options, torch::Device device, ProcessGroup* process_group,
+    const std::optional<CheckpointState>& start) {
   constexpr char kRunIdKey[] = "actiscope/run_id";
   client::ReporterOptions reporter_options;
   reporter_options.server_address = options.server;
@@ -141,11 +144,17 @@ absl::StatusOr<std::unique_ptr<client::Reporter>> StartReporter(const TrainOptio
   reporter_options.tls_key_file = options.tls_key_file;
   reporter_options.spool_dir = options.spool_dir;
   reporter_options.offline = options.offline;
+  reporter_options.run.run_id = options.run_id;
   reporter_options.run.name = options.run_name;
   reporter_options.run.config = ConfigMap(options);
   reporter_options.run.device = device.str();
   reporter_options.run.world_size = options.distributed.world_size;
   reporter_options.run.rank = options.distributed.rank;
+  if (start.has_value()) {
+    reporter_options.run.run_id = start->run_id;
+    reporter_options.run.name = start->run_name;
+    reporter_options.run.resume_from_step = start->step;
+  }
   const bool leader = process_group == nullptr || process_group->rank() == 0;
   if (!leader) {
     ACTISCOPE_ASSIGN_OR_RETURN(reporter_options.run.run_id,
@@ -183,17 +192,21 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
   ACTISCOPE_ASSIGN_OR_RETURN(auto groups, ParamGroups(options, *model, &peaks));
   std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(options, std::move(groups));
   const OneCycleSchedule schedule(total_steps);
+  ACTISCOPE_ASSIGN_OR_RETURN(
+      const std::optional<CheckpointState> start,
+      StartFromCheckpoint(options, total_steps, device, model.get(), optimizer.get(), stderr));
 
   std::unique_ptr<ProcessGroup> process_group;
   if (world > 1) {
     ACTISCOPE_ASSIGN_OR_RETURN(process_group,
                                ProcessGroup::Connect(options.distributed, kRendezvousTimeout));
+    ACTISCOPE_RETURN_IF_ERROR(CheckRanksAgree(process_group.get(), start, options.checkpoint_dir));
     ACTISCOPE_RETURN_IF_ERROR(process_group->BroadcastFromRankZero(model->parameters()));
     ACTISCOPE_RETURN_IF_ERROR(process_group->BroadcastFromRankZero(model->buffers()));
   }
 
   ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<client::Reporter> reporter,
-                             StartReporter(options, device, process_group.get()));
+                             StartReporter(options, device, process_group.get(), start));
   // Any early return or exception below reports the run as failed.
   struct FailUnlessFinished {
     client::Reporter* reporter;
@@ -202,21 +215,52 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
   ACTISCOPE_ASSIGN_OR_RETURN(Probes probes,
                              Probes::Create(options.probes, model.get(), reporter.get()));
 
+  // Rank 0 saves; the other ranks hold the same model and optimizer state (resume.h).
+  const bool save_checkpoints = !options.checkpoint_dir.empty() && rank == 0;
+  CheckpointState checkpoint;
+  checkpoint.schedule_steps = total_steps;
+  checkpoint.run_id = reporter->run_id();
+  checkpoint.run_name = start.has_value() ? start->run_name : options.run_name;
+  checkpoint.config = ConfigMap(options);
+  auto save = [&](int64_t step, int64_t epoch, int64_t position, double loss_sum,
+                  const torch::Tensor& epoch_order) {
+    checkpoint.step = step;
+    checkpoint.epoch = epoch;
+    checkpoint.epoch_position = position;
+    checkpoint.epoch_loss_sum = loss_sum;
+    checkpoint.epoch_order = epoch_order;
+    checkpoint.generator_state = CpuGeneratorState();
+    return SaveCheckpoint(options.checkpoint_dir, checkpoint, *model, *optimizer);
+  };
+  auto due = [&options](int64_t completed) {
+    return options.checkpoint_every > 0 && completed % options.checkpoint_every == 0;
+  };
+
   TrainResult result;
   result.run_id = reporter->run_id();
   Progress progress(stdout, options.progress_tty);
   const bool print = rank == 0;
   absl::Duration train_time;
-  int64_t step = 0;
+  const int64_t start_step = start.has_value() ? start->step : 0;
+  int64_t step = start_step;
+  // A checkpoint taken at an epoch's end continues with the next epoch; one taken inside an
+  // epoch continues that epoch's order, position and loss sum.
+  int64_t first_epoch = 0;
+  if (start.has_value()) {
+    first_epoch = start->epoch_position < steps_per_epoch ? start->epoch : start->epoch + 1;
+  }
   const std::vector<torch::Tensor> parameters = model->parameters();
-  for (int64_t epoch = 0; epoch < options.epochs && step < total_steps; ++epoch) {
-    const int64_t epoch_steps = std::min(steps_per_epoch, total_steps - step);
-    if (print) progress.StartEpoch(epoch, options.epochs, epoch_steps);
+  for (int64_t epoch = first_epoch; epoch < options.epochs && step < total_steps; ++epoch) {
+    const bool continued = start.has_value() && epoch == start->epoch;
+    const int64_t first = continued ? start->epoch_position : 0;
+    const int64_t epoch_end = std::min(steps_per_epoch, first + total_steps - step);
+    if (print) progress.StartEpoch(epoch, options.epochs, epoch_end - first);
     const absl::Time epoch_start = absl::Now();
-    const torch::Tensor order =
-        torch::randperm(data.train_images.size(0)).slice(0, rank, c10::nullopt, world);
-    double loss_sum = 0;
-    for (int64_t i = 0; i < epoch_steps; ++i, ++step) {
+    const torch::Tensor epoch_order =
+        continued ? start->epoch_order : torch::randperm(data.train_images.size(0));
+    const torch::Tensor order = epoch_order.slice(0, rank, c10::nullopt, world);
+    double loss_sum = continued ? start->epoch_loss_sum : 0;
+    for (int64_t i = first; i < epoch_end; ++i, ++step) {
       const ScheduleValue value = options.optimizer == OptimizerKind::kAdamOneCycle
                                       ? schedule.At(step)
                                       : ScheduleValue{1, options.sgd_momentum};
@@ -240,18 +284,30 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
         reporter->RecordScalar(step, "loss", loss_value);
         reporter->RecordScalar(step, "lr", peaks.back() * value.lr_scale);
       }
-      if (print) progress.Step(i + 1, loss_value);
+      if (print) progress.Step(i + 1 - first, loss_value);
+      // A checkpoint due at the epoch's last step waits for the epoch's evaluation below.
+      if (save_checkpoints && due(step + 1) && i + 1 < epoch_end) {
+        ACTISCOPE_RETURN_IF_ERROR(save(step + 1, epoch, i + 1, loss_sum, epoch_order));
+      }
     }
     train_time += absl::Now() - epoch_start;
-    result.last_train_loss = loss_sum / static_cast<double>(epoch_steps);
+    result.last_train_loss = loss_sum / static_cast<double>(epoch_end);
     result.test_error_rate = TestErrorRate(model.get(), data.test_images, data.test_labels, device);
     reporter->RecordScalar(step - 1, "train_loss", result.last_train_loss);
     reporter->RecordScalar(step - 1, "test_error_rate", result.test_error_rate);
     reporter->RecordScalar(step - 1, "test_accuracy", 1 - result.test_error_rate);
     if (print) progress.EndEpoch(result.last_train_loss, result.test_error_rate);
+    if (save_checkpoints && (due(step) || step == total_steps)) {
+      ACTISCOPE_RETURN_IF_ERROR(save(step, epoch, epoch_end, loss_sum, epoch_order));
+    }
+  }
+  if (step == start_step) {  // Resumed from the run's last checkpoint: nothing left to train.
+    result.test_error_rate = TestErrorRate(model.get(), data.test_images, data.test_labels, device);
   }
   result.steps = step;
-  result.steps_per_second = static_cast<double>(step) / absl::ToDoubleSeconds(train_time);
+  const int64_t steps_run = step - start_step;
+  result.steps_per_second =
+      steps_run > 0 ? static_cast<double>(steps_run) / absl::ToDoubleSeconds(train_time) : 0;
   result.parameter_checksum = ParameterChecksum(*model);
   const client::FinishReport finish = reporter->Finish(/*succeeded=*/true, kFinishTimeout);
   result.frames_acked = finish.frames_acked;

@@ -1,7 +1,10 @@
 // One training run of actiscope-train: loads the dataset, builds the model, trains it with the
 // configured optimizer and schedule (data-parallel over ranks when world_size > 1), probes it
 // through the client library, evaluates on the test set after every epoch (and after an early
-// stop by max_steps), and reports the run spec and scalars.
+// stop by max_steps), and reports the run spec and scalars. With checkpoint_dir, rank 0 saves
+// checkpoints (checkpoint.h); with resume, the run continues from the newest one (resume.h):
+// the same run id and name, steps numbered on from the checkpoint's, and the same batches and
+// schedule an uninterrupted run would have had.
 //
 // Reported scalars: per step "loss" and "lr" (the head's rate, i.e. the peak group's schedule);
 // per epoch "train_loss", "test_error_rate" and "test_accuracy" at the epoch's last step.
@@ -21,10 +24,10 @@ namespace actiscope::trainer {
 
 struct TrainResult {
   std::string run_id;
-  int64_t steps = 0;              // Optimizer steps taken.
+  int64_t steps = 0;              // The run's steps at the end (a resume's count from step 0).
   double last_train_loss = 0;     // Mean loss of the last epoch's steps.
   double test_error_rate = 0;     // After the last evaluation, in [0, 1].
-  double steps_per_second = 0;    // Training steps only (evaluation excluded).
+  double steps_per_second = 0;    // This process's steps; evaluation excluded, saves included.
   double parameter_checksum = 0;  // Sum of all parameters; equal across ranks of one run.
   uint64_t frames_acked = 0;      // From the reporter's Finish.
   uint64_t frames_in_spool = 0;
@@ -33,9 +36,11 @@ struct TrainResult {
 };
 
 // INVALID_ARGUMENT for bad options (unknown probe or lr group names, bad bins, cuda requested
-// without CUDA); errors of LoadDataset and of the rendezvous; INTERNAL for LibTorch failures
-// (the c10::Error message is kept). Telemetry problems never fail training: the reporter spools
-// or counts what it could not deliver, which TrainResult reports.
+// without CUDA); errors of LoadDataset, of the rendezvous, of StartFromCheckpoint and
+// CheckRanksAgree (resume.h) and of SaveCheckpoint (a checkpoint that cannot be written ends
+// the run); INTERNAL for LibTorch failures (the c10::Error message is kept). Telemetry problems
+// never fail training: the reporter spools or counts what it could not deliver, which TrainResult
+// reports.
 absl::StatusOr<TrainResult> Train(const TrainOptions& options);
 
 }  // namespace actiscope::trainer
