@@ -15,6 +15,8 @@ packages=(
 )
 if [ "${1:-}" != "--collector" ]; then
   packages+=(libtorch-dev libgloo-dev dataset-fashion-mnist chromium chromium-driver)
+  # The Python package (python/): built with pybind11 over the same libtorch, tested with pytest.
+  packages+=(pybind11-dev python3-dev python3-torch python3-torchvision python3-pytest)
   packages+=(clang-14 libclang-rt-14-dev)  # tests/fuzz: libFuzzer and the sanitizers.
 fi
 # Node.js may come from elsewhere (NodeSource bundles npm and conflicts with Debian's npm).

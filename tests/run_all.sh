@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of actiscope: installs dependencies, checks the tree's house rules
 # (tests/check_tree.sh: include rules, clang-format), builds with warnings as errors, runs the
-# unit and integration tests (ctest), then the browser tests, then checks that the deploy files
-# start a collector with TLS and tokens on 0.0.0.0 (tests/check_deploy.sh), then builds and tests the
+# unit and integration tests (ctest), then the Python package's tests (pytest, python/tests),
+# then the browser tests, then checks that the deploy files start a collector with TLS and tokens on 0.0.0.0 (tests/check_deploy.sh), then builds and tests the
 # collector-only configuration (-DACTISCOPE_WITH_TORCH=OFF) with AddressSanitizer and
 # UndefinedBehaviorSanitizer and checks that it touches no LibTorch header, then runs the libFuzzer targets for FUZZ_SECONDS each (tests/fuzz/run.sh,
 # a clang build beside BUILD_DIR in BUILD_DIR-fuzz). Works from any directory.
@@ -23,6 +23,10 @@ export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTISCOPE_WERROR=ON
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
+# The Python package (python/): its pytest tests against a real server, with Debian's python3
+# (the interpreter python3-torch is for).
+ACTISCOPE_BUILD_DIR="$build" PYTHONPATH="$build/python" /usr/bin/python3 -m pytest -q \
+  -p no:cacheprovider "$repo/python/tests"
 "$repo/tests/browser/run.sh" "$build"
 "$repo/tests/check_deploy.sh" "$build"
 
