@@ -82,10 +82,23 @@ class Server:
     def show(self, run_id):
         return self.cli("show", run_id)
 
-    def heatmap(self, run_id, layer, kind="activation"):
-        """The heatmap with one column per step (steps without a histogram have none)."""
-        result = self.cli("heatmap", run_id, layer, f"--kind={kind}", "--columns=1000")
+    def heatmap(self, run_id, layer, kind="activation", rank=None):
+        """The heatmap's columns of one step each that hold a histogram (all ranks merged unless
+        `rank` is given)."""
+        args = ["heatmap", run_id, layer, f"--kind={kind}", "--columns=1000"]
+        if rank is not None:
+            args.append(f"--rank={rank}")
+        result = self.cli(*args)
         return [c for c in result["columns"] if c["histograms"] > 0]
+
+    def stored_steps(self, run_id, layer, kind="activation"):
+        """The steps of the layer's stored histograms; [] while the run or layer is unknown."""
+        try:
+            return [c["step_from"] for c in self.heatmap(run_id, layer, kind)]
+        except subprocess.CalledProcessError as e:
+            if "NOT_FOUND" in e.stderr:
+                return []
+            raise
 
     def scalars(self, run_id):
         return {s["name"]: dict(zip(s["steps"], s["values"]))
