@@ -102,7 +102,7 @@ class Run:
         idempotent (later calls return the first report)."""
         if self._report is not None:
             return self._report
-        for watcher in self._watchers:
+        for watcher in list(self._watchers):
             watcher.remove()
         r = self._reporter.finish(bool(success), float(timeout))
         self._report = FinishReport(acked=r.acked, in_spool=r.in_spool, dropped=r.dropped,
@@ -117,6 +117,13 @@ class Run:
     def __exit__(self, exc_type, exc, traceback):
         self.finish(success=exc_type is None)
         return False
+
+    def _unwatch(self, watcher):
+        """Forgets a removed watcher; the next one, if any, advances the step."""
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+        if self._stepper is watcher:
+            self._stepper = self._watchers[0] if self._watchers else None
 
     def _forward_step(self, training, watcher=None):
         """Called by a watcher before each forward: the step it records, None in eval mode."""

@@ -95,6 +95,7 @@ class Watcher:
         for handle in self._handles:
             handle.remove()
         self._handles = []
+        self._run._unwatch(self)
 
     def _before_forward(self, model, inputs):
         try:

@@ -174,3 +174,17 @@ def test_watch_refuses_unknown_modules_and_kinds(server):
             run.watch(model, bins=0)
         watcher = run.watch(model, modules=[nn.Linear])
         watcher.remove()
+
+
+def test_a_removed_watcher_records_nothing_and_a_new_one_goes_on_counting(server):
+    model = tiny_model()
+    run_id = new_id()
+    with actiscope.init(server=server.address, run_id=run_id) as run:
+        watcher = run.watch(model, modules=["0"])
+        train(model, run, 2)
+        watcher.remove()
+        train(model, run, 1)
+        run.watch(model, modules=["0"])
+        train(model, run, 1)
+        assert run.step == 2
+    assert server.stored_steps(run_id, "0") == [0, 1, 2]
