@@ -15,8 +15,8 @@ namespace actiscope::server {
 
 // Upper bounds, in seconds, of the commit latency histogram's buckets (the last bucket, +Inf,
 // is implied): from a fast SSD's fsync to a stalled disk.
-inline constexpr std::array<double, 10> kCommitLatencyBounds = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0};
+inline constexpr std::array<double, 10> kCommitLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                                0.05,  0.1,    0.25,  1.0,  5.0};
 
 struct StoreStats {
   // Histogram frames of committed batches: stored, ignored as identical re-sends, and
