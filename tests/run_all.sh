@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of actiscope: installs dependencies, checks the tree's house rules
 # (tests/check_tree.sh: include rules, clang-format), builds with warnings as errors, runs the
-# unit and integration tests (ctest), then the Python package's tests (pytest, python/tests),
-# then the browser tests, then checks that the deploy files start a collector with TLS and tokens on 0.0.0.0 (tests/check_deploy.sh), then builds and tests the
-# collector-only configuration (-DACTISCOPE_WITH_TORCH=OFF) with AddressSanitizer and
-# UndefinedBehaviorSanitizer and checks that it touches no LibTorch header, then runs the libFuzzer targets for FUZZ_SECONDS each (tests/fuzz/run.sh,
-# a clang build beside BUILD_DIR in BUILD_DIR-fuzz). Works from any directory.
+# unit, integration and quick fault tests (ctest; tests/faults/README.md has the long ones),
+# then the Python package's tests (pytest, python/tests), then the browser tests, then checks
+# that the deploy files start a collector with TLS and tokens on 0.0.0.0
+# (tests/check_deploy.sh), then builds and tests the collector-only configuration
+# (-DACTISCOPE_WITH_TORCH=OFF) with AddressSanitizer and UndefinedBehaviorSanitizer and checks
+# that it touches no LibTorch header, then runs the libFuzzer targets for FUZZ_SECONDS each
+# (tests/fuzz/run.sh, a clang build beside BUILD_DIR in BUILD_DIR-fuzz). ThreadSanitizer is not
+# run: Debian's Abseil and gRPC are not built with it, so it cannot see their locks and reports
+# every absl::Mutex-guarded access as a race. Works from any directory.
 #   BUILD_DIR   build folder (default: <repo>/build; the collector-only build goes beside it,
 #               in BUILD_DIR-collector)
 #   JOBS        parallel build jobs (default: number of cores)
