@@ -8,7 +8,9 @@ namespace actiscope::client {
 
 bool IsOverLimit(absl::string_view message) {
   const std::string lower = absl::AsciiStrToLower(message);
-  if (absl::StrContains(lower, "retry later") || absl::StrContains(lower, "try again")) {
+  // A full disk or database (the server names --max_database_bytes then) frees up again.
+  if (absl::StrContains(lower, "retry later") || absl::StrContains(lower, "try again") ||
+      absl::StrContains(lower, "is full")) {
     return false;
   }
   if (absl::StrContains(lower, "larger than max") || absl::StrContains(lower, "send smaller")) {

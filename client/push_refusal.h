@@ -18,7 +18,8 @@
 // IsOverLimit is true when the message names a limit that one request exceeded: gRPC's own
 // message-size refusal ("... larger than max ..."), "send smaller", or an actiscope-server
 // flag `--max_<name>` whose name does not contain "stream" (stream caps clear when streams
-// close); and it says nothing of "retry later" or "try again". So "over the limit of 8192 per
+// close); and it says nothing of "retry later", "try again" or "is full" (a full disk or
+// database, --max_database_bytes, frees up again). So "over the limit of 8192 per
 // request (--max_frames_per_request)" is permanent; "database or disk is full", "the server
 // holds 256 Push streams (--max_push_streams=256); retry later", "ingest memory stayed in use
 // ...; retry later" are transient.

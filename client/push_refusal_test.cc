@@ -23,6 +23,10 @@ TEST(PushRefusalTest, ARequestOverALimitIsPermanentABusyServerIsNot) {
   }
   for (const char* busy : {
            "store: write: database or disk is full",
+           "store: step: database or disk is full: the disk or the database size limit "
+           "(--max_database_bytes) is full; nothing of this write is stored; clients keep their "
+           "data, retry later",
+           "the disk or the database size limit (--max_database_bytes) is full",
            "Push: the server holds 256 Push streams, its limit (--max_push_streams=256); retry "
            "later",
            "Push: 10.0.0.2 holds 32 Push streams, the limit per peer "

@@ -18,7 +18,7 @@ absl::Status MapSqliteError(int rc, const std::string& detail) {
       return absl::ResourceExhaustedError(absl::StrCat(
           detail,
           ": the disk or the database size limit (--max_database_bytes) is full; nothing of "
-          "this write is stored, clients keep their data and retry"));
+          "this write is stored; clients keep their data, retry later"));
     case SQLITE_NOMEM:
       return absl::ResourceExhaustedError(detail);
     case SQLITE_CORRUPT:
