@@ -13,6 +13,8 @@
 #   cli/           includes only cli/, common/, proto/, client/ and actiscope/; nothing of server/.
 #   server/store/  includes only server/store/ and common/: no protobuf type (actiscope/v1/),
 #                  no wire codec (proto/), no edge (server/grpc/, server/http/).
+#   server/alerts/ the detectors the gRPC edge runs at ingest: server/alerts/, the store's
+#                  plain structs (server/store/) and common/; no edge, no protobuf type.
 #   server/grpc/   the gRPC edge: anything below server/ except server/http/.
 #   server/http/   the HTTP edge: anything below server/ except server/grpc/; no protobuf type.
 #   server/*.cc    (server_main.cc, run_notifier) wires the edges; may include both.
@@ -42,6 +44,8 @@ allowed_prefixes() {
     cli/*) echo "cli/ common/ proto/ client/ actiscope/" ;;
     server/store/*) echo "server/store/ common/" ;;
     server/auth/*) echo "server/auth/ common/" ;;
+    # Alerts work on the store's structs and return them to the gRPC edge, which stores them.
+    server/alerts/*) echo "server/alerts/ server/store/ common/" ;;
     server/grpc/*) echo "server/grpc/ server/auth/ server/store/ server/run_notifier.h server/ingest_counters.h common/ proto/ actiscope/v1/" ;;
     server/http/*) echo "server/http/ server/auth/ server/store/ server/run_notifier.h server/ingest_counters.h server/store_health.h common/" ;;
     server/*) echo "server/ common/ proto/ actiscope/v1/" ;;

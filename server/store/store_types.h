@@ -76,6 +76,40 @@ struct RunInfo {
   uint64_t dropped_frames = 0;
   uint64_t conflicting_frames = 0;
   uint64_t rejected_frames = 0;
+  // Alerts stored for the run (server/alerts/), held or cleared.
+  uint64_t alert_count = 0;
+};
+
+// What an alert says is wrong with a series (server/alerts/alert_rules.h has each rule). Values
+// match actiscope.v1.AlertType and the `type` column of the store's alerts table.
+enum class AlertType : int {
+  kCollapse = 1,
+  kDead = 2,
+  kFrozen = 3,
+  kExploding = 4,
+  kSaturated = 5,
+  kNonfinite = 6,
+  kVanishingGradient = 7,
+  kExplodingGradient = 8,
+};
+// Values match actiscope.v1.AlertSeverity.
+enum class AlertSeverity : int { kInfo = 1, kWarning = 2, kCritical = 3 };
+
+// One alert of a series (run, rank, kind, layer): at most one per type, which the detectors
+// update as it holds and clears (server/alerts/alert_engine.h) and the store upserts.
+struct Alert {
+  std::string run_id;
+  uint32_t rank = 0;
+  Kind kind = Kind::kActivation;
+  std::string layer;
+  AlertType type = AlertType::kCollapse;
+  AlertSeverity severity = AlertSeverity::kWarning;
+  int64_t first_step = 0;  // The step at which the condition began.
+  int64_t last_step = 0;   // The last step it held (or, once cleared, the step it cleared at).
+  bool cleared = false;
+  double value = 0;      // The measured quantity at last_step (see the rule for its unit).
+  double threshold = 0;  // The rule's threshold on that quantity.
+  std::string message;   // One sentence: what the picture shows, usual cause, what to try.
 };
 
 // One (layer) of a run, with the kinds and ranks it has, in first-reported order.

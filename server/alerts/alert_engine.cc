@@ -1,0 +1,56 @@
+// The run-level joining of series detectors (see alert_engine.h).
+#include "server/alerts/alert_engine.h"
+
+#include <utility>
+
+namespace actiscope::server {
+
+AlertEngine::AlertEngine(AlertEngineOptions options) : options_(std::move(options)) {}
+
+std::vector<Alert> AlertEngine::Observe(absl::string_view run_id,
+                                        absl::Span<const Histogram> histograms) {
+  std::vector<Alert> changed;
+  absl::MutexLock lock(&mu_);
+  auto run_it = runs_.find(run_id);
+  if (run_it == runs_.end()) {
+    if (runs_.size() >= options_.max_runs) return changed;
+    run_it = runs_.emplace(std::string(run_id), std::make_unique<RunState>()).first;
+  }
+  RunState& run = *run_it->second;
+  for (const Histogram& histogram : histograms) {
+    SeriesKey key{histogram.layer, static_cast<int>(histogram.kind), histogram.rank};
+    auto it = run.series.find(key);
+    if (it == run.series.end()) {
+      if (run.series.size() >= options_.max_series_per_run) continue;
+      it = run.series
+               .emplace(std::move(key),
+                        std::make_unique<SeriesDetector>(&options_.rules, histogram.kind))
+               .first;
+    }
+    SeriesDetector& detector = *it->second;
+    const bool was_changing = detector.changing();
+    const int64_t others = run.changing_weights - (was_changing ? 1 : 0);
+    detector.Observe(histogram, others > 0, &changed);
+    run.changing_weights += static_cast<int64_t>(detector.changing()) - was_changing;
+  }
+  for (Alert& alert : changed) alert.run_id = std::string(run_id);
+  return changed;
+}
+
+void AlertEngine::ForgetRun(absl::string_view run_id) {
+  absl::MutexLock lock(&mu_);
+  runs_.erase(run_id);
+}
+
+size_t AlertEngine::runs_watched() const {
+  absl::MutexLock lock(&mu_);
+  return runs_.size();
+}
+
+size_t AlertEngine::series_watched(absl::string_view run_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = runs_.find(run_id);
+  return it == runs_.end() ? 0 : it->second->series.size();
+}
+
+}  // namespace actiscope::server

@@ -1,0 +1,86 @@
+// The engine: run ids on alerts, the frozen rule across a run's weight series, the caps, and
+// forgetting a finished run.
+#include "server/alerts/alert_engine.h"
+
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/alerts/alert_test_frames.h"
+
+namespace actiscope::server {
+namespace {
+
+using ::actiscope::server::testing::FrameSpec;
+using ::actiscope::server::testing::MakeFrame;
+using ::testing::IsEmpty;
+
+// A weight frame: trained (moments move every step) or frozen (the same every step).
+Histogram Weight(const std::string& layer, int64_t step, bool frozen) {
+  FrameSpec spec;
+  spec.mean = 0.5 + (frozen ? 0 : 0.0001 * static_cast<double>(step));
+  Histogram h = MakeFrame(layer, Kind::kWeight, frozen ? 0 : step, spec);
+  h.step = step;
+  return h;
+}
+
+TEST(AlertEngineTest, FrozenLayerIsFlaggedWhileAnotherTrains) {
+  AlertEngine engine(AlertEngineOptions{});
+  std::vector<Alert> alerts;
+  for (int64_t step = 0; step < 60; ++step) {
+    std::vector<Histogram> batch = {Weight("fc", step, false), Weight("conv1", step, true)};
+    for (Alert& a : engine.Observe("run", batch)) alerts.push_back(std::move(a));
+  }
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].run_id, "run");
+  EXPECT_EQ(alerts[0].layer, "conv1");
+  EXPECT_EQ(alerts[0].type, AlertType::kFrozen);
+  // The ring holds sustain_frames + 1 frames: the first comparison is at step 20.
+  EXPECT_EQ(alerts[0].first_step, AlertRules{}.sustain_frames);
+}
+
+TEST(AlertEngineTest, NoLayerIsFrozenWhenNoneTrains) {
+  AlertEngine engine(AlertEngineOptions{});
+  for (int64_t step = 0; step < 60; ++step) {
+    std::vector<Histogram> batch = {Weight("fc", step, true), Weight("conv1", step, true)};
+    EXPECT_THAT(engine.Observe("run", batch), IsEmpty()) << step;
+  }
+}
+
+TEST(AlertEngineTest, NonfiniteCarriesRunAndSeries) {
+  AlertEngine engine(AlertEngineOptions{});
+  FrameSpec nan;
+  nan.nans = 1;
+  Histogram h = MakeFrame("conv5", Kind::kActivation, 7, nan);
+  h.rank = 1;
+  std::vector<Alert> alerts = engine.Observe("r1", {h});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].run_id, "r1");
+  EXPECT_EQ(alerts[0].rank, 1u);
+  EXPECT_EQ(alerts[0].kind, Kind::kActivation);
+  EXPECT_EQ(alerts[0].first_step, 7);
+  EXPECT_THAT(alerts[0].message, ::testing::HasSubstr("NaN"));
+}
+
+TEST(AlertEngineTest, CapsBoundRunsAndSeries) {
+  AlertEngineOptions options;
+  options.max_runs = 1;
+  options.max_series_per_run = 2;
+  AlertEngine engine(options);
+  FrameSpec spec;
+  std::vector<Histogram> batch = {MakeFrame("a", Kind::kActivation, 0, spec),
+                                  MakeFrame("b", Kind::kActivation, 0, spec),
+                                  MakeFrame("c", Kind::kActivation, 0, spec)};
+  engine.Observe("r1", batch);
+  engine.Observe("r2", batch);
+  EXPECT_EQ(engine.runs_watched(), 1u);
+  EXPECT_EQ(engine.series_watched("r1"), 2u);
+  EXPECT_EQ(engine.series_watched("r2"), 0u);
+  engine.ForgetRun("r1");
+  EXPECT_EQ(engine.runs_watched(), 0u);
+  engine.Observe("r2", batch);
+  EXPECT_EQ(engine.series_watched("r2"), 2u);
+}
+
+}  // namespace
+}  // namespace actiscope::server
