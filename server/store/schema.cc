@@ -4,6 +4,7 @@
 //   0: empty file.
 //   1: runs, series, segments, summaries, scalars (below).
 //   2: runs.conflicting_frames and runs.rejected_frames; tables resumes and commit_probe.
+//   3: table alerts.
 //
 // Tables at version 1:
 //   runs(run_key INTEGER PRIMARY KEY, run_id TEXT UNIQUE, name, config BLOB, host, device,
@@ -44,6 +45,17 @@
 //     repeats a resume_id deletes nothing again.
 //   commit_probe(id INTEGER PRIMARY KEY, data BLOB): empty but while SqliteStore::ProbeCommit
 //     writes and removes one row, to learn whether the store can commit again.
+//
+// Added at version 3:
+//   alerts(run_key, rank, kind, layer, type, severity, first_step, last_step, cleared, value,
+//          threshold, message) PRIMARY KEY (run_key, rank, kind, layer, type), WITHOUT ROWID:
+//     what the detectors (server/alerts/) found in a series, one row per series and alert type
+//     holding its latest episode (a condition that clears and returns replaces the row).
+//     type: AlertType, severity: AlertSeverity (store_types.h); first_step: the step the
+//     condition began; last_step: the last step it held or, with cleared = 1, the step it
+//     cleared at; value and threshold: the rule's measure and limit (server/alerts/
+//     alert_rules.h); message: one sentence for a person. Written by SqliteStore::UpsertAlerts;
+//     a resume deletes no alert.
 //
 // Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
 // pages leave little slack around them. Changing any of the above needs a new version and a
@@ -135,9 +147,27 @@ CREATE TABLE resumes(
 CREATE TABLE commit_probe(id INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
 )sql";
 
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE alerts(
+  run_key INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  layer TEXT NOT NULL,
+  type INTEGER NOT NULL,
+  severity INTEGER NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  cleared INTEGER NOT NULL,
+  value REAL NOT NULL,
+  threshold REAL NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY(run_key, rank, kind, layer, type)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 // migrations[v] takes a file from version v to v + 1.
 const std::vector<const char*>& Migrations() {
-  static const auto* migrations = new std::vector<const char*>{kVersion1, kVersion2};
+  static const auto* migrations = new std::vector<const char*>{kVersion1, kVersion2, kVersion3};
   return *migrations;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "server/store/alert_queries.h"
 #include "server/store/heatmap_query.h"
 #include "server/store/ingest_writer.h"
 #include "server/store/reader_pool.h"
@@ -97,6 +98,8 @@ class SqliteStore::Impl {
   absl::StatusOr<std::vector<std::string>> ListScalarNames(absl::string_view run_id);
   absl::StatusOr<Heatmap> ReadHeatmap(const HeatmapQuery& query);
   absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
+  absl::Status UpsertAlerts(const std::vector<Alert>& alerts);
+  absl::StatusOr<std::vector<Alert>> ListAlerts(absl::string_view run_id);
 
  private:
   using Reader = ReaderPool::Lease;
@@ -424,6 +427,19 @@ absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::Impl::ReadScalars(const S
   return QueryScalars(conn.get(), query);
 }
 
+absl::Status SqliteStore::Impl::UpsertAlerts(const std::vector<Alert>& alerts) {
+  if (alerts.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&write_mu_);
+  ACTISCOPE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_.get(), true));
+  ACTISCOPE_RETURN_IF_ERROR(UpsertAlertRows(writer_.get(), alerts));
+  return txn.Commit();
+}
+
+absl::StatusOr<std::vector<Alert>> SqliteStore::Impl::ListAlerts(absl::string_view run_id) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Reader conn, Acquire());
+  return QueryAlerts(conn.get(), run_id);
+}
+
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& options) {
   ACTISCOPE_RETURN_IF_ERROR(ValidateStoreOptions(options));
   auto impl = std::make_unique<Impl>(options);
@@ -466,6 +482,13 @@ absl::StatusOr<Heatmap> SqliteStore::ReadHeatmap(const HeatmapQuery& query) {
 }
 absl::StatusOr<std::vector<ScalarSeries>> SqliteStore::ReadScalars(const ScalarQuery& query) {
   return impl_->ReadScalars(query);
+}
+
+absl::Status SqliteStore::UpsertAlerts(const std::vector<Alert>& alerts) {
+  return impl_->UpsertAlerts(alerts);
+}
+absl::StatusOr<std::vector<Alert>> SqliteStore::ListAlerts(absl::string_view run_id) {
+  return impl_->ListAlerts(run_id);
 }
 
 }  // namespace actiscope::server

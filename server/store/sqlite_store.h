@@ -155,6 +155,13 @@ class SqliteStore {
   // query.max_points points per series reach memory.
   absl::StatusOr<std::vector<ScalarSeries>> ReadScalars(const ScalarQuery& query);
 
+  // Alerts (the alerts table, schema.cc): inserts each, or replaces the stored one of the same
+  // (run, rank, kind, layer, type), in one transaction; alerts of unknown runs are skipped.
+  // The gRPC edge calls it with what AlertEngine::Observe returned after a committed Write.
+  absl::Status UpsertAlerts(const std::vector<Alert>& alerts);
+  // The run's alerts, held and cleared, ordered by first_step. NOT_FOUND for an unknown run.
+  absl::StatusOr<std::vector<Alert>> ListAlerts(absl::string_view run_id);
+
  private:
   class Impl;
   explicit SqliteStore(std::unique_ptr<Impl> impl);

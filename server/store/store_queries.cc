@@ -30,7 +30,7 @@ constexpr const char* kScalarSeriesSql =
 constexpr const char* kRunColumns =
     "run_key, run_id, name, config, host, device, world_size, start_time_us, last_update_us, "
     "status, status_message, first_step, last_step, dropped_frames, conflicting_frames, "
-    "rejected_frames";
+    "rejected_frames, (SELECT count(*) FROM alerts WHERE alerts.run_key = runs.run_key)";
 
 std::map<std::string, std::string> DecodeConfig(absl::string_view data) {
   std::map<std::string, std::string> config;
@@ -65,6 +65,7 @@ RunInfo ReadRunRow(const Statement& stmt, absl::Duration stall_after, absl::Time
   run.dropped_frames = static_cast<uint64_t>(stmt.Int(13));
   run.conflicting_frames = static_cast<uint64_t>(stmt.Int(14));
   run.rejected_frames = static_cast<uint64_t>(stmt.Int(15));
+  run.alert_count = static_cast<uint64_t>(stmt.Int(16));
   if (run.status == RunStatus::kLive && now - run.last_update > stall_after) {
     run.status = RunStatus::kStalled;
   }
