@@ -20,6 +20,9 @@ ABSL_FLAG(std::string, model, "resnet18", "resnet18 | small_cnn");
 ABSL_FLAG(int64_t, width, 64, "Base channel count (ResNet-18: 64)");
 ABSL_FLAG(int64_t, epochs, 3, "Passes over the (limited) training set");
 ABSL_FLAG(int64_t, max_steps, 0, "Stop after this many steps (0: no limit); evaluates at the stop");
+ABSL_FLAG(int64_t, inject_nan_at, -1,
+          "Put a NaN into the first image of this step's input batch (-1: never), to see how "
+          "non-finite values show up and spread");
 ABSL_FLAG(int64_t, batch_size, 64, "Images per step and rank");
 ABSL_FLAG(int64_t, train_limit, 0, "Train on a seeded random subset of this size (0: all)");
 ABSL_FLAG(int64_t, test_limit, 0, "Evaluate on the first N test images (0: all)");
@@ -111,6 +114,7 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   o.width = absl::GetFlag(FLAGS_width);
   o.epochs = absl::GetFlag(FLAGS_epochs);
   o.max_steps = absl::GetFlag(FLAGS_max_steps);
+  o.inject_nan_at = absl::GetFlag(FLAGS_inject_nan_at);
   o.batch_size = absl::GetFlag(FLAGS_batch_size);
   o.train_limit = absl::GetFlag(FLAGS_train_limit);
   o.test_limit = absl::GetFlag(FLAGS_test_limit);

@@ -137,6 +137,7 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   c["dataset"] = o.data_dir;
   c["epochs"] = absl::StrCat(o.epochs);
   c["max_steps"] = absl::StrCat(o.max_steps);
+  if (o.inject_nan_at >= 0) c["inject_nan_at"] = absl::StrCat(o.inject_nan_at);
   c["batch_size"] = absl::StrCat(o.batch_size);
   c["train_limit"] = absl::StrCat(o.train_limit);
   c["test_limit"] = absl::StrCat(o.test_limit);

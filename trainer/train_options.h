@@ -53,7 +53,10 @@ struct TrainOptions {
   ModelKind model = ModelKind::kResNet18;
   int64_t width = 64;  // Base channel count (ResNet-18's is 64).
   int64_t epochs = 3;
-  int64_t max_steps = 0;    // Zero means no limit; otherwise stop after this many steps.
+  int64_t max_steps = 0;  // Zero means no limit; otherwise stop after this many steps.
+  // Testing the alert detectors: this step's input batch gets a NaN in its first image
+  // (-1: never).
+  int64_t inject_nan_at = -1;
   int64_t batch_size = 64;  // Per rank.
   int64_t train_limit = 0;  // Zero means the whole training set; otherwise its first N (shuffled).
   int64_t test_limit = 0;   // Zero means the whole test set.

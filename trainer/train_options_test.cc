@@ -82,6 +82,9 @@ TEST(ConfigMapTest, CarriesHyperparameters) {
   EXPECT_EQ(config["model"], "resnet18");
   EXPECT_EQ(config["activation_bins"], "linear:40:[0,10)");
   EXPECT_EQ(config["batch_size"], "64");
+  EXPECT_EQ(config.count("inject_nan_at"), 0u);
+  options.inject_nan_at = 7;
+  EXPECT_EQ(ConfigMap(options)["inject_nan_at"], "7");
 }
 
 TEST(CheckResumableConfigTest, AcceptsChangedTelemetryAndThreads) {

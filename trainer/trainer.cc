@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -267,7 +268,8 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
       ApplySchedule(value, peaks, optimizer.get());
       const torch::Tensor batch =
           order.slice(0, i * options.batch_size, (i + 1) * options.batch_size);
-      const torch::Tensor images = data.train_images.index_select(0, batch).to(device);
+      torch::Tensor images = data.train_images.index_select(0, batch).to(device);
+      if (step == options.inject_nan_at) images[0].fill_(std::numeric_limits<float>::quiet_NaN());
       const torch::Tensor labels = data.train_labels.index_select(0, batch).to(device);
       torch::Tensor loss =
           torch::cross_entropy_loss(model->Forward(images, probes.ObserverFor(step)), labels);
