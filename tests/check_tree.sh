@@ -18,6 +18,7 @@
 #   server/grpc/   the gRPC edge: anything below server/ except server/http/.
 #   server/http/   the HTTP edge: anything below server/ except server/grpc/; no protobuf type.
 #   server/*.cc    (server_main.cc, run_notifier) wires the edges; may include both.
+#   Both edges may include server/alerts/ (the gRPC edge runs the detectors, HTTP names alerts).
 #   The edges share only server/'s joining modules: run_notifier.h (both), ingest_counters.h
 #   (gRPC counts, HTTP shows) and store_health.h (HTTP's /healthz).
 #   Production code never includes tests/; only server/store/ includes <sqlite3.h> or holds SQL,
@@ -46,8 +47,8 @@ allowed_prefixes() {
     server/auth/*) echo "server/auth/ common/" ;;
     # Alerts work on the store's structs and return them to the gRPC edge, which stores them.
     server/alerts/*) echo "server/alerts/ server/store/ common/" ;;
-    server/grpc/*) echo "server/grpc/ server/auth/ server/store/ server/run_notifier.h server/ingest_counters.h common/ proto/ actiscope/v1/" ;;
-    server/http/*) echo "server/http/ server/auth/ server/store/ server/run_notifier.h server/ingest_counters.h server/store_health.h common/" ;;
+    server/grpc/*) echo "server/grpc/ server/auth/ server/store/ server/alerts/ server/run_notifier.h server/ingest_counters.h common/ proto/ actiscope/v1/" ;;
+    server/http/*) echo "server/http/ server/auth/ server/store/ server/alerts/ server/run_notifier.h server/ingest_counters.h server/store_health.h common/" ;;
     server/*) echo "server/ common/ proto/ actiscope/v1/" ;;
     *) echo "" ;;
   esac

@@ -120,6 +120,7 @@ void SeriesDetector::Apply(const Check& check, const Histogram& histogram,
   bool report = false;
   bool cleared = false;
   if (check.holds) {
+    c.held_value = check.value;
     if (c.frames++ == 0) c.start_step = histogram.step;
     if (!c.active && c.frames >= check.needed_frames) {
       c.active = true;
@@ -145,9 +146,9 @@ void SeriesDetector::Apply(const Check& check, const Histogram& histogram,
   alert.first_step = c.start_step;
   alert.last_step = histogram.step;
   alert.cleared = cleared;
-  alert.value = check.value;
+  alert.value = c.held_value;
   alert.threshold = check.threshold;
-  alert.message = AlertMessage(check.type, check.value, check.threshold);
+  alert.message = AlertMessage(check.type, c.held_value, check.threshold);
 }
 
 std::string AlertMessage(AlertType type, double value, double threshold) {

@@ -55,6 +55,7 @@ class SeriesDetector {
     int64_t frames = 0;
     int64_t start_step = 0;
     int64_t frames_since_report = 0;
+    double held_value = 0;  // The measure at the last frame the condition held.
     bool active = false;
   };
   struct Check {

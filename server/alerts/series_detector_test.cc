@@ -117,6 +117,7 @@ TEST(SeriesDetectorTest, NonfiniteFiresAtItsFirstStepAsCritical) {
   EXPECT_EQ(alerts[0].value, 3);
   EXPECT_TRUE(alerts[1].cleared);
   EXPECT_EQ(alerts[1].last_step, 34);
+  EXPECT_EQ(alerts[1].value, 3);  // The measure while it held, not at the clearing frame.
 }
 
 TEST(SeriesDetectorTest, SaturatedFiresWhenValuesLeaveTheRange) {

@@ -1,8 +1,10 @@
 #include "server/grpc/collector_service.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -35,7 +37,11 @@ absl::Status CheckRank(absl::string_view what, int index, uint32_t rank, uint32_
 
 CollectorService::CollectorService(CollectorOptions options, CollectorGuards guards,
                                    SqliteStore* store, RunNotifier* notifier)
-    : options_(options), guards_(guards), store_(store), notifier_(notifier) {}
+    : options_(options),
+      guards_(guards),
+      store_(store),
+      notifier_(notifier),
+      alerts_(options.alerts) {}
 
 grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::RunSpec* spec,
                                         v1::StartRunResponse* response) {
@@ -65,6 +71,8 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
     if (guards_.counters != nullptr) guards_.counters->CountRefusal(created.status().code(), 0);
     return ToGrpcStatus(created.status());
   }
+  // Resumed steps are replaced: the detectors start over with the resumed frames.
+  if (resume.has_value()) alerts_.ForgetRun(spec->run_id());
   notifier_->Notify(spec->run_id());
   response->set_run_id(spec->run_id());
   response->set_created(*created);
@@ -178,6 +186,7 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
     write.scalars.push_back(TakeScalar(batch->mutable_scalars(i)));
   }
   ACTISCOPE_ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
+  UpdateAlerts(write);
   notifier_->Notify(write.run_id);
 
   v1::PushAck ack;
@@ -186,6 +195,18 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
   ack.set_frames_ignored(result.histograms_ignored);
   ack.set_frames_conflicting(result.histograms_conflicting);
   return ack;
+}
+
+void CollectorService::UpdateAlerts(const WriteBatch& write) {
+  std::vector<Alert> changed = alerts_.Observe(write.run_id, write.histograms);
+  if (changed.empty()) return;
+  // The frames are committed and acked regardless: failing the Push would make the client
+  // re-send frames the detectors have already seen. The alerts are reported again at their
+  // next refresh (SeriesDetector::kRefreshFrames) or change.
+  if (absl::Status s = store_->UpsertAlerts(changed); !s.ok()) {
+    std::fprintf(stderr, "actiscope-server: storing %zu alerts of run %s failed: %s\n",
+                 changed.size(), write.run_id.c_str(), std::string(s.message()).c_str());
+  }
 }
 
 absl::Status CollectorService::CheckBatchSize(const v1::FrameBatch& batch) const {
@@ -217,6 +238,7 @@ grpc::Status CollectorService::FinishRun(grpc::ServerContext* context,
   absl::Status s =
       store_->FinishRun(request->run_id(), FromProto(request->status()), request->message());
   if (!s.ok()) return ToGrpcStatus(s);
+  alerts_.ForgetRun(request->run_id());
   notifier_->Notify(request->run_id());
   return grpc::Status::OK;
 }

@@ -4,6 +4,12 @@
 // store's structs (server/grpc/proto_convert.h), writes it to the SqliteStore and tells the
 // RunNotifier, so that watchers of the run wake up.
 //
+// After a Push request is committed, its histograms feed the alert detectors (server/alerts/
+// alert_engine.h, O(1) per frame, no database reads) and the alerts that began, cleared or are
+// due for a refresh are upserted into the store in one transaction. Detector state lives only
+// in this service: a restart starts detectors fresh, while stored alerts stay. FinishRun and a
+// resuming StartRun forget the run's detectors.
+//
 // Every call is first authorized (server/grpc/call_auth.h: role ingest); a Push stream is then
 // admitted (server/grpc/stream_admission.h) and each request reserves its decoding memory
 // (server/grpc/ingest_budget.h) before anything is decompressed or decoded.
@@ -24,6 +30,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "actiscope/v1/collector.grpc.pb.h"
+#include "server/alerts/alert_engine.h"
 #include "server/grpc/call_auth.h"
 #include "server/grpc/ingest_budget.h"
 #include "server/grpc/stream_admission.h"
@@ -42,6 +49,8 @@ struct CollectorOptions {
   uint32_t max_scalars_per_request = 65536;
   // Bytes of a RunSpec's config, keys and values together (INVALID_ARGUMENT beyond).
   uint64_t max_config_bytes = 64 << 10;
+  // The alert detectors' rules and memory caps (server/alerts/alert_engine.h).
+  AlertEngineOptions alerts;
 };
 
 // What the gRPC server shares with CollectorService: who may call, how many Push streams it
@@ -74,6 +83,9 @@ class CollectorService final : public v1::Collector::Service {
   // Validates, decodes and stores one request (taking strings and counts out of it), and
   // returns its ack. Every frame's and scalar's rank must be below the run's world_size.
   absl::StatusOr<v1::PushAck> Ingest(v1::PushRequest* request, KnownRuns* known_runs);
+  // Feeds the committed batch's histograms to the detectors and upserts the alerts that
+  // changed; a failure to store them is logged to stderr, not returned.
+  void UpdateAlerts(const WriteBatch& write);
   // OK when the batch's frames and scalars are within the per-request limits.
   absl::Status CheckBatchSize(const v1::FrameBatch& batch) const;
   // The run's world_size, from `known_runs` or the store; NOT_FOUND for an unknown run.
@@ -83,6 +95,7 @@ class CollectorService final : public v1::Collector::Service {
   const CollectorGuards guards_;
   SqliteStore* const store_;
   RunNotifier* const notifier_;
+  AlertEngine alerts_;
 };
 
 }  // namespace actiscope::server

@@ -158,6 +158,48 @@ TEST(CollectorServiceTest, DroppedFramesAddUpInTheRunSummary) {
   EXPECT_EQ(detail.run().dropped_frames(), 5u);
 }
 
+TEST(CollectorServiceTest, ANanFrameIsStoredAsAnAlertAtItsStep) {
+  TestGrpcServer server;
+  ASSERT_TRUE(server.StartRun("r").ok());
+  codec::FrameBatchBuilder builder;
+  for (int64_t step = 0; step < 5; ++step) {
+    std::vector<uint64_t> counts;
+    v1::Frame frame = MakeFrame("fc", step, 8, &counts);
+    if (step == 3) {
+      frame.mutable_stats()->set_nonfinite(2);
+      frame.mutable_stats()->set_elements(frame.stats().elements() + 2);
+    }
+    builder.AddFrame(std::move(frame), counts);
+  }
+  ASSERT_TRUE(server.Push({MakeRequest("r", 1, builder.Take())}).ok());
+
+  v1::ListAlertsRequest request;
+  request.set_run_id("r");
+  v1::ListAlertsResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(server.query().ListAlerts(&context, request, &response).ok());
+  // Set at step 3 and cleared at step 4, the first frame without NaN.
+  ASSERT_EQ(response.alerts_size(), 1);
+  const v1::Alert& alert = response.alerts(0);
+  EXPECT_EQ(alert.layer(), "fc");
+  EXPECT_EQ(alert.kind(), v1::KIND_ACTIVATION);
+  EXPECT_EQ(alert.type(), v1::ALERT_TYPE_NONFINITE);
+  EXPECT_EQ(alert.severity(), v1::ALERT_SEVERITY_CRITICAL);
+  EXPECT_EQ(alert.first_step(), 3);
+  EXPECT_EQ(alert.last_step(), 4);
+  EXPECT_TRUE(alert.cleared());
+  EXPECT_EQ(alert.value(), 2);
+  EXPECT_THAT(alert.message(), HasSubstr("NaN"));
+  v1::RunDetail detail;
+  ASSERT_TRUE(server.GetRun("r", &detail).ok());
+  EXPECT_EQ(detail.run().alert_count(), 1u);
+
+  grpc::ClientContext unknown_context;
+  request.set_run_id("nope");
+  EXPECT_EQ(server.query().ListAlerts(&unknown_context, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST(CollectorServiceTest, FinishRunSetsStatusAndMessage) {
   TestGrpcServer server;
   ASSERT_TRUE(server.StartRun("r").ok());

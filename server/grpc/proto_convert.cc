@@ -74,6 +74,22 @@ void ToRunSummary(const RunInfo& run, v1::RunSummary* out) {
   out->set_conflicting_frames(run.conflicting_frames);
   out->set_rejected_frames(run.rejected_frames);
   out->set_status_message(run.status_message);
+  out->set_alert_count(run.alert_count);
+}
+
+void ToAlertProto(const Alert& alert, v1::Alert* out) {
+  out->set_layer(alert.layer);
+  out->set_kind(ToProto(alert.kind));
+  out->set_rank(alert.rank);
+  // AlertType and AlertSeverity values match the wire enums (store_types.h).
+  out->set_type(static_cast<v1::AlertType>(alert.type));
+  out->set_severity(static_cast<v1::AlertSeverity>(alert.severity));
+  out->set_first_step(alert.first_step);
+  out->set_last_step(alert.last_step);
+  out->set_cleared(alert.cleared);
+  out->set_value(alert.value);
+  out->set_threshold(alert.threshold);
+  out->set_message(alert.message);
 }
 
 Histogram TakeHistogram(v1::Frame* frame, std::vector<uint64_t> counts) {

@@ -35,6 +35,8 @@ v1::RunStatus ToProto(RunStatus status);
 // `now`. The run is live with nothing stored.
 RunInfo FromRunSpec(const v1::RunSpec& spec, absl::Time now);
 void ToRunSummary(const RunInfo& run, v1::RunSummary* out);
+// An alert as Query.ListAlerts returns it (without its run id, which the request names).
+void ToAlertProto(const Alert& alert, v1::Alert* out);
 
 // Moves the frame's layer name out of *frame and takes ownership of its decoded `counts`.
 Histogram TakeHistogram(v1::Frame* frame, std::vector<uint64_t> counts);

@@ -75,6 +75,18 @@ grpc::Status QueryService::GetScalars(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status QueryService::ListAlerts(grpc::ServerContext* context,
+                                      const v1::ListAlertsRequest* request,
+                                      v1::ListAlertsResponse* response) {
+  absl::StatusOr<Caller> caller = authorizer_->Authorize(*context, Role::kRead, "ListAlerts");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status s = ValidateRunId(request->run_id()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<std::vector<Alert>> alerts = store_->ListAlerts(request->run_id());
+  if (!alerts.ok()) return ToGrpcStatus(alerts.status());
+  for (const Alert& alert : *alerts) ToAlertProto(alert, response->add_alerts());
+  return grpc::Status::OK;
+}
+
 grpc::Status QueryService::WatchRun(grpc::ServerContext* context,
                                     const v1::WatchRunRequest* request,
                                     grpc::ServerWriter<v1::RunUpdate>* writer) {

@@ -43,6 +43,8 @@ class QueryService final : public v1::Query::Service {
                           v1::Heatmap* response) override;
   grpc::Status GetScalars(grpc::ServerContext* context, const v1::GetScalarsRequest* request,
                           v1::GetScalarsResponse* response) override;
+  grpc::Status ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* request,
+                          v1::ListAlertsResponse* response) override;
   // First message: the run as it is now. Then one message per change the notifier reports,
   // until the run is finished or failed, the client cancels, or the server shuts down.
   grpc::Status WatchRun(grpc::ServerContext* context, const v1::WatchRunRequest* request,

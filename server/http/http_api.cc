@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/http/alerts_json.h"
 #include "server/http/query_params.h"
 #include "server/store/query_validation.h"
 
@@ -129,6 +130,8 @@ void WriteRunFields(const RunInfo& run, JsonWriter* json) {
   json->Uint(run.conflicting_frames);
   json->Key("rejected_frames");
   json->Uint(run.rejected_frames);
+  json->Key("alerts");
+  json->Uint(run.alert_count);
 }
 
 HttpApi::HttpApi(SqliteStore* store) : store_(store) {}
@@ -143,6 +146,7 @@ HttpReply HttpApi::Get(absl::string_view target) const {
     if (s.size() == 3) return ShowRun(s[2]);
     if (s.size() == 4 && s[3] == "heatmap") return Heatmap(s[2], *request);
     if (s.size() == 4 && s[3] == "scalars") return Scalars(s[2], *request);
+    if (s.size() == 4 && s[3] == "alerts") return Alerts(s[2]);
   }
   return ErrorReply(absl::NotFoundError(absl::StrCat("no API route for ", target.substr(0, 200))));
 }
@@ -219,6 +223,14 @@ void HttpApi::WriteLatestScalars(const RunInfo& run, JsonWriter* json) const {
     }
   }
   json->EndObject();
+}
+
+HttpReply HttpApi::Alerts(const std::string& run_id) const {
+  absl::StatusOr<std::vector<Alert>> alerts = store_->ListAlerts(run_id);
+  if (!alerts.ok()) return ErrorReply(alerts.status());
+  JsonWriter json;
+  WriteAlertsJson(*alerts, &json);
+  return JsonReply(std::move(json));
 }
 
 HttpReply HttpApi::ShowRun(const std::string& run_id) const {

@@ -4,10 +4,12 @@
 //
 // Routes (all GET; documented with their JSON shapes in web/README.md):
 //   /api/limits                                     the store's QueryLimits and the defaults
-//   /api/runs?name=&limit=                          runs, newest first
+//   /api/runs?name=&limit=                          runs, newest first, each with its
+//                                                   alert count ("alerts")
 //   /api/runs/{id}                                  one run + layers + scalar names
 //   /api/runs/{id}/heatmap?layer=&kind=&from=&to=&columns=&rank=
 //   /api/runs/{id}/scalars?names=a,b&from=&to=&points=
+//   /api/runs/{id}/alerts                           the run's alerts (server/http/alerts_json.h)
 // (/api/runs/{id}/events, the Server-Sent Events stream, lives in server/http/http_events.h.)
 // Parameters are parsed and validated once (server/http/query_params.h) into the same queries,
 // with the same meanings and limits, as the Query RPCs.
@@ -54,6 +56,7 @@ class HttpApi {
   HttpReply ShowRun(const std::string& run_id) const;
   HttpReply Heatmap(const std::string& run_id, const ParsedTarget& request) const;
   HttpReply Scalars(const std::string& run_id, const ParsedTarget& request) const;
+  HttpReply Alerts(const std::string& run_id) const;
   // Writes the run's most recent value of each scalar as {"name": {"step", "value"}}: the
   // last of the scalars within QueryLimits::max_scalar_points steps of the run's last step.
   void WriteLatestScalars(const RunInfo& run, JsonWriter* json) const;

@@ -110,6 +110,29 @@ TEST_F(HttpApiTest, BadParametersAreBadRequestsWithAJsonError) {
   }
 }
 
+TEST_F(HttpApiTest, AlertsListTheRunsAlertsAndRunsCountThem) {
+  Alert alert;
+  alert.run_id = "r1";
+  alert.layer = "conv2_x";
+  alert.type = AlertType::kCollapse;
+  alert.first_step = 4;
+  alert.last_step = 9;
+  alert.value = 0.5;
+  alert.threshold = 0.25;
+  alert.message = "collapsed";
+  ASSERT_TRUE(data_.store()->UpsertAlerts({alert}).ok());
+  HttpReply reply = api_.Get("/api/runs/r1/alerts");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body,
+            R"({"alerts":[{"layer":"conv2_x","kind":"activation","rank":0,"type":"collapse",)"
+            R"("severity":"warning","first_step":4,"last_step":9,"cleared":false,"value":0.5,)"
+            R"("threshold":0.25,"message":"collapsed"}]})");
+  EXPECT_EQ(api_.Get("/api/runs/r2/alerts").body, R"({"alerts":[]})");
+  EXPECT_EQ(api_.Get("/api/runs/nope/alerts").status, 404);
+  reply = api_.Get("/api/runs");
+  EXPECT_THAT(reply.body, HasSubstr(R"("rejected_frames":0,"alerts":1,)"));
+}
+
 TEST_F(HttpApiTest, UnknownRunsLayersAndRoutesAreNotFound) {
   for (const char* target :
        {"/api/runs/nope", "/api/runs/nope/heatmap?layer=conv1", "/api/runs/r1/heatmap?layer=nope",

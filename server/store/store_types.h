@@ -107,7 +107,8 @@ struct Alert {
   int64_t first_step = 0;  // The step at which the condition began.
   int64_t last_step = 0;   // The last step it held (or, once cleared, the step it cleared at).
   bool cleared = false;
-  double value = 0;      // The measured quantity at last_step (see the rule for its unit).
+  // The rule's measure (alert_rules.h) at the last frame the condition held.
+  double value = 0;
   double threshold = 0;  // The rule's threshold on that quantity.
   std::string message;   // One sentence: what the picture shows, usual cause, what to try.
 };
