@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "actiscope [--server=ADDRESS] [--token_file=FILE] [--tls_ca=PEM] [--json] runs | show RUN | "
       "heatmap RUN LAYER | "
-      "scalars RUN | watch RUN | sync DIR");
+      "scalars RUN | watch RUN | alerts RUN | sync DIR");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::vector<std::string> positional(args.begin() + 1, args.end());
 

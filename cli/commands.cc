@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "actiscope/client/reporter.h"
+#include "cli/alerts_output.h"
 #include "cli/json_output.h"
 #include "cli/terminal_heatmap.h"
 #include "cli/text_output.h"
@@ -26,6 +27,7 @@ constexpr char kUsage[] =
     "[--rank=R]\n"
     "  scalars RUN [--names=a,b]\n"
     "  watch RUN\n"
+    "  alerts RUN\n"
     "  sync DIR";
 
 bool Ended(v1::RunStatus status) {
@@ -137,6 +139,18 @@ absl::Status Commands::Scalars(const std::string& run_id, const std::vector<std:
   return absl::OkStatus();
 }
 
+absl::Status Commands::Alerts(const std::string& run_id) {
+  v1::ListAlertsRequest request;
+  request.set_run_id(run_id);
+  grpc::ClientContext context;
+  PrepareCall(&context, options_.timeout);
+  v1::ListAlertsResponse response;
+  ACTISCOPE_RETURN_IF_ERROR(FromGrpc(query_->ListAlerts(&context, request, &response),
+                                     absl::StrCat("alerts ", run_id), options_.connection));
+  *out_ << (options_.json ? AlertsJson(response) : AlertsText(response));
+  return absl::OkStatus();
+}
+
 absl::Status Commands::Watch(const std::string& run_id) {
   grpc::ClientContext context;
   PrepareCall(&context, options_.watch_timeout);
@@ -239,6 +253,10 @@ absl::Status RunCommand(const std::vector<std::string>& positional, const Comman
   if (command == "watch") {
     ACTISCOPE_RETURN_IF_ERROR(want(1));
     return commands->Watch(positional[1]);
+  }
+  if (command == "alerts") {
+    ACTISCOPE_RETURN_IF_ERROR(want(1));
+    return commands->Alerts(positional[1]);
   }
   if (command == "sync") {
     ACTISCOPE_RETURN_IF_ERROR(want(1));

@@ -70,6 +70,8 @@ class Commands {
   // `names` empty means every scalar.
   absl::Status Scalars(const std::string& run_id, const std::vector<std::string>& names);
   absl::Status Watch(const std::string& run_id);
+  // The run's alerts (Query.ListAlerts), one per line or, with json, an array.
+  absl::Status Alerts(const std::string& run_id);
   // Delivers the spool in `dir` to the server within `timeout` and prints how many frames
   // were acknowledged. What was not delivered stays in the spool (rerun to resume).
   absl::Status Sync(const std::string& dir);

@@ -55,6 +55,8 @@ void WriteRunKeys(const v1::RunSummary& run, JsonWriter* w) {
   w->Uint(run.conflicting_frames());
   w->Key("rejected_frames");
   w->Uint(run.rejected_frames());
+  w->Key("alerts");
+  w->Uint(run.alert_count());
   w->Key("status_message");
   w->String(run.status_message());
 }

@@ -49,10 +49,10 @@ std::string Sparkline(const v1::ScalarSeries& series, int width) {
 
 std::string RunsText(const v1::ListRunsResponse& response) {
   std::vector<std::vector<std::string>> rows = {
-      {"ID", "NAME", "STATUS", "STEPS", "LAST UPDATE", "CONFIG"}};
+      {"ID", "NAME", "STATUS", "STEPS", "ALERTS", "LAST UPDATE", "CONFIG"}};
   for (const v1::RunSummary& run : response.runs()) {
     rows.push_back({run.run_id(), run.name(), std::string(StatusName(run.status())), Steps(run),
-                    FormatTime(run.last_update()), Config(run)});
+                    absl::StrCat(run.alert_count()), FormatTime(run.last_update()), Config(run)});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {

@@ -9,7 +9,7 @@
 
 namespace actiscope::cli {
 
-// A table: ID, NAME, STATUS, STEPS, LAST UPDATE, CONFIG.
+// A table: ID, NAME, STATUS, STEPS, ALERTS (the run's alert count), LAST UPDATE, CONFIG.
 std::string RunsText(const v1::ListRunsResponse& response);
 // The run's fields, then its layers with their kinds, then its scalar names.
 std::string RunDetailText(const v1::RunDetail& detail);

@@ -19,6 +19,42 @@ absl::string_view StatusName(v1::RunStatus status) {
   }
 }
 
+absl::string_view AlertTypeName(v1::AlertType type) {
+  switch (type) {
+    case v1::ALERT_TYPE_COLLAPSE:
+      return "collapse";
+    case v1::ALERT_TYPE_DEAD:
+      return "dead";
+    case v1::ALERT_TYPE_FROZEN:
+      return "frozen";
+    case v1::ALERT_TYPE_EXPLODING:
+      return "exploding";
+    case v1::ALERT_TYPE_SATURATED:
+      return "saturated";
+    case v1::ALERT_TYPE_NONFINITE:
+      return "nonfinite";
+    case v1::ALERT_TYPE_VANISHING_GRADIENT:
+      return "vanishing_gradient";
+    case v1::ALERT_TYPE_EXPLODING_GRADIENT:
+      return "exploding_gradient";
+    default:
+      return "unknown";
+  }
+}
+
+absl::string_view AlertSeverityName(v1::AlertSeverity severity) {
+  switch (severity) {
+    case v1::ALERT_SEVERITY_INFO:
+      return "info";
+    case v1::ALERT_SEVERITY_WARNING:
+      return "warning";
+    case v1::ALERT_SEVERITY_CRITICAL:
+      return "critical";
+    default:
+      return "unknown";
+  }
+}
+
 absl::string_view KindName(v1::Kind kind) {
   switch (kind) {
     case v1::KIND_ACTIVATION:

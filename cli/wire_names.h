@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "actiscope/v1/collector.pb.h"
 #include "actiscope/v1/histogram.pb.h"
+#include "actiscope/v1/query.pb.h"
 
 namespace actiscope::cli {
 
@@ -14,6 +15,11 @@ namespace actiscope::cli {
 absl::string_view StatusName(v1::RunStatus status);
 // "activation", "gradient", "weight"; "unknown" for anything else.
 absl::string_view KindName(v1::Kind kind);
+// "collapse", "dead", "frozen", "exploding", "saturated", "nonfinite", "vanishing_gradient",
+// "exploding_gradient"; "unknown" otherwise (the server's names, server/alerts/alert_rules.h).
+absl::string_view AlertTypeName(v1::AlertType type);
+// "info", "warning", "critical"; "unknown" otherwise.
+absl::string_view AlertSeverityName(v1::AlertSeverity severity);
 // "linear", "log_magnitude"; "unknown" for anything else.
 absl::string_view ScaleName(v1::BinScale scale);
 // Inverse of KindName. INVALID_ARGUMENT naming the value and the accepted names otherwise.
