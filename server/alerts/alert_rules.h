@@ -9,7 +9,8 @@
 //     lowest bin of one starting at 0), or below lo (|x| < lo) of a log-magnitude layout, is
 //     above collapse_share for sustain_frames frames. Not checked when 0 is outside a linear
 //     layout's range.
-//   dead (activations): zeros / n above dead_share for sustain_frames frames.
+//   dead (activations): zeros / n above dead_share for sustain_frames frames. A dead layer's
+//     zeros also sit in the bin at zero, so collapse fires with it.
 //   nonfinite (any kind, critical): nonfinite > 0, flagged at the first such step.
 //   saturated (activations, weights): above / n above saturated_share for sustain_frames frames.
 //   exploding (activations, weights): the standard deviation of the finite values is above
