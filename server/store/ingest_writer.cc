@@ -360,13 +360,8 @@ absl::Status IngestWriter::DeleteFromStep(Connection* conn, int64_t run_key, int
         steps.push_back(s.step);
         values.push_back(&s.values);
       }
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt, conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
-                                        "WHERE segment_id = ?1"));
-      const std::string block = EncodeSeriesBlock(bins, steps, values);
-      stmt.Bind(1, straddling->first).Bind(2, kept.back().step);
-      stmt.Bind(3, static_cast<int64_t>(kept.size())).BindBlob(4, block);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+      ACTISCOPE_RETURN_IF_ERROR(
+          UpdateSegmentRow(conn, straddling->first, steps, EncodeSeriesBlock(bins, steps, values)));
     }
     int64_t last_step = -1;
     {

@@ -11,6 +11,29 @@
 
 namespace actiscope::server {
 
+absl::Status UpdateSegmentRow(Connection* conn, int64_t segment_id, absl::Span<const int64_t> steps,
+                              const std::string& block) {
+  ACTISCOPE_ASSIGN_OR_RETURN(Statement stmt,
+                             conn->Prepare("UPDATE segments SET first_step = ?2, last_step = ?3, "
+                                           "count = ?4, data = ?5 WHERE segment_id = ?1"));
+  stmt.Bind(1, segment_id).Bind(2, steps.front()).Bind(3, steps.back());
+  stmt.Bind(4, static_cast<int64_t>(steps.size())).BindBlob(5, block);
+  return stmt.Run();
+}
+
+absl::StatusOr<int64_t> InsertSegmentRow(Connection* conn, int64_t series_id,
+                                         absl::Span<const int64_t> steps,
+                                         const std::string& block) {
+  ACTISCOPE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5)"));
+  stmt.Bind(1, series_id).Bind(2, steps.front()).Bind(3, steps.back());
+  stmt.Bind(4, static_cast<int64_t>(steps.size())).BindBlob(5, block);
+  ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+  return sqlite3_last_insert_rowid(conn->raw());
+}
+
 absl::Status WriteSegments(Connection* conn, int64_t max_steps, const std::vector<int64_t>& steps,
                            const std::vector<const HistogramSums*>& values, SeriesState* state) {
   const uint32_t bins = state->layout.bins;
@@ -40,21 +63,10 @@ absl::Status WriteSegments(Connection* conn, int64_t max_steps, const std::vecto
     const std::string block =
         EncodeSeriesBlock(bins, chunk_steps, absl::MakeConstSpan(all_values).subspan(begin, n));
     if (begin == 0 && extend_tail) {
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt, conn->Prepare("UPDATE segments SET last_step = ?2, count = ?3, data = ?4 "
-                                        "WHERE segment_id = ?1"));
-      stmt.Bind(1, state->tail_segment_id).Bind(2, chunk_steps.back());
-      stmt.Bind(3, static_cast<int64_t>(n)).BindBlob(4, block);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+      ACTISCOPE_RETURN_IF_ERROR(UpdateSegmentRow(conn, state->tail_segment_id, chunk_steps, block));
     } else {
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt,
-          conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5)"));
-      stmt.Bind(1, state->series_id).Bind(2, chunk_steps.front()).Bind(3, chunk_steps.back());
-      stmt.Bind(4, static_cast<int64_t>(n)).BindBlob(5, block);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
-      state->tail_segment_id = sqlite3_last_insert_rowid(conn->raw());
+      ACTISCOPE_ASSIGN_OR_RETURN(state->tail_segment_id,
+                                 InsertSegmentRow(conn, state->series_id, chunk_steps, block));
     }
     state->tail_count = static_cast<int64_t>(n);
   }
@@ -74,21 +86,10 @@ absl::Status RewriteSegment(Connection* conn, int64_t max_steps, int64_t segment
         EncodeSeriesBlock(state->layout.bins, row_steps, values.subspan(begin, len));
     begin += len;
     if (r == 0) {
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt, conn->Prepare("UPDATE segments SET first_step = ?2, last_step = ?3, "
-                                        "count = ?4, data = ?5 WHERE segment_id = ?1"));
-      stmt.Bind(1, segment_id).Bind(2, row_steps.front()).Bind(3, row_steps.back());
-      stmt.Bind(4, static_cast<int64_t>(len)).BindBlob(5, block);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+      ACTISCOPE_RETURN_IF_ERROR(UpdateSegmentRow(conn, segment_id, row_steps, block));
     } else {
-      ACTISCOPE_ASSIGN_OR_RETURN(
-          Statement stmt,
-          conn->Prepare("INSERT INTO segments(series_id, first_step, last_step, count, data) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5)"));
-      stmt.Bind(1, state->series_id).Bind(2, row_steps.front()).Bind(3, row_steps.back());
-      stmt.Bind(4, static_cast<int64_t>(len)).BindBlob(5, block);
-      ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
-      segment_id = sqlite3_last_insert_rowid(conn->raw());
+      ACTISCOPE_ASSIGN_OR_RETURN(segment_id,
+                                 InsertSegmentRow(conn, state->series_id, row_steps, block));
     }
     if (was_tail) {
       state->tail_segment_id = segment_id;

@@ -9,6 +9,7 @@
 #define ACTISCOPE_SERVER_STORE_SEGMENT_WRITER_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,15 @@
 #include "server/store/store_types.h"
 
 namespace actiscope::server {
+
+// Replaces segment row `segment_id` with `block`, a series block of `steps` (ascending,
+// non-empty): its first_step, last_step, count and data.
+absl::Status UpdateSegmentRow(Connection* conn, int64_t segment_id, absl::Span<const int64_t> steps,
+                              const std::string& block);
+// Adds a segment row of series `series_id` holding `block`, a series block of `steps`
+// (ascending, non-empty); returns the new row's segment_id.
+absl::StatusOr<int64_t> InsertSegmentRow(Connection* conn, int64_t series_id,
+                                         absl::Span<const int64_t> steps, const std::string& block);
 
 // Stores the new steps of a series in segments of at most `max_steps` steps: the first ones
 // join its tail segment when that one is short (rewritten with them), the rest make new
