@@ -48,6 +48,8 @@ ABSL_FLAG(double, log_lo, 1e-8, "Lowest magnitude of --bin_mode=log");
 ABSL_FLAG(double, log_hi, 1e4, "Highest magnitude of --bin_mode=log");
 ABSL_FLAG(int64_t, every, 1, "Record histograms every N steps");
 ABSL_FLAG(int64_t, scalar_every, 1, "Report loss and lr every N steps (0: per-epoch scalars only)");
+ABSL_FLAG(int64_t, eval_every, 0,
+          "Also report test_error_rate after every N steps (0: at each epoch's end only)");
 ABSL_FLAG(std::string, run_id, "",
           "Run id, 1-64 chars of [A-Za-z0-9._-] (empty: a unique one is generated)");
 ABSL_FLAG(std::string, run_name, "", "Human-readable run name");
@@ -152,6 +154,11 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
   if (o.scalar_every < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--scalar_every must be >= 0, got ", o.scalar_every));
+  }
+  o.eval_every = absl::GetFlag(FLAGS_eval_every);
+  if (o.eval_every < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--eval_every must be >= 0, got ", o.eval_every));
   }
   o.run_id = absl::GetFlag(FLAGS_run_id);
   o.run_name = absl::GetFlag(FLAGS_run_name);

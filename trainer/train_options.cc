@@ -166,6 +166,7 @@ std::map<std::string, std::string> ConfigMap(const TrainOptions& o) {
   if (o.probes.weights) c["weight_bins"] = BinsText(o.probes.weight_bins);
   c["every"] = absl::StrCat(o.probes.every);
   c["scalar_every"] = absl::StrCat(o.scalar_every);
+  c["eval_every"] = absl::StrCat(o.eval_every);
   c["world_size"] = absl::StrCat(o.distributed.world_size);
   if (o.threads > 0) c["threads"] = absl::StrCat(o.threads);
   return c;

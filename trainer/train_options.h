@@ -77,6 +77,10 @@ struct TrainOptions {
   // The per-step scalars (loss, lr) go out on steps where step % scalar_every == 0; zero sends
   // only the per-epoch ones (train_loss, test_error_rate, test_accuracy).
   int64_t scalar_every = 1;
+  // Also evaluate on the test set (its first test_limit images) after every eval_every steps and
+  // send "test_error_rate" at that step; zero: only at each epoch's end. Evaluation time is not
+  // counted in steps_per_second.
+  int64_t eval_every = 0;
   // The run's id (RunOptions::run_id's form); empty: the client library picks a unique one.
   // Ranks other than 0 report into rank 0's run whatever this says.
   std::string run_id;

@@ -242,6 +242,7 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
   Progress progress(stdout, options.progress_tty);
   const bool print = rank == 0;
   absl::Duration train_time;
+  absl::Duration eval_time;  // Of --eval_every's evaluations inside epochs.
   const int64_t start_step = start.has_value() ? start->step : 0;
   int64_t step = start_step;
   // A checkpoint taken at an epoch's end continues with the next epoch; one taken inside an
@@ -287,12 +288,20 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
         reporter->RecordScalar(step, "lr", peaks.back() * value.lr_scale);
       }
       if (print) progress.Step(i + 1 - first, loss_value);
+      if (options.eval_every > 0 && (step + 1) % options.eval_every == 0 && i + 1 < epoch_end) {
+        const absl::Time eval_start = absl::Now();
+        reporter->RecordScalar(
+            step, "test_error_rate",
+            TestErrorRate(model.get(), data.test_images, data.test_labels, device));
+        eval_time += absl::Now() - eval_start;
+      }
       // A checkpoint due at the epoch's last step waits for the epoch's evaluation below.
       if (save_checkpoints && due(step + 1) && i + 1 < epoch_end) {
         ACTISCOPE_RETURN_IF_ERROR(save(step + 1, epoch, i + 1, loss_sum, epoch_order));
       }
     }
-    train_time += absl::Now() - epoch_start;
+    train_time += absl::Now() - epoch_start - eval_time;
+    eval_time = absl::ZeroDuration();
     result.last_train_loss = loss_sum / static_cast<double>(epoch_end);
     result.test_error_rate = TestErrorRate(model.get(), data.test_images, data.test_labels, device);
     reporter->RecordScalar(step - 1, "train_loss", result.last_train_loss);
