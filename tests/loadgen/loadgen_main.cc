@@ -27,6 +27,15 @@ ABSL_FLAG(std::string, run_name, "",
 ABSL_FLAG(std::vector<std::string>, layer_names, {},
           "Comma-separated layer names, one per layer; empty: conv1, conv2_x, ... or layer_N");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the synthetic data");
+ABSL_FLAG(std::string, pattern, "drift",
+          "drift: every third layer narrows and the last turns NaN/Inf in the last tenth; "
+          "healthy: neither (the server flags no alert)");
+ABSL_FLAG(int64_t, collapse_at, -1,
+          "From this step on the second layer's activations collapse into the bin holding 0 "
+          "(a collapse alert); negative: never");
+ABSL_FLAG(int64_t, nonfinite_at, -1,
+          "At this step only the last layer reports a few NaN/Inf values (a nonfinite alert); "
+          "negative: never");
 ABSL_FLAG(double, noise, 0.02, "Step-to-step jitter of each distribution, fraction of its spread");
 ABSL_FLAG(double, live_rate, 0, "Steps per second per client; 0 sends as fast as possible");
 ABSL_FLAG(int, max_in_flight, 8, "Unacknowledged batches per stream");
@@ -58,6 +67,18 @@ int main(int argc, char** argv) {
   options.run.steps = absl::GetFlag(FLAGS_steps);
   options.run.bins = absl::GetFlag(FLAGS_bins);
   options.run.seed = absl::GetFlag(FLAGS_seed);
+  const std::string pattern = absl::GetFlag(FLAGS_pattern);
+  if (pattern == "drift") {
+    options.run.pattern = actiscope::loadgen::SyntheticPattern::kDrift;
+  } else if (pattern == "healthy") {
+    options.run.pattern = actiscope::loadgen::SyntheticPattern::kHealthy;
+  } else {
+    std::cerr << "actiscope-loadgen: unknown --pattern \"" << pattern
+              << "\" (want drift, healthy)\n";
+    return 2;
+  }
+  options.run.collapse_step = absl::GetFlag(FLAGS_collapse_at);
+  options.run.nonfinite_step = absl::GetFlag(FLAGS_nonfinite_at);
   options.run.noise = absl::GetFlag(FLAGS_noise);
   options.run.kinds.clear();
   for (absl::string_view kind : absl::StrSplit(absl::GetFlag(FLAGS_kinds), ',')) {

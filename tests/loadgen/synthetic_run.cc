@@ -52,10 +52,11 @@ SyntheticRun::SyntheticRun(const SyntheticRunOptions& options, int run_index)
     m.std0 = std0(rng);
     m.mean_drift = drift(rng);
     const double end = std_end(rng);
-    m.std_end = l % 3 == 2 ? 0.1 : end;  // Every third layer collapses toward zero.
+    const bool drift = options.pattern == SyntheticPattern::kDrift;
+    m.std_end = drift && l % 3 == 2 ? 0.1 : end;  // Every third layer narrows.
     const double zeros = zero_fraction(rng);
     m.zero_fraction = l % 2 == 0 ? zeros : 0.0;
-    m.goes_nonfinite = options.layers > 1 && l == options.layers - 1;
+    m.goes_nonfinite = drift && options.layers > 1 && l == options.layers - 1;
     models_.push_back(m);
   }
 }
@@ -102,16 +103,30 @@ SyntheticHistogram SyntheticRun::Histogram(int layer, v1::Kind kind, int64_t ste
   mu += options_.noise * sigma * (Unit(Mix(h ^ 1)) - 0.5);
   sigma *= 1.0 + options_.noise * (Unit(Mix(h ^ 2)) - 0.5);
 
+  const BinLayout layout = Layout(layer, kind);
+  const uint32_t bins = layout.bins;
+  const double width = (layout.hi - layout.lo) / bins;
+  // The bin holding 0, when the layout's range does (as the server's collapse rule finds it).
+  const bool holds_zero = layout.lo <= 0.0 && 0.0 < layout.hi;
+  const uint32_t zero_bin =
+      holds_zero ? std::min<uint32_t>(bins - 1, static_cast<uint32_t>((0.0 - layout.lo) / width))
+                 : 0;
+  if (holds_zero && kind == v1::KIND_ACTIVATION && layer == collapse_layer() &&
+      options_.collapse_step >= 0 && step >= options_.collapse_step) {
+    // Collapsed: a spike in the middle of the zero bin, far narrower than the bin.
+    mu = layout.lo + (zero_bin + 0.5) * width;
+    sigma = 0.05 * width;
+  }
+
   SyntheticHistogram out;
   v1::HistogramStats& s = out.stats;
-  const uint64_t nonfinite = m.goes_nonfinite && t >= 0.9 ? 1 + Mix(h ^ 3) % 8 : 0;
+  const bool injected_nonfinite = layer == nonfinite_layer() && step == options_.nonfinite_step;
+  const uint64_t nonfinite =
+      (m.goes_nonfinite && t >= 0.9) || injected_nonfinite ? 1 + Mix(h ^ 3) % 8 : 0;
   const uint64_t finite = m.elements - nonfinite;
   const uint64_t zeros = static_cast<uint64_t>(m.zero_fraction * static_cast<double>(finite));
   const uint64_t spread = finite - zeros;
 
-  const BinLayout layout = Layout(layer, kind);
-  const uint32_t bins = layout.bins;
-  const double width = (layout.hi - layout.lo) / bins;
   // Cumulative rounding keeps the total exact: cum[k] counts the values below edge k.
   auto cumulative = [&](uint32_t k) {
     const double edge = layout.lo + width * k;
@@ -128,9 +143,7 @@ SyntheticHistogram SyntheticRun::Histogram(int layer, v1::Kind kind, int64_t ste
   }
   uint64_t above = spread - previous;
   uint64_t below_total = below;
-  if (layout.lo <= 0.0 && 0.0 < layout.hi) {
-    const uint32_t zero_bin =
-        std::min<uint32_t>(bins - 1, static_cast<uint32_t>((0.0 - layout.lo) / width));
+  if (holds_zero) {
     out.counts[zero_bin] += zeros;
   } else if (0.0 < layout.lo) {
     below_total += zeros;

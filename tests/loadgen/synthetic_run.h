@@ -3,8 +3,11 @@
 // sent to check what the server returns).
 //
 // Each layer has a fixed bin layout and a normal distribution whose mean and spread drift slowly
-// over the steps; some layers collapse toward zero, some have a share of exact zeros (dead
-// ReLUs), and the last layer starts to produce a few NaN/Inf values near the end of the run.
+// over the steps; some layers have a share of exact zeros (dead ReLUs). The pattern kDrift (the
+// default) adds trouble as it comes: every third layer narrows toward a tenth of its spread and
+// the last layer starts to produce a few NaN/Inf values near the end of the run. kHealthy drops
+// both, so that the server's detectors (server/alerts/alert_rules.h) flag nothing; on either
+// pattern, collapse_step and nonfinite_step inject the two alerts a test wants at known steps.
 // Counts are the expected counts of `elements` values (50k-800k per layer, like
 // batch x channels x H x W), rounded so that the frame is consistent:
 // sum(counts) + below + above + nonfinite == elements.
@@ -27,8 +30,15 @@
 
 namespace actiscope::loadgen {
 
+// What goes wrong in a synthetic run on its own (see the file comment).
+enum class SyntheticPattern {
+  kDrift,    // Every third layer narrows; the last layer turns non-finite in the last tenth.
+  kHealthy,  // Nothing: no layer narrows or turns non-finite.
+};
+
 struct SyntheticRunOptions {
   uint64_t seed = 1;
+  SyntheticPattern pattern = SyntheticPattern::kDrift;
   int layers = 5;
   uint32_t bins = 40;
   // The length of the run: drifts and collapses play out over this many steps.
@@ -40,6 +50,13 @@ struct SyntheticRunOptions {
   double noise = 0.02;
   // Layer names, one per layer; empty means LayerNames(layers).
   std::vector<std::string> layer_names;
+  // From this step on, the activations of layer 1 (the second layer; the only one when layers
+  // is 1) collapse: every non-zero value lands in the bin holding 0, so the server's collapse
+  // alert starts at this step and fires once it held 20 frames. Negative: never.
+  int64_t collapse_step = -1;
+  // At this step only, every kind of the last layer reports a few (1-8) non-finite values: a
+  // nonfinite alert starting at this step, cleared at the next. Negative: never.
+  int64_t nonfinite_step = -1;
 };
 
 // One generated histogram: the frame's counts and stats.
@@ -58,6 +75,10 @@ class SyntheticRun {
 
   const SyntheticRunOptions& options() const { return options_; }
   const std::vector<std::string>& layer_names() const { return layer_names_; }
+
+  // The layers (indices into layer_names()) that collapse_step and nonfinite_step act on.
+  int collapse_layer() const { return options_.layers > 1 ? 1 : 0; }
+  int nonfinite_layer() const { return options_.layers - 1; }
 
   // The fixed bin layout of `layer` (index into layer_names()) for `kind`.
   BinLayout Layout(int layer, v1::Kind kind) const;

@@ -1,6 +1,7 @@
 #include "tests/loadgen/synthetic_run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "gmock/gmock.h"
@@ -92,6 +93,66 @@ TEST(SyntheticRunTest, LastLayerTurnsNonFiniteNearTheEndOnly) {
   EXPECT_EQ(run.Histogram(4, v1::KIND_ACTIVATION, 10).stats.nonfinite(), 0u);
   EXPECT_GT(run.Histogram(4, v1::KIND_ACTIVATION, 950).stats.nonfinite(), 0u);
   EXPECT_EQ(run.Histogram(0, v1::KIND_ACTIVATION, 950).stats.nonfinite(), 0u);
+}
+
+// The share of elements in the bin holding 0, as the server's collapse rule measures it
+// (server/alerts/series_detector.cc).
+double ZeroBinShare(const SyntheticRun& run, int layer, int64_t step) {
+  const BinLayout layout = run.Layout(layer, v1::KIND_ACTIVATION);
+  const SyntheticHistogram h = run.Histogram(layer, v1::KIND_ACTIVATION, step);
+  const double width = (layout.hi - layout.lo) / layout.bins;
+  const size_t bin = std::min<size_t>(static_cast<size_t>(-layout.lo / width), h.counts.size() - 1);
+  return static_cast<double>(h.counts[bin]) / static_cast<double>(h.stats.elements());
+}
+
+TEST(SyntheticRunTest, HealthyPatternNeitherNarrowsNorTurnsNonFinite) {
+  SyntheticRunOptions options = Options();
+  options.pattern = SyntheticPattern::kHealthy;
+  SyntheticRun run(options, 0);
+  EXPECT_EQ(run.Histogram(4, v1::KIND_ACTIVATION, 950).stats.nonfinite(), 0u);
+  EXPECT_EQ(run.Histogram(4, v1::KIND_GRADIENT, 999).stats.nonfinite(), 0u);
+  const auto std_of = [&](int64_t step) {
+    const v1::HistogramStats s = run.Histogram(2, v1::KIND_ACTIVATION, step).stats;
+    const double n = static_cast<double>(s.elements() - s.zeros());
+    return std::sqrt(s.sum_squares() / n - (s.sum() / n) * (s.sum() / n));
+  };
+  EXPECT_GT(std_of(999), 0.5 * std_of(0));
+  for (int layer = 0; layer < 5; ++layer) EXPECT_LT(ZeroBinShare(run, layer, 999), 0.9);
+}
+
+TEST(SyntheticRunTest, CollapseStepPutsNearlyEveryValueOfLayerOneInTheZeroBinFromThatStep) {
+  SyntheticRunOptions options = Options();
+  options.pattern = SyntheticPattern::kHealthy;
+  options.collapse_step = 100;
+  SyntheticRun run(options, 0);
+  SyntheticRunOptions plain_options = options;
+  plain_options.collapse_step = -1;
+  SyntheticRun plain(plain_options, 0);
+  ASSERT_EQ(run.collapse_layer(), 1);
+  EXPECT_LT(ZeroBinShare(run, 1, 99), 0.5);
+  for (int64_t step : {100, 101, 150, 999}) EXPECT_GT(ZeroBinShare(run, 1, step), 0.99) << step;
+  const SyntheticHistogram h = run.Histogram(1, v1::KIND_ACTIVATION, 150);
+  EXPECT_EQ(Sum(h.counts) + h.stats.below() + h.stats.above() + h.stats.nonfinite(),
+            h.stats.elements());
+  // Other layers and kinds are what they were without it.
+  EXPECT_EQ(run.Histogram(0, v1::KIND_ACTIVATION, 150).counts,
+            plain.Histogram(0, v1::KIND_ACTIVATION, 150).counts);
+  EXPECT_EQ(run.Histogram(1, v1::KIND_GRADIENT, 150).counts,
+            plain.Histogram(1, v1::KIND_GRADIENT, 150).counts);
+}
+
+TEST(SyntheticRunTest, NonfiniteStepGivesTheLastLayerNonFiniteValuesAtThatStepOnly) {
+  SyntheticRunOptions options = Options();
+  options.pattern = SyntheticPattern::kHealthy;
+  options.nonfinite_step = 200;
+  SyntheticRun run(options, 0);
+  ASSERT_EQ(run.nonfinite_layer(), 4);
+  for (v1::Kind kind : options.kinds) {
+    EXPECT_EQ(run.Histogram(4, kind, 199).stats.nonfinite(), 0u);
+    EXPECT_GT(run.Histogram(4, kind, 200).stats.nonfinite(), 0u);
+    EXPECT_EQ(run.Histogram(4, kind, 201).stats.nonfinite(), 0u);
+    EXPECT_EQ(run.Histogram(3, kind, 200).stats.nonfinite(), 0u);
+  }
 }
 
 TEST(SyntheticRunTest, ScalarsAreLossAndLearningRate) {
