@@ -58,6 +58,11 @@ export function getScalars(id, params, signal) {
   return getJson(`/api/runs/${enc(id)}/scalars?${query(params)}`, signal);
 }
 
+// What the server's detectors flagged in the run: {alerts: [...]} (web/README.md).
+export function getAlerts(id, signal) {
+  return getJson(`/api/runs/${enc(id)}/alerts`, signal);
+}
+
 export function eventsUrl(id) {
   return `/api/runs/${enc(id)}/events`;
 }

@@ -2,9 +2,14 @@
 // heatmap per probed layer stacked in model order, rows aligned layer by layer and all on one
 // step axis; loss, test error and per-layer statistics under them. Kind and rank switches,
 // drag-to-zoom, PNG export, and live growth from each run's Server-Sent Events.
+// Above the columns, the list of the runs' alerts (alerts.js); clicking one shows its kind and
+// scrolls to its layer. Each heatmap carries a marker at the first step of each alert of its
+// layer, the kind shown and the rank shown (every rank when merged). A run's alerts are fetched
+// at the start and again after each of its events (one request at a time), not with every
+// redraw.
 
 import { el, clear } from './dom.js';
-import { getLimits, getRun, getHeatmap, getScalars, eventsUrl } from './api.js';
+import { getLimits, getRun, getHeatmap, getScalars, getAlerts, eventsUrl } from './api.js';
 import { drawHeatmap, LAYOUT } from './heatmap.js';
 import { attachHeatmapInteractions } from './heatmap_interaction.js';
 import { lineChart, PALETTE } from './line_chart.js';
@@ -13,6 +18,7 @@ import { scalarsLike } from './scalar_names.js';
 import { formatTime } from './format.js';
 import { rawParam } from './url.js';
 import { downloadCanvas, exportStack, safeFileName } from './export.js';
+import { AlertList, alertsForHeatmap, placeAlertMarkers } from './alerts.js';
 
 const ENDED = new Set(['finished', 'failed']);
 
@@ -59,15 +65,16 @@ export class RunPage {
     this.ranks = [...ranks].sort((a, b) => a - b);
     this.build();
     window.addEventListener('resize', this.onResize);
+    for (const run of this.runs) this.refreshAlerts(run);
     await this.refresh();
     for (const run of this.runs) this.listen(run);
   }
 
   build() {
-    const kindSelect = el('select', { class: 'kind-select', 'aria-label': 'kind',
+    const kindSelect = this.kindSelect = el('select', { class: 'kind-select', 'aria-label': 'kind',
       onchange: (e) => { this.kind = e.target.value; this.updateUrl(); this.refresh(); } },
       this.kinds.map((k) => el('option', { value: k, selected: k === this.kind, text: k + 's' })));
-    const rankSelect = el('select', { class: 'rank-select', 'aria-label': 'rank',
+    const rankSelect = this.rankSelect = el('select', { class: 'rank-select', 'aria-label': 'rank',
       onchange: (e) => { this.rank = e.target.value; this.updateUrl(); this.refresh(); } },
       el('option', { value: 'merged', text: 'ranks merged' }),
       this.ranks.map((r) => el('option', { value: String(r), selected: String(r) === this.rank, text: `rank ${r}` })));
@@ -81,8 +88,11 @@ export class RunPage {
       this.ranks.length > 1 ? rankSelect : null,
       this.resetButton, exportButton,
       el('span', { class: 'hint', text: 'drag across a heatmap to zoom' }));
+    this.alertList = new AlertList((runId, alert) => this.focusAlert(runId, alert));
     const grid = el('div', { class: `columns columns-${this.runs.length}` });
     for (const run of this.runs) {
+      run.alerts = null;
+      run.alertError = null;
       run.header = el('div', { class: 'run-header' });
       run.heatmaps = new Map();
       const stack = el('div', { class: 'stack' });
@@ -101,7 +111,7 @@ export class RunPage {
       grid.append(run.column);
       this.renderHeader(run);
     }
-    clear(this.root).append(toolbar, grid);
+    clear(this.root).append(toolbar, this.alertList.element, grid);
   }
 
   renderHeader(run) {
@@ -214,6 +224,7 @@ export class RunPage {
       canvas.dataset.query = entry ? new URLSearchParams(entry.params).toString() : '';
       canvas.dataset.lastStep = entry && entry.hm.step_to.length ? String(entry.hm.step_to[entry.hm.step_to.length - 1]) : '-1';
     });
+    this.markRun(run);
     const names = result.scalars.map((s) => s.name);
     const series = (which) => scalarsLike(names, which).map((name, i) => {
       const s = result.scalars.find((x) => x.name === name);
@@ -234,6 +245,81 @@ export class RunPage {
       lineChart('fraction near zero', statSeries('nearZero'), from, to, width));
   }
 
+  // Fetches the run's alerts and shows them in the list and on its heatmaps. One request per
+  // run at a time; calls meanwhile make it ask once more. A failed request keeps the alerts
+  // shown and says so in the list.
+  async refreshAlerts(run) {
+    if (run.alertsInFlight) {
+      run.alertsDirty = true;
+      return;
+    }
+    run.alertsInFlight = true;
+    try {
+      do {
+        run.alertsDirty = false;
+        try {
+          const body = await getAlerts(run.id, this.abort.signal);
+          run.alerts = Array.isArray(body.alerts) ? body.alerts : [];
+          run.alertError = null;
+        } catch (e) {
+          if (e.name === 'AbortError') return;
+          run.alertError = e.message;
+        }
+        this.showAlerts();
+        this.markRun(run);
+      } while (run.alertsDirty && !this.abort.signal.aborted);
+    } finally {
+      run.alertsInFlight = false;
+    }
+  }
+
+  showAlerts() {
+    this.alertList.render(this.runs.map((run) => ({ id: run.id, name: run.info.name || run.id,
+      worldSize: run.info.world_size, alerts: run.alerts, error: run.alertError })));
+  }
+
+  // The alert markers of every heatmap of `run` as drawn now.
+  markRun(run) {
+    for (const layer of this.layers) {
+      placeAlertMarkers(run.heatmaps.get(layer.name),
+                        alertsForHeatmap(run.alerts, layer.name, this.kind, this.rank),
+                        run.info.world_size > 1);
+    }
+  }
+
+  // Shows where `alert` of run `runId` is: switches to its kind (and its rank, when one rank is
+  // shown), zooms out if the zoom hides its first step, and scrolls its layer's heatmap into view.
+  focusAlert(runId, alert) {
+    const run = this.runs.find((r) => r.id === runId);
+    const canvas = run && run.heatmaps.get(alert.layer);
+    if (!canvas) return;
+    let changed = false;
+    if (alert.kind !== this.kind && this.kinds.includes(alert.kind)) {
+      this.kind = alert.kind;
+      this.kindSelect.value = alert.kind;
+      changed = true;
+    }
+    if (this.rank !== 'merged' && String(alert.rank) !== this.rank && this.ranks.includes(alert.rank)) {
+      this.rank = String(alert.rank);
+      this.rankSelect.value = this.rank;
+      changed = true;
+    }
+    if (this.zoom && (alert.first_step < this.zoom.from || alert.first_step > this.zoom.to)) {
+      this.zoom = null;
+      this.resetButton.disabled = true;
+      changed = true;
+    }
+    if (changed) {
+      this.updateUrl();
+      this.refresh();
+    }
+    const row = canvas.closest('.heatmap-row');
+    for (const old of this.root.querySelectorAll('.heatmap-row.focused')) old.classList.remove('focused');
+    void row.offsetWidth;  // Restarts the highlight's animation when the same row is picked again.
+    row.classList.add('focused');
+    row.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  }
+
   showError(e) {
     for (const run of this.runs) {
       const note = run.column.querySelector('.error-note') || el('p', { class: 'error-note' });
@@ -251,6 +337,8 @@ export class RunPage {
       const grew = update.last_step !== run.info.last_step;
       Object.assign(run.info, update);
       this.renderHeader(run);
+      // The server stores a push's alerts before it announces the push.
+      this.refreshAlerts(run);
       if (ENDED.has(update.status)) source.close();
       if (grew && !this.zoom) this.refresh();
     });

@@ -1,10 +1,13 @@
-// The runs page: a table of runs (name, status, start, steps, model, lr, last loss, test
-// error), a name filter, and check boxes to pick two or more runs to compare.
+// The runs page: a table of runs (name, status, alerts, start, steps, model, lr, last loss,
+// test error), a name filter, and check boxes to pick two or more runs to compare. The alerts
+// column holds a badge with the number of alerts the server flagged in the run (alerts.js),
+// empty when there are none; the badge, like the name, links to the run.
 
 import { el, clear } from './dom.js';
 import { listRuns } from './api.js';
 import { formatNumber, formatTime } from './format.js';
 import { pickScalar } from './scalar_names.js';
+import { alertBadge } from './alerts.js';
 
 const REFRESH_MS = 5000;
 
@@ -36,7 +39,7 @@ export class RunsPage {
     this.tbody = el('tbody');
     const table = el('table', { class: 'runs' },
       el('thead', {}, el('tr', {},
-        ['', 'name', 'status', 'started', 'steps', 'model', 'lr', 'last loss', 'test error']
+        ['', 'name', 'status', 'alerts', 'started', 'steps', 'model', 'lr', 'last loss', 'test error']
           .map((h) => el('th', { text: h })))),
       this.tbody);
     clear(this.root).append(
@@ -74,16 +77,18 @@ export class RunsPage {
       const steps = run.last_step >= 0 ? run.last_step - Math.max(0, run.first_step) + 1 : 0;
       const loss = pickScalar(Object.keys(run.latest || {}), 'loss');
       const error = pickScalar(Object.keys(run.latest || {}), 'error');
+      const href = `/runs/${encodeURIComponent(run.id)}`;
       this.tbody.append(el('tr', { class: 'run-row', dataset: { runId: run.id } },
         el('td', {}, box),
-        el('td', { class: 'name' }, el('a', { href: `/runs/${encodeURIComponent(run.id)}`, text: run.name || run.id })),
+        el('td', { class: 'name' }, el('a', { href, text: run.name || run.id })),
         el('td', {}, el('span', { class: `status status-${run.status}`, text: run.status })),
+        el('td', { class: 'alerts' }, alertBadge(run.alerts, href)),
         el('td', { text: formatTime(run.start_time) }),
         el('td', { class: 'num', text: String(steps) }),
         el('td', { text: run.config.model || run.config.arch || '–' }),
         el('td', { class: 'num', text: run.config.lr || run.config.learning_rate || '–' }),
-        el('td', { class: 'num', text: loss ? formatNumber(run.latest[loss].value) : '–' }),
-        el('td', { class: 'num', text: error ? formatNumber(run.latest[error].value) : '–' })));
+        el('td', { class: 'num last-loss', text: loss ? formatNumber(run.latest[loss].value) : '–' }),
+        el('td', { class: 'num test-error', text: error ? formatNumber(run.latest[error].value) : '–' })));
     }
     this.updateCompare();
   }
