@@ -72,7 +72,10 @@ grpc::Status CollectorService::StartRun(grpc::ServerContext* context, const v1::
     return ToGrpcStatus(created.status());
   }
   // Resumed steps are replaced: the detectors start over with the resumed frames.
-  if (resume.has_value()) alerts_.ForgetRun(spec->run_id());
+  if (resume.has_value()) {
+    alerts_.ForgetRun(spec->run_id());
+    began_alerts_.ForgetRun(spec->run_id());
+  }
   notifier_->Notify(spec->run_id());
   response->set_run_id(spec->run_id());
   response->set_created(*created);
@@ -186,20 +189,27 @@ absl::StatusOr<v1::PushAck> CollectorService::Ingest(v1::PushRequest* request,
     write.scalars.push_back(TakeScalar(batch->mutable_scalars(i)));
   }
   ACTISCOPE_ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
-  UpdateAlerts(write);
-  notifier_->Notify(write.run_id);
-
   v1::PushAck ack;
   ack.set_sequence(request->sequence());
   ack.set_frames_stored(result.histograms_stored);
   ack.set_frames_ignored(result.histograms_ignored);
   ack.set_frames_conflicting(result.histograms_conflicting);
+  UpdateAlerts(write, &ack);
+  notifier_->Notify(write.run_id);
   return ack;
 }
 
-void CollectorService::UpdateAlerts(const WriteBatch& write) {
+void CollectorService::UpdateAlerts(const WriteBatch& write, v1::PushAck* ack) {
   std::vector<Alert> changed = alerts_.Observe(write.run_id, write.histograms);
   if (changed.empty()) return;
+  const std::vector<Alert> began = began_alerts_.Select(changed);
+  for (size_t i = 0; i < began.size(); ++i) {
+    if (i < kMaxAlertsPerAck) {
+      ToAlertNotice(began[i], ack->add_alerts());
+    } else {
+      ack->set_alerts_omitted(ack->alerts_omitted() + 1);
+    }
+  }
   // The frames are committed and acked regardless: failing the Push would make the client
   // re-send frames the detectors have already seen. The alerts are reported again at their
   // next refresh (SeriesDetector::kRefreshFrames) or change.
@@ -239,6 +249,7 @@ grpc::Status CollectorService::FinishRun(grpc::ServerContext* context,
       store_->FinishRun(request->run_id(), FromProto(request->status()), request->message());
   if (!s.ok()) return ToGrpcStatus(s);
   alerts_.ForgetRun(request->run_id());
+  began_alerts_.ForgetRun(request->run_id());
   notifier_->Notify(request->run_id());
   return grpc::Status::OK;
 }

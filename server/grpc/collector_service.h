@@ -6,9 +6,11 @@
 //
 // After a Push request is committed, its histograms feed the alert detectors (server/alerts/
 // alert_engine.h, O(1) per frame, no database reads) and the alerts that began, cleared or are
-// due for a refresh are upserted into the store in one transaction. Detector state lives only
-// in this service: a restart starts detectors fresh, while stored alerts stay. FinishRun and a
-// resuming StartRun forget the run's detectors.
+// due for a refresh are upserted into the store in one transaction. Those that began (new
+// episodes, server/grpc/began_alerts.h) are also announced in that request's ack
+// (PushAck.alerts, at most kMaxAlertsPerAck), so the trainer can print them. Detector state
+// lives only in this service: a restart starts detectors fresh, while stored alerts stay.
+// FinishRun and a resuming StartRun forget the run's detectors.
 //
 // Every call is first authorized (server/grpc/call_auth.h: role ingest); a Push stream is then
 // admitted (server/grpc/stream_admission.h) and each request reserves its decoding memory
@@ -31,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "actiscope/v1/collector.grpc.pb.h"
 #include "server/alerts/alert_engine.h"
+#include "server/grpc/began_alerts.h"
 #include "server/grpc/call_auth.h"
 #include "server/grpc/ingest_budget.h"
 #include "server/grpc/stream_admission.h"
@@ -84,8 +87,9 @@ class CollectorService final : public v1::Collector::Service {
   // returns its ack. Every frame's and scalar's rank must be below the run's world_size.
   absl::StatusOr<v1::PushAck> Ingest(v1::PushRequest* request, KnownRuns* known_runs);
   // Feeds the committed batch's histograms to the detectors and upserts the alerts that
-  // changed; a failure to store them is logged to stderr, not returned.
-  void UpdateAlerts(const WriteBatch& write);
+  // changed (a failure to store them is logged to stderr, not returned); adds those that
+  // began to `ack`.
+  void UpdateAlerts(const WriteBatch& write, v1::PushAck* ack);
   // OK when the batch's frames and scalars are within the per-request limits.
   absl::Status CheckBatchSize(const v1::FrameBatch& batch) const;
   // The run's world_size, from `known_runs` or the store; NOT_FOUND for an unknown run.
@@ -96,6 +100,7 @@ class CollectorService final : public v1::Collector::Service {
   SqliteStore* const store_;
   RunNotifier* const notifier_;
   AlertEngine alerts_;
+  BeganAlerts began_alerts_;
 };
 
 }  // namespace actiscope::server

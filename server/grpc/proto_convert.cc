@@ -1,8 +1,10 @@
 #include "server/grpc/proto_convert.h"
 
+#include <string>
 #include <utility>
 
 #include "proto/layout_convert.h"
+#include "server/alerts/alert_rules.h"
 
 namespace actiscope::server {
 
@@ -87,6 +89,19 @@ void ToAlertProto(const Alert& alert, v1::Alert* out) {
   out->set_first_step(alert.first_step);
   out->set_last_step(alert.last_step);
   out->set_cleared(alert.cleared);
+  out->set_value(alert.value);
+  out->set_threshold(alert.threshold);
+  out->set_message(alert.message);
+}
+
+void ToAlertNotice(const Alert& alert, v1::AlertNotice* out) {
+  out->set_rank(alert.rank);
+  out->set_kind(ToProto(alert.kind));
+  out->set_layer(alert.layer);
+  out->set_type(std::string(AlertTypeName(alert.type)));
+  out->set_severity(std::string(AlertSeverityName(alert.severity)));
+  out->set_first_step(alert.first_step);
+  out->set_step(alert.last_step);
   out->set_value(alert.value);
   out->set_threshold(alert.threshold);
   out->set_message(alert.message);

@@ -37,6 +37,8 @@ RunInfo FromRunSpec(const v1::RunSpec& spec, absl::Time now);
 void ToRunSummary(const RunInfo& run, v1::RunSummary* out);
 // An alert as Query.ListAlerts returns it (without its run id, which the request names).
 void ToAlertProto(const Alert& alert, v1::Alert* out);
+// An alert that began, as a Push ack announces it (types and severities by name, alert_rules.h).
+void ToAlertNotice(const Alert& alert, v1::AlertNotice* out);
 
 // Moves the frame's layer name out of *frame and takes ownership of its decoded `counts`.
 Histogram TakeHistogram(v1::Frame* frame, std::vector<uint64_t> counts);
