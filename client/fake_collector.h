@@ -1,8 +1,9 @@
 // Test support: an in-process Collector service that stores what it receives in memory,
 // deduplicating frames by (run, layer, kind, rank, step) as the real server does, and can be
 // shut down and restarted on the same port, made to hold back acks, made to require a bearer
-// token, and made to refuse a chosen Push request (ending the stream with an error, as the
-// server ends it on the first request it refuses) or the StartRun of a run; it records the
+// token, made to refuse a chosen Push request (ending the stream with an error, as the
+// server ends it on the first request it refuses) or the StartRun of a run, and made to
+// announce alerts in the acks of chosen steps (PushAck.alerts); it records the
 // `authorization` metadata of every call, every RunSpec StartRun received and the
 // dropped_frames and rejected_frames reported. Header only; tests only.
 //
@@ -121,6 +122,12 @@ class FakeCollector {
     const auto it = refusals_.find({run_id, sequence});
     return it == refusals_.end() ? 0 : it->second.refused;
   }
+  // Every ack of a request of `run_id` holding a frame of `step` announces `alert`, re-sends
+  // included (the real collector announces an alert once; a client must not rely on that).
+  void AnnounceAtStep(const std::string& run_id, int64_t step, v1::AlertNotice alert) {
+    absl::MutexLock lock(&mu_);
+    announcements_[{run_id, step}].push_back(std::move(alert));
+  }
   // StartRun of `run_id` fails with `status` from now on (OK: succeeds again).
   void RefuseStartRun(const std::string& run_id, grpc::Status status) {
     absl::MutexLock lock(&mu_);
@@ -185,6 +192,10 @@ class FakeCollector {
           const v1::Frame& f = batch->frames(i);
           Stored& stored =
               frames_[FrameKey(request.run_id(), f.layer(), f.kind(), f.rank(), f.step())];
+          if (const auto it = announcements_.find({request.run_id(), f.step()});
+              it != announcements_.end()) {
+            for (const v1::AlertNotice& alert : it->second) *ack.add_alerts() = alert;
+          }
           if (stored.received++ == 0) {
             stored.counts = (*counts)[i];
             stored.stats = f.stats();
@@ -297,6 +308,8 @@ class FakeCollector {
   std::map<std::pair<std::string, int64_t>, grpc::Status> step_refusals_ ABSL_GUARDED_BY(mu_);
   int refusals_total_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, grpc::Status> start_run_refusals_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int64_t>, std::vector<v1::AlertNotice>> announcements_
+      ABSL_GUARDED_BY(mu_);
   std::vector<v1::RunSpec> start_runs_ ABSL_GUARDED_BY(mu_);
   uint64_t requests_without_run_id_ ABSL_GUARDED_BY(mu_) = 0;
 };

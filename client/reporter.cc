@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "client/alert_inbox.h"
 #include "client/collector_session.h"
 #include "client/device_histogram.h"
 #include "client/histogram_kernel.h"
@@ -71,9 +72,10 @@ class Reporter::Impl {
   // `session` is null when offline.
   Impl(ReporterOptions options, v1::RunSpec run, std::unique_ptr<CollectorSession> session,
        std::shared_ptr<Spool> spool)
-      : options_(std::move(options)), run_(std::move(run)) {
+      : options_(std::move(options)), run_(std::move(run)), alerts_(run_.run_id()) {
     SenderOptions sender;
     sender.run = run_;
+    sender.alerts = &alerts_;
     sender.outbox_bound_bytes = options_.memory_bound_bytes / 2;
     sender.seed = std::random_device()();
     sender_ =
@@ -87,6 +89,8 @@ class Reporter::Impl {
   ~Impl() { Finish(true, absl::Seconds(5)); }
 
   const std::string& run_id() const { return run_.run_id(); }
+
+  std::vector<AlertNotice> TakeAlerts() { return alerts_.Take(); }
 
   void Enqueue(QueuedItem item) {
     item.queued_at = absl::Now();
@@ -176,6 +180,7 @@ class Reporter::Impl {
     report.frames_rejected = counts.frames_rejected;
     report.frames_in_spool = counts.frames_unacked;
     report.wire_bytes = counts.wire_bytes;
+    report.alerts_dropped = alerts_.dropped();
     report.all_delivered = delivered && counts.frames_dropped == 0 && counts.frames_rejected == 0 &&
                            counts.frames_unacked == 0;
     if (!report.all_delivered &&
@@ -305,6 +310,7 @@ class Reporter::Impl {
 
   const ReporterOptions options_;
   const v1::RunSpec run_;
+  AlertInbox alerts_;  // Filled by the sender's thread, which ends before this goes.
   std::unique_ptr<Sender> sender_;
   uint64_t sequence_ = 0;  // Batcher thread (then Finish, after the batcher ended).
 
@@ -429,5 +435,7 @@ void Reporter::RecordScalar(int64_t step, std::string_view name, double value) {
 FinishReport Reporter::Finish(bool succeeded, absl::Duration timeout) {
   return impl_->Finish(succeeded, timeout);
 }
+
+std::vector<AlertNotice> Reporter::TakeAlerts() { return impl_->TakeAlerts(); }
 
 }  // namespace actiscope::client

@@ -303,6 +303,49 @@ TEST(ReporterTest, ASpooledResumeIsReplayedWithItsResumeId) {
   ExpectAllStoredOnce(&collector, "run-resume-spooled", 5);
 }
 
+TEST(ReporterTest, AnnouncedAlertsAreTakenOnceWithoutWaitingForTheCollector) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  v1::AlertNotice collapse;
+  collapse.set_kind(v1::KIND_ACTIVATION);
+  collapse.set_layer("layer2");
+  collapse.set_type("collapse");
+  collapse.set_severity("warning");
+  collapse.set_first_step(1);
+  collapse.set_step(3);
+  collapse.set_message("collapsed");
+  // Each of step 3's three frames brings it: one ack announces it three times.
+  collector.AnnounceAtStep("run-alerts", 3, collapse);
+  v1::AlertNotice nan = collapse;
+  nan.set_type("nonfinite");
+  nan.set_severity("critical");
+  nan.set_first_step(8);
+  nan.set_step(8);
+  collector.AnnounceAtStep("run-alerts", 8, nan);
+  auto reporter = Reporter::Start(Options(port, "run-alerts"));
+  ASSERT_TRUE(reporter.ok()) << reporter.status();
+  collector.CloseAckGate();  // A collector that holds its acks: TakeAlerts returns at once.
+  RecordSteps(reporter->get(), 0, 10);
+  EXPECT_TRUE((*reporter)->TakeAlerts().empty());
+  collector.OpenAckGate();
+  const FinishReport report = (*reporter)->Finish(true, absl::Seconds(20));
+  EXPECT_TRUE(report.all_delivered);
+  EXPECT_EQ(report.alerts_dropped, 0u);
+  // The last acks came before Finish returned: their alerts wait for the next TakeAlerts.
+  const std::vector<AlertNotice> alerts = (*reporter)->TakeAlerts();
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].layer, "layer2");
+  EXPECT_EQ(alerts[0].kind, Kind::kActivation);
+  EXPECT_EQ(alerts[0].type, "collapse");
+  EXPECT_EQ(alerts[0].first_step, 1);
+  EXPECT_EQ(alerts[0].step, 3);
+  EXPECT_EQ(alerts[0].message, "collapsed");
+  EXPECT_EQ(alerts[1].type, "nonfinite");
+  EXPECT_EQ(alerts[1].severity, "critical");
+  EXPECT_EQ(alerts[1].first_step, 8);
+  EXPECT_TRUE((*reporter)->TakeAlerts().empty());
+}
+
 TEST(ReporterTest, StartRejectsInvalidOptions) {
   ReporterOptions bad_id = Options(1, "no spaces allowed");
   EXPECT_EQ(Reporter::Start(bad_id).status().code(), absl::StatusCode::kInvalidArgument);

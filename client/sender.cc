@@ -31,7 +31,8 @@ Sender::Sender(SenderOptions options, std::unique_ptr<CollectorSession> session,
   if (spool_ != nullptr) {
     replayer_ = std::make_unique<SpoolReplayer>(
         session_.get(), spool_.get(), log_,
-        [this](const std::string& what, const absl::Status& status) { LogFailure(what, status); });
+        [this](const std::string& what, const absl::Status& status) { LogFailure(what, status); },
+        options_.alerts);
   }
   thread_ = std::thread([this] {
     NameCurrentThread("actiscope-send");
@@ -323,6 +324,7 @@ bool Sender::StreamOutbox() {
       broken = true;
       break;
     }
+    if (options_.alerts != nullptr) options_.alerts->Add(outbox_.front().request.run_id(), ack);
     counts_.frames_acked += outbox_.front().frames;
     outbox_bytes_ -= outbox_.front().bytes;
     outbox_.pop_front();

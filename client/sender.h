@@ -28,6 +28,8 @@
 // reason, is retried likewise (rejecting it would give up the whole run); a spool segment whose
 // StartRun is refused for good is kept and set aside until the next rescan (spool_replay.h).
 //
+// The alerts an ack announces (PushAck.alerts) go to `alerts` (alert_inbox.h).
+//
 // Requests that fit neither place are dropped; their frames are counted, logged and reported
 // in the next request's dropped_frames. Every frame submitted is acked, rejected, dropped or
 // still held (SenderCounts).
@@ -49,6 +51,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "actiscope/v1/collector.grpc.pb.h"
+#include "client/alert_inbox.h"
 #include "client/collector_session.h"
 #include "client/rate_limited_log.h"
 #include "client/spool.h"
@@ -64,6 +67,9 @@ struct SenderOptions {
   // How often the spool is listed again for segments of processes that ended meanwhile; also
   // when segments set aside (spool_replay.h) are tried again.
   absl::Duration rescan_interval = absl::Seconds(30);
+  // Where the alerts of the acks go (streamed and replayed requests alike); null: ignored.
+  // Not owned; must outlive the Sender.
+  AlertInbox* alerts = nullptr;
 };
 
 // Frames by where they are. frames_submitted plus the frames passed to CountDropped and

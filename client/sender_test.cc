@@ -527,6 +527,50 @@ TEST(SenderTest, ASegmentWhoseRunIsRefusedIsSetAsideAndTheOthersDelivered) {
   EXPECT_EQ(StoredSteps(&collector, "fine-run").size(), 3u);
 }
 
+TEST(SenderTest, TheAlertsOfStreamedAndReplayedAcksReachTheInboxOnce) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  v1::AlertNotice collapse;
+  collapse.set_kind(v1::KIND_ACTIVATION);
+  collapse.set_layer("layer");
+  collapse.set_type("collapse");
+  collapse.set_first_step(2);
+  collector.AnnounceAtStep("alerts", 2, collapse);
+  collector.AnnounceAtStep("alerts", 3, collapse);  // Announced again: taken once.
+  v1::AlertNotice nan = collapse;
+  nan.set_type("nonfinite");
+  nan.set_first_step(15);
+  collector.AnnounceAtStep("alerts", 15, nan);
+  TempDir temp_dir("sender_alerts");
+  std::shared_ptr<Spool> spool = OpenSpool(temp_dir.path());
+  RateLimitedLog log;
+  AlertInbox inbox("alerts");
+  SenderOptions options = Options("alerts");
+  options.alerts = &inbox;
+  Sender sender(options, Session(port), spool, &log);
+  for (int64_t step = 1; step <= 5; ++step) {
+    sender.Submit(Request("alerts", static_cast<uint64_t>(step), step), 1);
+  }
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(10)));
+  std::vector<AlertNotice> taken = inbox.Take();
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].type, "collapse");
+  EXPECT_EQ(taken[0].first_step, 2);
+  // The collector is away: these spill to the spool (1 KiB outbox) and are replayed from it.
+  collector.Shutdown();
+  for (int64_t step = 10; step <= 20; ++step) {
+    sender.Submit(Request("alerts", static_cast<uint64_t>(step), step), 1);
+  }
+  EXPECT_FALSE(spool->empty());
+  ASSERT_EQ(collector.Serve(port), port);
+  ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(30)));
+  taken = inbox.Take();
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].type, "nonfinite");
+  EXPECT_EQ(taken[0].first_step, 15);
+  EXPECT_EQ(inbox.dropped(), 0u);
+}
+
 TEST(CollectorSessionTest, TheTokenComesFromTheOptionsThenTheFileThenTheEnvironment) {
   TempDir temp_dir("sender_test");
   const std::string file = temp_dir.path() + "/token";

@@ -17,8 +17,12 @@ constexpr absl::Duration kRpcTimeout = absl::Seconds(2);
 
 SpoolReplayer::SpoolReplayer(
     CollectorSession* session, Spool* spool, RateLimitedLog* log,
-    std::function<void(const std::string&, const absl::Status&)> on_failure)
-    : session_(session), spool_(spool), log_(log), on_failure_(std::move(on_failure)) {}
+    std::function<void(const std::string&, const absl::Status&)> on_failure, AlertInbox* alerts)
+    : session_(session),
+      spool_(spool),
+      log_(log),
+      on_failure_(std::move(on_failure)),
+      alerts_(alerts) {}
 
 bool SpoolReplayer::HasWork() const {
   for (const HeldSegment& segment : spool_->HeldSegments()) {
@@ -160,6 +164,12 @@ SpoolReplayer::Outcome SpoolReplayer::Stream(const std::string& path,
       v1::PushAck ack;
       if (!stream.ReadAck(&ack) || ack.sequence() != sequence(progress->next)) break;
       acked_any = true;
+      if (alerts_ != nullptr) {
+        const std::string& run_id = progress->next < requests.size()
+                                        ? requests[progress->next].request.run_id()
+                                        : std::string();
+        alerts_->Add(run_id.empty() ? contents.run.run_id() : run_id, ack);
+      }
       if (progress->next == first) progress->carry_dropped = progress->carry_rejected = 0;
       if (progress->next < requests.size()) progress->acked += requests[progress->next].frames;
       ++progress->next;

@@ -36,6 +36,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "client/alert_inbox.h"
 #include "client/collector_session.h"
 #include "client/rate_limited_log.h"
 #include "client/spool.h"
@@ -55,10 +56,12 @@ class SpoolReplayer {
  public:
   static constexpr int kWindow = 16;  // Requests in flight on one stream.
 
-  // Failures are passed to `on_failure` (what was being done, the error). `session`, `spool`
-  // and `log` must outlive the replayer.
+  // Failures are passed to `on_failure` (what was being done, the error); the alerts of the
+  // acks to `alerts` unless null. `session`, `spool`, `log` and `alerts` must outlive the
+  // replayer.
   SpoolReplayer(CollectorSession* session, Spool* spool, RateLimitedLog* log,
-                std::function<void(const std::string&, const absl::Status&)> on_failure);
+                std::function<void(const std::string&, const absl::Status&)> on_failure,
+                AlertInbox* alerts = nullptr);
 
   // True when the Spool holds a segment (the one being appended to included) not set aside.
   bool HasWork() const;
@@ -94,6 +97,7 @@ class SpoolReplayer {
   Spool* const spool_;
   RateLimitedLog* const log_;
   const std::function<void(const std::string&, const absl::Status&)> on_failure_;
+  AlertInbox* const alerts_;
   std::map<std::string, Progress> progress_;  // By segment path.
   std::set<std::string> set_aside_;
 

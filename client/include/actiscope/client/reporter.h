@@ -16,6 +16,11 @@
 // Training never waits on I/O and never sees an exception from this library: errors are
 // logged to stderr (rate-limited) and counted.
 //
+// Alerts: the collector flags unhealthy series at ingest (a collapsed layer, NaN values, ...)
+// and announces each alert that began in the acknowledgement of the batch that made it begin
+// (PushAck.alerts, proto/actiscope/v1/collector.proto); TakeAlerts hands them to the trainer,
+// each once, without waiting.
+//
 // Example:
 //   actiscope::client::ReporterOptions options;
 //   options.run.name = "resnet18-lr0.1";
@@ -24,9 +29,10 @@
 //   if (!reporter.ok()) { ... }
 //   (*reporter)->Record(step, actiscope::client::Kind::kActivation, "layer1", output, {});
 //   (*reporter)->RecordScalar(step, "loss", loss.item<double>());
+//   for (const auto& alert : (*reporter)->TakeAlerts()) { ... print alert.message ... }
 //   (*reporter)->Finish(/*succeeded=*/true, absl::Seconds(10));
 //
-// Thread-safety: Record, RecordScalar and Finish may be called from any thread.
+// Thread-safety: Record, RecordScalar, TakeAlerts and Finish may be called from any thread.
 #ifndef ACTISCOPE_CLIENT_REPORTER_H_
 #define ACTISCOPE_CLIENT_REPORTER_H_
 
@@ -37,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -108,6 +115,25 @@ struct ReporterOptions {
   absl::Duration flush_interval = absl::Seconds(1);
 };
 
+// An alert the collector announced for one of this run's series (rank, kind, layer): a
+// condition of the rules in server/alerts/alert_rules.h that began. A notification, best
+// effort: `actiscope alerts RUN` (Query.ListAlerts) is the record, with clears and the last
+// step each alert held.
+struct AlertNotice {
+  uint32_t rank = 0;
+  Kind kind = Kind::kActivation;
+  std::string layer;
+  // "collapse", "dead", "frozen", "exploding", "saturated", "nonfinite",
+  // "vanishing_gradient" or "exploding_gradient"; a newer collector may send others.
+  std::string type;
+  std::string severity;    // "info", "warning" or "critical".
+  int64_t first_step = 0;  // The step at which the condition began.
+  int64_t step = 0;        // The step at which the collector flagged it (>= first_step).
+  double value = 0;        // The rule's measure at `step`.
+  double threshold = 0;    // The rule's limit on it.
+  std::string message;     // One sentence: what it shows, the usual cause, what to try.
+};
+
 // What Finish achieved. Every frame recorded is in exactly one of acked, rejected, dropped and
 // in_spool; frames replayed from segments of ended processes count as acked, rejected or
 // dropped too.
@@ -124,6 +150,9 @@ struct FinishReport {
   // and HTTP/2 DATA framing, resends included. wire_bytes / frames_acked is the wire cost of
   // one histogram, the scalars sent with them included (the stream's headers aside).
   uint64_t wire_bytes = 0;
+  // Alerts announced that TakeAlerts never returned: beyond its queue's bound, or left out of
+  // a full acknowledgement by the collector (PushAck.alerts_omitted).
+  uint64_t alerts_dropped = 0;
 };
 
 class Reporter {
@@ -163,6 +192,15 @@ class Reporter {
   // same spool_dir may then replay it. A hung collector can hold Finish up to about 2 s past
   // `timeout` (an RPC in flight). Idempotent: later calls return the first report.
   FinishReport Finish(bool succeeded, absl::Duration timeout);
+
+  // The alerts the collector announced since the previous call (oldest first), each once:
+  // an alert is known by (rank, kind, layer, type, first_step), and one seen before (a batch
+  // re-sent after a reconnect, a spool replay) is not returned again. Never blocks on I/O:
+  // one uncontended mutex, usually to find nothing, so a training loop may call it every step.
+  // At most 256 wait between calls; later ones are dropped and counted
+  // (FinishReport::alerts_dropped). Still callable after Finish, for the alerts its last acks
+  // brought.
+  std::vector<AlertNotice> TakeAlerts();
 
  private:
   class Impl;
