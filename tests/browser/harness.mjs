@@ -1,6 +1,7 @@
 // Shared pieces of the browser tests: starting actiscope-server and actiscope-loadgen, a
-// Chromium launcher, a tiny sequential test runner, and polling without page-side eval
-// (the page's Content-Security-Policy forbids eval, which page.waitForFunction needs).
+// Chromium launcher, a tiny sequential test runner, polling without page-side eval (the
+// page's Content-Security-Policy forbids eval, which page.waitForFunction needs), and pages
+// that fail a test on any console error, plus waiting for the run page's heatmaps.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,11 @@ export function loadgen(build, server, args, background = false) {
 }
 
 const tests = [];
+// Browser contexts of newPage that their test has not closed (it failed first): runTests closes
+// them after the test, so that their connections do not count against the server's
+// per-address limit in the tests after it.
+const openContexts = new Set();
+
 export function test(name, fn) {
   tests.push({ name, fn });
 }
@@ -106,6 +112,8 @@ export async function runTests() {
       failed++;
       console.log(`FAIL ${t.name}: ${e.stack || e}`);
     }
+    for (const context of openContexts) await context.close().catch(() => {});
+    openContexts.clear();
   }
   console.log(`${tests.length - failed}/${tests.length} browser tests passed`);
   return failed;
@@ -113,4 +121,46 @@ export async function runTests() {
 
 export function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+// A page that records console errors, page errors and dialogs (none may happen; closePage
+// checks). `viewport` defaults to 1400 x 1000 CSS pixels.
+export async function newPage(browser, viewport = { width: 1400, height: 1000 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  openContexts.add(context);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => { page.problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  return page;
+}
+
+export async function closePage(page) {
+  const problems = page.problems;
+  openContexts.delete(page.context());
+  await page.context().close();
+  assert(problems.length === 0, `no console errors, page errors or dialogs; got ${JSON.stringify(problems)}`);
+}
+
+// The step range every heatmap of the page shows ({from, to}), or null while one is not drawn
+// or they differ (the page draws them all in one go, from canvas.heatmapState).
+export function drawnRange(page) {
+  return page.evaluate(() => {
+    const states = [...document.querySelectorAll('canvas.heatmap')].map((c) => c.heatmapState);
+    if (states.length === 0 || states.some((s) => !s)) return null;
+    const { from, to } = states[0];
+    return states.every((s) => s.from === from && s.to === to) ? { from, to } : null;
+  });
+}
+
+// Waits for the run page's first full draw; returns the step range drawn. A timeout names what
+// the page said instead (its error notes, console errors).
+export async function waitForDraw(page) {
+  try {
+    return await waitUntil('the heatmaps to be drawn', () => drawnRange(page), 20000);
+  } catch (e) {
+    const notes = await page.$$eval('.error-note, .message', (ps) => ps.map((p) => p.textContent)).catch(() => []);
+    throw new Error(`${e.message}; the page says ${JSON.stringify(notes)}, problems ${JSON.stringify(page.problems)}`);
+  }
 }

@@ -3,7 +3,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
-import { launchChromium, startServer, loadgen, test, runTests, assert, waitUntil } from './harness.mjs';
+import { launchChromium, startServer, loadgen, test, runTests, assert, waitUntil, newPage, closePage, drawnRange,
+         waitForDraw } from './harness.mjs';
 
 const build = process.argv[2];
 if (!build) {
@@ -35,39 +36,6 @@ try {
   await server.stop();
 }
 process.exit(failed ? 1 : 0);
-
-// A page that records console errors, page errors and dialogs (none may happen).
-async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('dialog', (d) => { page.problems.push(`dialog: ${d.message()}`); d.dismiss(); });
-  return page;
-}
-
-async function closePage(page) {
-  const problems = page.problems;
-  await page.context().close();
-  assert(problems.length === 0, `no console errors, page errors or dialogs; got ${JSON.stringify(problems)}`);
-}
-
-// The step range every heatmap of the page shows ({from, to}), or null while one is not drawn
-// or they differ (the page draws them all in one go, from canvas.heatmapState).
-function drawnRange(page) {
-  return page.evaluate(() => {
-    const states = [...document.querySelectorAll('canvas.heatmap')].map((c) => c.heatmapState);
-    if (states.length === 0 || states.some((s) => !s)) return null;
-    const { from, to } = states[0];
-    return states.every((s) => s.from === from && s.to === to) ? { from, to } : null;
-  });
-}
-
-// Waits for the run page's first full draw; returns the step range drawn.
-function waitForDraw(page) {
-  return waitUntil('the heatmaps to be drawn', () => drawnRange(page), 20000);
-}
 
 // Distinct colours inside each heatmap's plot area.
 function distinctColours(page, selector) {
@@ -103,7 +71,7 @@ function defineTests(server, browser) {
       assert(names.includes(name), `runs table lists ${name}; got ${JSON.stringify(names)}`);
     }
     assert(await page.$$eval('table.runs img', (imgs) => imgs.length) === 0, 'no <img> element from a run name');
-    const loss = await page.$eval('tr.run-row[data-run-id="load-0"]', (row) => row.children[7].textContent);
+    const loss = await page.$eval('tr.run-row[data-run-id="load-0"] td.last-loss', (td) => td.textContent);
     assert(loss !== '–' && Number.isFinite(Number(loss)), `last loss shown for load-0: ${loss}`);
     await page.fill('input.filter', 'load-');
     await waitUntil('the filter to apply', async () =>
@@ -242,6 +210,12 @@ function defineTests(server, browser) {
     assert(title === XSS, `title shows the characters: ${title}`);
     const layers = await page.$$eval('.layer-name', (spans) => spans.map((s) => s.textContent));
     assert(layers.includes(XSS), `layer name shows the characters: ${layers}`);
+    // Its last layer turns non-finite: the alert names the layer as text, and marks it.
+    await waitUntil('the probe layer\'s alert marker', () => page.$$eval('.alert-marker', (ms) => ms.length === 1));
+    const where = await page.$eval('.alert-item .alert-where', (s) => s.textContent);
+    assert(where.startsWith(XSS), `the alert names the layer as text: ${where}`);
+    const marked = await page.$eval('.alert-marker', (m) => m.parentElement.querySelector('canvas').dataset.layer);
+    assert(marked === XSS, `the marker is on the probe layer: ${marked}`);
     assert(await page.$$eval('img', (imgs) => imgs.length) === 0, 'no <img> element');
     await closePage(page);  // Fails on any dialog.
   });
