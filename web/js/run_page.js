@@ -71,10 +71,10 @@ export class RunPage {
   }
 
   build() {
-    const kindSelect = this.kindSelect = el('select', { class: 'kind-select', 'aria-label': 'kind',
+    this.kindSelect = el('select', { class: 'kind-select', 'aria-label': 'kind',
       onchange: (e) => { this.kind = e.target.value; this.updateUrl(); this.refresh(); } },
       this.kinds.map((k) => el('option', { value: k, selected: k === this.kind, text: k + 's' })));
-    const rankSelect = this.rankSelect = el('select', { class: 'rank-select', 'aria-label': 'rank',
+    this.rankSelect = el('select', { class: 'rank-select', 'aria-label': 'rank',
       onchange: (e) => { this.rank = e.target.value; this.updateUrl(); this.refresh(); } },
       el('option', { value: 'merged', text: 'ranks merged' }),
       this.ranks.map((r) => el('option', { value: String(r), selected: String(r) === this.rank, text: `rank ${r}` })));
@@ -84,8 +84,8 @@ export class RunPage {
       onclick: () => exportStack(this.runs, this.layers, this.kind) });
     const toolbar = el('div', { class: 'toolbar' },
       el('a', { href: '/', class: 'back', text: '← runs' }),
-      this.kinds.length > 1 ? kindSelect : el('span', { class: 'kind-label', text: this.kind + 's' }),
-      this.ranks.length > 1 ? rankSelect : null,
+      this.kinds.length > 1 ? this.kindSelect : el('span', { class: 'kind-label', text: this.kind + 's' }),
+      this.ranks.length > 1 ? this.rankSelect : null,
       this.resetButton, exportButton,
       el('span', { class: 'hint', text: 'drag across a heatmap to zoom' }));
     this.alertList = new AlertList((runId, alert) => this.focusAlert(runId, alert));
