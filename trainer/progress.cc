@@ -47,6 +47,10 @@ void Progress::Draw(int64_t done, double loss, double steps_per_s) {
           ? static_cast<int>(kBarWidth * std::min<int64_t>(done, steps_in_epoch_) / steps_in_epoch_)
           : kBarWidth;
   const std::string bar = std::string(filled, '#') + std::string(kBarWidth - filled, '.');
+  bar_shown_ = true;
+  shown_done_ = done;
+  shown_loss_ = loss;
+  shown_steps_per_s_ = steps_per_s;
   std::fprintf(out_, "\repoch %lld/%lld [%s] %lld/%lld  %.1f steps/s  loss %.4f  eta %3.0fs ",
                static_cast<long long>(epoch_ + 1), static_cast<long long>(epochs_), bar.c_str(),
                static_cast<long long>(done), static_cast<long long>(steps_in_epoch_), steps_per_s,
@@ -55,9 +59,18 @@ void Progress::Draw(int64_t done, double loss, double steps_per_s) {
 }
 
 void Progress::EndEpoch(double train_loss, double test_error_rate) {
+  bar_shown_ = false;
   std::fprintf(out_, "%sepoch %lld/%lld done: train_loss %.4f  test_error_rate %.4f\n",
                tty_ ? "\n" : "", static_cast<long long>(epoch_ + 1),
                static_cast<long long>(epochs_), train_loss, test_error_rate);
+  std::fflush(out_);
+}
+
+void Progress::Note(absl::string_view line) {
+  // "\r\33[K": back to the line's start and erase it (the bar), on any ANSI terminal.
+  std::fprintf(out_, "%s%.*s\n", tty_ && bar_shown_ ? "\r\33[K" : "", static_cast<int>(line.size()),
+               line.data());
+  if (tty_ && bar_shown_) Draw(shown_done_, shown_loss_, shown_steps_per_s_);
   std::fflush(out_);
 }
 

@@ -65,5 +65,36 @@ TEST(ProgressTest, TtyModeRedrawsOneBarInPlace) {
   EXPECT_THAT(text, HasSubstr("\nepoch 2/2 done"));
 }
 
+TEST(ProgressTest, TtyNoteErasesTheBarAndRedrawsItBelowTheLine) {
+  const std::string text = Capture(true, absl::ZeroDuration(), [](Progress& p) {
+    p.StartEpoch(0, 1, 4);
+    p.Step(4, 0.5);
+    p.Note("actiscope alert at step 3: collapse on conv5_x (activation): collapsed");
+  });
+  EXPECT_THAT(text, HasSubstr(" \r\33[Kactiscope alert at step 3: collapse on conv5_x "
+                              "(activation): collapsed\n\repoch 1/1 [#"));
+}
+
+TEST(ProgressTest, NoteWithoutABarIsAPlainLine) {
+  const std::string plain = Capture(false, absl::ZeroDuration(), [](Progress& p) {
+    p.StartEpoch(0, 1, 4);
+    p.Step(4, 0.5);
+    p.Note("alert");
+  });
+  EXPECT_THAT(plain, HasSubstr("eta 0s\nalert\n"));
+  EXPECT_THAT(plain, Not(HasSubstr("\r")));
+  // On a TTY after the epoch's end (the bar is gone), and before any epoch.
+  const std::string tty = Capture(true, absl::ZeroDuration(), [](Progress& p) {
+    p.Note("first");
+    p.StartEpoch(0, 1, 4);
+    p.Step(4, 0.5);
+    p.EndEpoch(0.5, 0.25);
+    p.Note("last");
+  });
+  EXPECT_EQ(tty.substr(0, 6), "first\n");
+  EXPECT_THAT(tty, HasSubstr("test_error_rate 0.2500\nlast\n"));
+  EXPECT_THAT(tty, Not(HasSubstr("\33[K")));
+}
+
 }  // namespace
 }  // namespace actiscope::trainer

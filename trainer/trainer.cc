@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "actiscope/client/reporter.h"
 #include "common/status_macros.h"
@@ -127,6 +128,30 @@ void ApplyLimits(const TrainOptions& options, Dataset* data) {
   if (options.test_limit > 0 && options.test_limit < data->test_images.size(0)) {
     data->test_images = data->test_images.slice(0, 0, options.test_limit);
     data->test_labels = data->test_labels.slice(0, 0, options.test_limit);
+  }
+}
+
+absl::string_view KindName(client::Kind kind) {
+  switch (kind) {
+    case client::Kind::kActivation:
+      return "activation";
+    case client::Kind::kGradient:
+      return "gradient";
+    case client::Kind::kWeight:
+      return "weight";
+  }
+  return "unknown";
+}
+
+// Prints each alert the collector announced since the last call, on a line of its own:
+// "actiscope alert at step 57: collapse on conv5_x (activation): <message>" (", rank R" after
+// the kind when the run has several ranks). The step is the one the condition began at.
+void PrintAlerts(client::Reporter* reporter, uint32_t world_size, Progress* progress) {
+  for (const client::AlertNotice& alert : reporter->TakeAlerts()) {
+    progress->Note(absl::StrCat("actiscope alert at step ", alert.first_step, ": ", alert.type,
+                                " on ", alert.layer, " (", KindName(alert.kind),
+                                world_size > 1 ? absl::StrCat(", rank ", alert.rank) : "",
+                                "): ", alert.message));
   }
 }
 
@@ -288,6 +313,7 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
         reporter->RecordScalar(step, "lr", peaks.back() * value.lr_scale);
       }
       if (print) progress.Step(i + 1 - first, loss_value);
+      PrintAlerts(reporter.get(), world, &progress);
       if (options.eval_every > 0 && (step + 1) % options.eval_every == 0 && i + 1 < epoch_end) {
         const absl::Time eval_start = absl::Now();
         reporter->RecordScalar(
@@ -321,6 +347,12 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
       steps_run > 0 ? static_cast<double>(steps_run) / absl::ToDoubleSeconds(train_time) : 0;
   result.parameter_checksum = ParameterChecksum(*model);
   const client::FinishReport finish = reporter->Finish(/*succeeded=*/true, kFinishTimeout);
+  PrintAlerts(reporter.get(), world, &progress);  // Those the last acknowledgements brought.
+  if (finish.alerts_dropped > 0) {
+    progress.Note(absl::StrCat("actiscope: ", finish.alerts_dropped,
+                               " more alerts were not shown; actiscope alerts ", result.run_id,
+                               " lists them all"));
+  }
   result.frames_acked = finish.frames_acked;
   result.frames_in_spool = finish.frames_in_spool;
   result.wire_bytes = finish.wire_bytes;

@@ -9,6 +9,13 @@
 // Reported scalars: per step "loss" and "lr" (the head's rate, i.e. the peak group's schedule);
 // per epoch "train_loss", "test_error_rate" and "test_accuracy" at the epoch's last step.
 //
+// Alerts: after every step (and once more after the reporter's Finish) the alerts the collector
+// announced for this rank's series (client::Reporter::TakeAlerts, which never waits) are
+// printed to stdout, each once, through Progress::Note:
+//   actiscope alert at step 57: collapse on conv5_x (activation): <one-sentence message>
+// where the step is the one the condition began at (", rank R" follows the kind when the run
+// has several ranks).
+//
 // Flow: train_main.cc -> Train -> (idx_dataset, model, probes, distributed, progress).
 // Thread-safety: Train uses LibTorch's global RNG seed; run one Train per process at a time.
 #ifndef ACTISCOPE_TRAINER_TRAINER_H_
