@@ -29,9 +29,22 @@ std::vector<Alert> AlertEngine::Observe(absl::string_view run_id,
     }
     SeriesDetector& detector = *it->second;
     const bool was_changing = detector.changing();
-    const int64_t others = run.changing_weights - (was_changing ? 1 : 0);
-    detector.Observe(histogram, others > 0, &changed);
+    RunContext context;
+    context.other_weights_changing = run.changing_weights - (was_changing ? 1 : 0) > 0;
+    context.others_moved =
+        run.most_moved == &detector ? run.second_moved_value : run.most_moved_value;
+    detector.Observe(histogram, context, &changed);
     run.changing_weights += static_cast<int64_t>(detector.changing()) - was_changing;
+    const double moved = detector.moved();
+    if (run.most_moved == &detector) {
+      run.most_moved_value = moved;
+    } else if (moved > run.most_moved_value) {
+      run.second_moved_value = run.most_moved_value;
+      run.most_moved_value = moved;
+      run.most_moved = &detector;
+    } else if (moved > run.second_moved_value) {
+      run.second_moved_value = moved;
+    }
   }
   for (Alert& alert : changed) alert.run_id = std::string(run_id);
   return changed;

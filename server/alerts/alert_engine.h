@@ -2,7 +2,8 @@
 // (CollectorService::Ingest, after the store committed the batch) and returns the alerts that
 // began, cleared or are due for a refresh, which the edge upserts into the store
 // (SqliteStore::UpsertAlerts). One SeriesDetector per series (run, rank, kind, layer); the run
-// level joins them for the frozen rule (a weight series unchanged while another still changes).
+// level joins them for the frozen rules (an activation series that has not moved while others
+// did, a weight series unchanged while another still changes).
 //
 // Detector state lives only in memory: a server restart starts every detector fresh (baselines
 // are relearned from the next frames), while the alerts already stored stay. FinishRun forgets
@@ -67,6 +68,11 @@ class AlertEngine {
   struct RunState {
     absl::flat_hash_map<SeriesKey, std::unique_ptr<SeriesDetector>> series;
     int64_t changing_weights = 0;  // Weight series whose changing() is true.
+    // The two largest moved() of the run's activation series, and the series of the largest
+    // (moved() only grows, so these two are exact without rescanning).
+    const SeriesDetector* most_moved = nullptr;
+    double most_moved_value = 0;
+    double second_moved_value = 0;
   };
 
   const AlertEngineOptions options_;

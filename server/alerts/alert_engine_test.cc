@@ -39,6 +39,51 @@ TEST(AlertEngineTest, FrozenLayerIsFlaggedWhileAnotherTrains) {
   EXPECT_EQ(alerts[0].first_step, AlertRules{}.sustain_frames);
 }
 
+// An activation frame of a layer that learns (its distribution shifts step by step) or not (the
+// same distribution every step, new samples each step as new batches give).
+Histogram Activation(const std::string& layer, int64_t step, bool learns) {
+  FrameSpec spec;
+  spec.relu = true;
+  spec.mean = 1 + (learns ? 0.01 * static_cast<double>(step) : 0);
+  return MakeFrame(layer, Kind::kActivation, step, spec);
+}
+
+TEST(AlertEngineTest, ActivationsThatDoNotMoveWhileOthersDoAreFrozen) {
+  const AlertRules rules;
+  AlertEngine engine(AlertEngineOptions{});
+  std::vector<Alert> alerts;
+  for (int64_t step = 0; step < 400; ++step) {
+    std::vector<Histogram> batch = {Activation("conv1", step, false),
+                                    Activation("conv2", step, true),
+                                    Activation("conv3", step, true)};
+    for (Alert& a : engine.Observe("run", batch)) alerts.push_back(std::move(a));
+  }
+  std::vector<Alert> frozen;
+  for (const Alert& a : alerts) {
+    if (a.type == AlertType::kFrozen) frozen.push_back(a);
+  }
+  ASSERT_FALSE(frozen.empty());
+  for (const Alert& a : frozen) EXPECT_EQ(a.layer, "conv1");
+  // conv2 and conv3 pass frozen_moved (a twentieth of the elements moved) within a few dozen
+  // steps; conv1's sampling noise stays far below frozen_ratio of that.
+  EXPECT_GT(frozen[0].first_step, rules.baseline_frames);
+  EXPECT_LT(frozen[0].first_step, 100);
+  EXPECT_EQ(frozen[0].last_step, frozen[0].first_step + rules.frozen_frames - 1);
+  EXPECT_LT(frozen[0].value, rules.frozen_ratio);
+  EXPECT_FALSE(frozen.back().cleared);
+}
+
+TEST(AlertEngineTest, NoActivationsAreFrozenWhenAllOrNoneMove) {
+  for (bool learns : {false, true}) {
+    AlertEngine engine(AlertEngineOptions{});
+    for (int64_t step = 0; step < 400; ++step) {
+      std::vector<Histogram> batch = {Activation("conv1", step, learns),
+                                      Activation("conv2", step, learns)};
+      EXPECT_THAT(engine.Observe("run", batch), IsEmpty()) << step << " " << learns;
+    }
+  }
+}
+
 TEST(AlertEngineTest, NoLayerIsFrozenWhenNoneTrains) {
   AlertEngine engine(AlertEngineOptions{});
   for (int64_t step = 0; step < 60; ++step) {

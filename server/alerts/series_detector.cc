@@ -35,6 +35,29 @@ double NearZeroShare(const BinLayout& layout, const HistogramSums& sums) {
   return static_cast<double>(sums.counts[bin]) / n;
 }
 
+// The element shares of a histogram: counts folded into groups of adjacent bins (at most
+// SeriesDetector::kMaxShareBins), then below and above, each over the finite elements.
+void ElementShares(const HistogramSums& sums, std::vector<float>* shares) {
+  const size_t bins = sums.counts.size();
+  const size_t per_group =
+      (bins + SeriesDetector::kMaxShareBins - 1) / SeriesDetector::kMaxShareBins;
+  const size_t groups = per_group == 0 ? 0 : (bins + per_group - 1) / per_group;
+  shares->assign(groups + 2, 0);
+  const double finite = static_cast<double>(sums.elements - sums.nonfinite);
+  for (size_t b = 0; b < bins; ++b) {
+    (*shares)[b / per_group] += static_cast<float>(static_cast<double>(sums.counts[b]) / finite);
+  }
+  (*shares)[groups] = static_cast<float>(static_cast<double>(sums.below) / finite);
+  (*shares)[groups + 1] = static_cast<float>(static_cast<double>(sums.above) / finite);
+}
+
+// Half the L1 distance of two share vectors of one size: in [0, 1].
+double TotalVariation(const std::vector<float>& a, const std::vector<float>& b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) sum += std::abs(static_cast<double>(a[i]) - b[i]);
+  return sum / 2;
+}
+
 double RelativeChange(double now, double before) {
   const double scale = std::max(std::abs(now), std::abs(before));
   return scale == 0 ? 0 : std::abs(now - before) / scale;
@@ -58,29 +81,49 @@ bool SeriesDetector::UpdateFrozenRing(const HistogramSums& sums) {
          RelativeChange(sums.sum_squares, old[1]) > kFrozenTolerance;
 }
 
-void SeriesDetector::Observe(const Histogram& histogram, bool other_weights_changing,
+void SeriesDetector::UpdateMoved(const Histogram& histogram) {
+  std::vector<float> shares;
+  ElementShares(histogram.values, &shares);
+  if (!baseline_shares_.empty() && shares.size() != baseline_shares_.size()) return;
+  if (share_frames_ < rules_->baseline_frames) {
+    if (baseline_shares_.empty()) baseline_shares_.assign(shares.size(), 0);
+    for (size_t i = 0; i < shares.size(); ++i) baseline_shares_[i] += shares[i];
+    if (++share_frames_ < rules_->baseline_frames) return;
+    for (float& share : baseline_shares_) share /= static_cast<float>(share_frames_);
+    average_shares_ = baseline_shares_;
+    return;
+  }
+  const float weight = static_cast<float>(rules_->ema_weight);
+  for (size_t i = 0; i < shares.size(); ++i) {
+    average_shares_[i] += weight * (shares[i] - average_shares_[i]);
+  }
+  moved_ = std::max(moved_, TotalVariation(average_shares_, baseline_shares_));
+}
+
+void SeriesDetector::Observe(const Histogram& histogram, const RunContext& run,
                              std::vector<Alert>* changed) {
   if (histogram.step <= last_step_) return;
   last_step_ = histogram.step;
   const HistogramSums& sums = histogram.values;
   if (sums.elements == 0) return;
+  const double nonfinite = static_cast<double>(sums.nonfinite);
+  Apply({AlertType::kNonfinite, AlertSeverity::kCritical, nonfinite > 0, nonfinite, 0, 1},
+        histogram, changed);
+  if (sums.nonfinite > 0) return;
   const double n = static_cast<double>(sums.elements);
   const double std = FiniteStd(sums);
   const bool baseline_ready = baseline_count_ >= rules_->baseline_frames;
   const double baseline = baseline_ready ? baseline_sum_ / static_cast<double>(baseline_count_) : 0;
-  if (!baseline_ready && sums.nonfinite < sums.elements) {
+  if (!baseline_ready) {
     baseline_sum_ += std;
     ++baseline_count_;
   }
   const double growth = baseline > 0 ? std / baseline : 0;
 
-  const double nonfinite = static_cast<double>(sums.nonfinite);
-  Apply({AlertType::kNonfinite, AlertSeverity::kCritical, nonfinite > 0, nonfinite, 0, 1},
-        histogram, changed);
   if (kind_ == Kind::kGradient) {
     Apply({AlertType::kExplodingGradient, AlertSeverity::kCritical,
-           baseline > 0 && growth > rules_->growth_ratio, growth, rules_->growth_ratio,
-           rules_->fast_frames},
+           baseline > 0 && growth > rules_->gradient_growth_ratio, growth,
+           rules_->gradient_growth_ratio, rules_->fast_frames},
           histogram, changed);
     Apply({AlertType::kVanishingGradient, AlertSeverity::kWarning,
            baseline > 0 && growth < rules_->vanish_ratio, growth, rules_->vanish_ratio,
@@ -92,11 +135,11 @@ void SeriesDetector::Observe(const Histogram& histogram, bool other_weights_chan
          baseline > 0 && growth > rules_->growth_ratio, growth, rules_->growth_ratio,
          rules_->fast_frames},
         histogram, changed);
-  const double above = static_cast<double>(sums.above) / n;
-  Apply({AlertType::kSaturated, AlertSeverity::kWarning, above > rules_->saturated_share, above,
-         rules_->saturated_share, rules_->sustain_frames},
-        histogram, changed);
   if (kind_ == Kind::kActivation) {
+    const double above = static_cast<double>(sums.above) / n;
+    Apply({AlertType::kSaturated, AlertSeverity::kWarning, above > rules_->saturated_share, above,
+           rules_->saturated_share, rules_->sustain_frames},
+          histogram, changed);
     const double near_zero = NearZeroShare(histogram.layout, sums);
     Apply({AlertType::kCollapse, AlertSeverity::kWarning, near_zero > rules_->collapse_share,
            near_zero, rules_->collapse_share, rules_->sustain_frames},
@@ -105,11 +148,18 @@ void SeriesDetector::Observe(const Histogram& histogram, bool other_weights_chan
     Apply({AlertType::kDead, AlertSeverity::kWarning, zeros > rules_->dead_share, zeros,
            rules_->dead_share, rules_->sustain_frames},
           histogram, changed);
+    UpdateMoved(histogram);
+    const double share_of_moved = run.others_moved > 0 ? moved_ / run.others_moved : 1;
+    Apply({AlertType::kFrozen, AlertSeverity::kWarning,
+           share_frames_ >= rules_->baseline_frames && run.others_moved >= rules_->frozen_moved &&
+               share_of_moved < rules_->frozen_ratio,
+           share_of_moved, rules_->frozen_ratio, rules_->frozen_frames},
+          histogram, changed);
   } else {
     changing_ = UpdateFrozenRing(sums);
     const bool compared = ring_filled_ == static_cast<int64_t>(ring_.size());
     Apply({AlertType::kFrozen, AlertSeverity::kWarning,
-           compared && !changing_ && other_weights_changing, 0, kFrozenTolerance, 1},
+           compared && !changing_ && run.other_weights_changing, 0, kFrozenTolerance, 1},
           histogram, changed);
   }
 }
@@ -148,10 +198,10 @@ void SeriesDetector::Apply(const Check& check, const Histogram& histogram,
   alert.cleared = cleared;
   alert.value = c.held_value;
   alert.threshold = check.threshold;
-  alert.message = AlertMessage(check.type, c.held_value, check.threshold);
+  alert.message = AlertMessage(check.type, kind_, c.held_value, check.threshold);
 }
 
-std::string AlertMessage(AlertType type, double value, double threshold) {
+std::string AlertMessage(AlertType type, Kind kind, double value, double threshold) {
   switch (type) {
     case AlertType::kCollapse:
       return absl::StrFormat(
@@ -165,13 +215,21 @@ std::string AlertMessage(AlertType type, double value, double threshold) {
           "usually pushed negative by a large update; lower the learning rate or try LeakyReLU.",
           100 * value, 100 * threshold);
     case AlertType::kFrozen:
+      if (kind == Kind::kActivation) {
+        return absl::StrFormat(
+            "the activations have moved %.1f%% as far from where they started as the run's "
+            "most-changed layer (under %.0f%%): the layer is not learning, usually a learning "
+            "rate far too small for it (discriminative rates) or frozen parameters; check its "
+            "rate and requires_grad.",
+            100 * value, 100 * threshold);
+      }
       return "the weights have not changed while other layers train: the layer is frozen, "
              "usually requires_grad off or missing from the optimizer; check its parameters.";
     case AlertType::kExploding:
       return absl::StrFormat(
-          "the spread is %.3gx its early value (over %.3gx): values are exploding, usually a "
-          "learning rate too high; lower it or clip gradients.",
-          value, threshold);
+          "the spread of the %s is %.3gx its early value (over %.3gx): they are exploding, "
+          "usually a learning rate too high; lower it or clip gradients.",
+          kind == Kind::kWeight ? "weights" : "activations", value, threshold);
     case AlertType::kSaturated:
       return absl::StrFormat(
           "%.1f%% of values lie above the histogram's range (over %.1f%%): the layer saturates "

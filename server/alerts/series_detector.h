@@ -2,8 +2,10 @@
 // rank, kind, layer), fed one histogram at a time by the AlertEngine (alert_engine.h) at ingest.
 //
 // Work per frame is O(bins) to read the histogram once and O(1) otherwise; state is a few
-// counters per rule plus, for weight series, a ring of sustain_frames + 1 (sum, sum of squares)
-// pairs (336 bytes at the defaults).
+// counters per rule plus, for activation series, two vectors of at most kMaxShareBins + 2
+// floats (the baseline and running-average element shares of the frozen rule, 528 bytes at
+// most) and, for weight series, a ring of sustain_frames + 1 (sum, sum of squares) pairs (336
+// bytes at the defaults).
 //
 // Frames are taken in arrival order; a frame whose step is not above the last step seen (a
 // re-sent or late frame) is skipped, so a re-send never counts twice.
@@ -12,7 +14,7 @@
 //   AlertRules rules;
 //   SeriesDetector detector(&rules, Kind::kActivation);
 //   std::vector<Alert> changed;
-//   detector.Observe(histogram, /*other_weights_changing=*/false, &changed);
+//   detector.Observe(histogram, RunContext{}, &changed);
 //
 // Thread-safety: none; the engine serializes calls.
 #ifndef ACTISCOPE_SERVER_ALERTS_SERIES_DETECTOR_H_
@@ -28,8 +30,20 @@
 
 namespace actiscope::server {
 
+// What the frozen rules of one series need to know of the rest of its run (the engine keeps it).
+struct RunContext {
+  // Whether another weight series of the run changed over its last sustain_frames frames.
+  bool other_weights_changing = false;
+  // The largest moved() of the run's other activation series.
+  double others_moved = 0;
+};
+
 class SeriesDetector {
  public:
+  // Bins of a histogram are folded into at most this many groups of adjacent bins for the
+  // frozen distance, which bounds the state of a series with many bins.
+  static constexpr size_t kMaxShareBins = 64;
+
   // A held alert is re-reported (its last_step moved forward) every this many frames, so the
   // store sees it still holding without one write per frame.
   static constexpr int64_t kRefreshFrames = 50;
@@ -39,15 +53,17 @@ class SeriesDetector {
 
   // Applies every rule to `histogram` (of this series) and appends to `changed` each alert that
   // began, cleared or is due for a refresh, with layer, kind, rank and no run_id (the engine
-  // sets it). `other_weights_changing`: whether another weight series of the run changed over
-  // its last sustain_frames frames (the frozen rule's condition).
-  void Observe(const Histogram& histogram, bool other_weights_changing,
-               std::vector<Alert>* changed);
+  // sets it). `run`: the rest of the run, for the frozen rules.
+  void Observe(const Histogram& histogram, const RunContext& run, std::vector<Alert>* changed);
 
   // For a weight series: whether its moments changed over its last sustain_frames frames
   // (false until it has sustain_frames + 1 frames, so that a run's first frames flag nothing).
   // False for other kinds.
   bool changing() const { return changing_; }
+
+  // For an activation series: the largest distance (alert_rules.h, frozen) its histogram has
+  // had from its first baseline_frames histograms; 0 until those are seen and for other kinds.
+  double moved() const { return moved_; }
 
  private:
   // One rule's progress: consecutive frames its condition has held, and whether it fired.
@@ -69,6 +85,8 @@ class SeriesDetector {
 
   void Apply(const Check& check, const Histogram& histogram, std::vector<Alert>* changed);
   bool UpdateFrozenRing(const HistogramSums& sums);
+  // Folds the histogram into the baseline or the running average and updates moved_.
+  void UpdateMoved(const Histogram& histogram);
 
   const AlertRules* const rules_;
   const Kind kind_;
@@ -81,11 +99,18 @@ class SeriesDetector {
   int64_t ring_next_ = 0;
   int64_t ring_filled_ = 0;
   bool changing_ = false;
+  // Activation series only: element shares (grouped bins, then below and above), summed over
+  // the first baseline_frames frames and then their mean; and their running average.
+  std::vector<float> baseline_shares_;
+  std::vector<float> average_shares_;
+  int64_t share_frames_ = 0;
+  double moved_ = 0;
   std::array<Condition, 9> conditions_{};  // Indexed by AlertType.
 };
 
-// The one-sentence message of an alert of `type` whose value is `value` against `threshold`.
-std::string AlertMessage(AlertType type, double value, double threshold);
+// The one-sentence message of an alert of `type` on a series of `kind` whose value is `value`
+// against `threshold`.
+std::string AlertMessage(AlertType type, Kind kind, double value, double threshold);
 
 }  // namespace actiscope::server
 

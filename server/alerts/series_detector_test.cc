@@ -29,7 +29,7 @@ template <typename SpecAt>
 std::vector<Alert> Feed(SeriesDetector* detector, Kind kind, int64_t steps, SpecAt spec_at) {
   std::vector<Alert> changed;
   for (int64_t step = 0; step < steps; ++step) {
-    detector->Observe(MakeFrame("layer", kind, step, spec_at(step)), false, &changed);
+    detector->Observe(MakeFrame("layer", kind, step, spec_at(step)), RunContext{}, &changed);
   }
   return changed;
 }
@@ -120,17 +120,22 @@ TEST(SeriesDetectorTest, NonfiniteFiresAtItsFirstStepAsCritical) {
   EXPECT_EQ(alerts[1].value, 3);  // The measure while it held, not at the clearing frame.
 }
 
-TEST(SeriesDetectorTest, SaturatedFiresWhenValuesLeaveTheRange) {
+TEST(SeriesDetectorTest, SaturatedFiresWhenActivationsLeaveTheRange) {
   AlertRules rules;
-  SeriesDetector detector(&rules, Kind::kWeight);
-  std::vector<Alert> alerts = Feed(&detector, Kind::kWeight, 60, [](int64_t step) {
+  SeriesDetector detector(&rules, Kind::kActivation);
+  auto leaving = [](int64_t step) {
     FrameSpec spec = Healthy(step, false);
     if (step >= 30) spec.mean = 9.5;  // Half the values at or above hi = 10.
     return spec;
-  });
+  };
+  std::vector<Alert> alerts = Feed(&detector, Kind::kActivation, 60, leaving);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].type, AlertType::kSaturated);
   EXPECT_EQ(alerts[0].first_step, 30);
+
+  // Weights past their display range are not saturation (alert_rules.h).
+  SeriesDetector weights(&rules, Kind::kWeight);
+  EXPECT_THAT(Feed(&weights, Kind::kWeight, 60, leaving), IsEmpty());
 }
 
 TEST(SeriesDetectorTest, ExplodingFiresOnGeometricGrowth) {
@@ -141,14 +146,15 @@ TEST(SeriesDetectorTest, ExplodingFiresOnGeometricGrowth) {
     if (step >= 20) spec.stddev = std::pow(2.0, static_cast<double>(step - 20));
     return spec;
   });
-  // 2^7 = 128 > 100 from step 27; held for fast_frames = 3 frames: reported at 29.
+  // 2^4 = 16 > growth_ratio (10) x the early std (about 1) from step 24; held for
+  // fast_frames = 3 frames: reported at 26.
   std::vector<Alert> exploding;
   for (const Alert& a : alerts) {
     if (a.type == AlertType::kExploding) exploding.push_back(a);
   }
   ASSERT_EQ(exploding.size(), 1u);
-  EXPECT_EQ(exploding[0].first_step, 27);
-  EXPECT_EQ(exploding[0].last_step, 29);
+  EXPECT_EQ(exploding[0].first_step, 24);
+  EXPECT_EQ(exploding[0].last_step, 26);
   EXPECT_EQ(exploding[0].severity, AlertSeverity::kCritical);
 }
 
@@ -161,6 +167,7 @@ TEST(SeriesDetectorTest, GradientRulesFireOnGrowthAndVanishing) {
     if (step >= 20) spec.stddev = std::pow(2.0, static_cast<double>(step - 20));
     return spec;
   });
+  // Gradients take gradient_growth_ratio (100): 2^7 = 128 from step 27.
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].type, AlertType::kExplodingGradient);
   EXPECT_EQ(alerts[0].first_step, 27);
@@ -176,6 +183,27 @@ TEST(SeriesDetectorTest, GradientRulesFireOnGrowthAndVanishing) {
   EXPECT_EQ(alerts[0].type, AlertType::kVanishingGradient);
   EXPECT_EQ(alerts[0].first_step, 30);
   EXPECT_EQ(alerts[0].last_step, 30 + rules.sustain_frames - 1);
+}
+
+TEST(SeriesDetectorTest, NonfiniteFramesFeedNoOtherRule) {
+  AlertRules rules;
+  // Every value non-finite from step 20 on (a diverged run): the finite moments are empty,
+  // which would read as a vanished gradient and a frozen weight; only nonfinite fires.
+  for (Kind kind : {Kind::kGradient, Kind::kWeight, Kind::kActivation}) {
+    SeriesDetector detector(&rules, kind);
+    std::vector<Alert> alerts = Feed(&detector, kind, 100, [](int64_t step) {
+      FrameSpec spec = Healthy(0, false);
+      if (step >= 20) {
+        spec.elements = 0;
+        spec.nans = 2000;
+      }
+      return spec;
+    });
+    ASSERT_EQ(alerts.size(), 2u) << static_cast<int>(kind);  // Began, then a refresh.
+    EXPECT_EQ(alerts[0].type, AlertType::kNonfinite);
+    EXPECT_EQ(alerts[0].first_step, 20);
+    EXPECT_EQ(alerts[1].type, AlertType::kNonfinite);
+  }
 }
 
 TEST(SeriesDetectorTest, HeldAlertIsRefreshedEveryRefreshFrames) {
@@ -198,9 +226,9 @@ TEST(SeriesDetectorTest, ResentAndLateFramesAreSkipped) {
   std::vector<Alert> changed;
   FrameSpec nan;
   nan.nans = 1;
-  detector.Observe(MakeFrame("layer", Kind::kGradient, 5, FrameSpec{}), false, &changed);
-  detector.Observe(MakeFrame("layer", Kind::kGradient, 5, nan), false, &changed);
-  detector.Observe(MakeFrame("layer", Kind::kGradient, 3, nan), false, &changed);
+  detector.Observe(MakeFrame("layer", Kind::kGradient, 5, FrameSpec{}), RunContext{}, &changed);
+  detector.Observe(MakeFrame("layer", Kind::kGradient, 5, nan), RunContext{}, &changed);
+  detector.Observe(MakeFrame("layer", Kind::kGradient, 3, nan), RunContext{}, &changed);
   EXPECT_THAT(changed, IsEmpty());
 }
 
