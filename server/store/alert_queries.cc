@@ -32,6 +32,21 @@ absl::Status UpsertAlertRows(Connection* conn, absl::Span<const Alert> alerts) {
     stmt.Bind(8, alert.last_step).Bind(9, int64_t{alert.cleared ? 1 : 0});
     stmt.Bind(10, alert.value).Bind(11, alert.threshold).BindText(12, alert.message);
     ACTISCOPE_RETURN_IF_ERROR(stmt.Run());
+    ACTISCOPE_ASSIGN_OR_RETURN(
+        Statement prune,
+        conn->Prepare(
+            "DELETE FROM alerts WHERE run_key = ?1 AND rank = ?2 AND kind = ?3 AND layer = ?4 "
+            "AND type = ?5 AND first_step > (SELECT MIN(first_step) FROM alerts WHERE "
+            "run_key = ?1 AND rank = ?2 AND kind = ?3 AND layer = ?4 AND type = ?5) AND "
+            "first_step < (SELECT first_step FROM alerts WHERE run_key = ?1 AND rank = ?2 AND "
+            "kind = ?3 AND layer = ?4 AND type = ?5 ORDER BY first_step DESC LIMIT 1 "
+            "OFFSET ?6)"));
+    prune.Bind(1, run_key)
+        .Bind(2, int64_t{alert.rank})
+        .Bind(3, int64_t{static_cast<int>(alert.kind)});
+    prune.BindText(4, alert.layer).Bind(5, int64_t{static_cast<int>(alert.type)});
+    prune.Bind(6, int64_t{kLatestAlertEpisodesKept - 1});
+    ACTISCOPE_RETURN_IF_ERROR(prune.Run());
   }
   return absl::OkStatus();
 }

@@ -1,4 +1,4 @@
-// The alerts table (schema version 3, server/store/schema.cc): upserting the alerts the
+// The alerts table (schema versions 3-4, server/store/schema.cc): upserting the alerts the
 // detectors report (server/alerts/alert_engine.h) and listing a run's. SqliteStore calls these
 // with its writer connection (UpsertAlerts, inside a transaction it holds) or a query
 // connection (ListAlerts).
@@ -18,9 +18,14 @@
 
 namespace actiscope::server {
 
-// Inserts each alert, or replaces the stored one of the same (run, rank, kind, layer, type):
-// one row per series and type, holding its latest episode. Alerts of unknown runs are
-// skipped (a run cannot vanish while its frames are ingested; nothing deletes runs).
+// Episodes of one series and alert type kept besides its first one: the latest ones.
+inline constexpr int kLatestAlertEpisodesKept = 15;
+
+// Inserts each alert, or replaces the stored one of the same episode (run, rank, kind, layer,
+// type, first_step): a refresh or the clearing of an episode rewrites its row, a new episode
+// adds one. Of a series' episodes of one type, the first and the kLatestAlertEpisodesKept
+// latest are kept; older ones between them are deleted. Alerts of unknown runs are skipped (a
+// run cannot vanish while its frames are ingested; nothing deletes runs).
 absl::Status UpsertAlertRows(Connection* conn, absl::Span<const Alert> alerts);
 
 // The run's alerts ordered by first_step, then layer, kind, rank and type. NOT_FOUND for an

@@ -1,5 +1,6 @@
-// SqliteStore's alerts: upsert and list, one row per series and type, the runs' alert counts,
-// and the migration that adds the alerts table to a version 2 file.
+// SqliteStore's alerts: upsert and list, one row per episode of a series and type (the first
+// and the latest kept), the runs' alert counts, and the migrations that add the alerts table
+// to a version 2 file and key it by episode in a version 3 file.
 #include <sqlite3.h>
 
 #include <memory>
@@ -79,7 +80,7 @@ TEST_F(AlertStoreTest, UpsertedAlertsAreListedByFirstStep) {
   EXPECT_EQ(collapse.message, "collapsed");
 }
 
-TEST_F(AlertStoreTest, AnAlertOfTheSameSeriesAndTypeReplacesTheStoredOne) {
+TEST_F(AlertStoreTest, AnAlertOfTheSameEpisodeReplacesTheStoredOne) {
   CreateRun("r");
   ASSERT_TRUE(store_->UpsertAlerts({MakeAlert("r", "conv5", AlertType::kCollapse, 40)}).ok());
   Alert cleared = MakeAlert("r", "conv5", AlertType::kCollapse, 40);
@@ -91,6 +92,33 @@ TEST_F(AlertStoreTest, AnAlertOfTheSameSeriesAndTypeReplacesTheStoredOne) {
   ASSERT_EQ(alerts->size(), 1u);
   EXPECT_TRUE((*alerts)[0].cleared);
   EXPECT_EQ((*alerts)[0].last_step, 90);
+}
+
+TEST_F(AlertStoreTest, EachEpisodeIsKeptTheFirstAndTheLatest) {
+  CreateRun("r");
+  // 30 episodes of collapse on conv5 (began at 0, 10, ..., 290), each cleared, one at a time.
+  for (int64_t first = 0; first < 300; first += 10) {
+    Alert episode = MakeAlert("r", "conv5", AlertType::kCollapse, first);
+    episode.cleared = true;
+    ASSERT_TRUE(store_->UpsertAlerts({episode}).ok());
+  }
+  // Another series' and another type's episodes are not pruned with them.
+  ASSERT_TRUE(store_
+                  ->UpsertAlerts({MakeAlert("r", "conv4", AlertType::kCollapse, 5),
+                                  MakeAlert("r", "conv5", AlertType::kDead, 6)})
+                  .ok());
+  absl::StatusOr<std::vector<Alert>> alerts = store_->ListAlerts("r");
+  ASSERT_TRUE(alerts.ok());
+  std::vector<int64_t> collapse_starts;
+  for (const Alert& a : *alerts) {
+    if (a.layer == "conv5" && a.type == AlertType::kCollapse)
+      collapse_starts.push_back(a.first_step);
+  }
+  std::vector<int64_t> expected = {0};
+  for (int64_t first = 150; first < 300; first += 10) expected.push_back(first);
+  EXPECT_EQ(collapse_starts, expected);
+  EXPECT_EQ(alerts->size(), expected.size() + 2);
+  EXPECT_EQ(store_->GetRun("r")->alert_count, expected.size() + 2);
 }
 
 TEST_F(AlertStoreTest, RunsCountTheirAlertsAndUnknownRunsAreSkipped) {
@@ -125,6 +153,32 @@ TEST_F(AlertStoreTest, AVersion2FileGetsTheAlertsTable) {
   EXPECT_EQ(old->alert_count, 0u);
   EXPECT_TRUE(store_->UpsertAlerts({MakeAlert("old", "x", AlertType::kDead, 3)}).ok());
   EXPECT_EQ(store_->ListAlerts("old")->size(), 1u);
+}
+
+TEST_F(AlertStoreTest, AVersion3FileKeepsItsAlertsAndGainsEpisodes) {
+  CreateRun("v3");
+  ASSERT_TRUE(store_->UpsertAlerts({MakeAlert("v3", "x", AlertType::kDead, 3)}).ok());
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("test.db").c_str(), &db), SQLITE_OK);
+  // The version 3 table: one row per series and type.
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE v3(run_key INTEGER NOT NULL, rank INTEGER NOT NULL, "
+                         "kind INTEGER NOT NULL, layer TEXT NOT NULL, type INTEGER NOT NULL, "
+                         "severity INTEGER NOT NULL, first_step INTEGER NOT NULL, last_step "
+                         "INTEGER NOT NULL, cleared INTEGER NOT NULL, value REAL NOT NULL, "
+                         "threshold REAL NOT NULL, message TEXT NOT NULL, PRIMARY KEY(run_key, "
+                         "rank, kind, layer, type)) STRICT, WITHOUT ROWID; "
+                         "INSERT INTO v3 SELECT * FROM alerts; DROP TABLE alerts; "
+                         "ALTER TABLE v3 RENAME TO alerts; PRAGMA user_version=3;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Reopen();
+  ASSERT_EQ(store_->ListAlerts("v3")->size(), 1u);
+  EXPECT_EQ((*store_->ListAlerts("v3"))[0].first_step, 3);
+  ASSERT_TRUE(store_->UpsertAlerts({MakeAlert("v3", "x", AlertType::kDead, 50)}).ok());
+  EXPECT_EQ(store_->ListAlerts("v3")->size(), 2u);
 }
 
 }  // namespace

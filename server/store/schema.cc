@@ -5,6 +5,7 @@
 //   1: runs, series, segments, summaries, scalars (below).
 //   2: runs.conflicting_frames and runs.rejected_frames; tables resumes and commit_probe.
 //   3: table alerts.
+//   4: alerts keep each episode (first_step joins the primary key).
 //
 // Tables at version 1:
 //   runs(run_key INTEGER PRIMARY KEY, run_id TEXT UNIQUE, name, config BLOB, host, device,
@@ -51,11 +52,19 @@
 //          threshold, message) PRIMARY KEY (run_key, rank, kind, layer, type), WITHOUT ROWID:
 //     what the detectors (server/alerts/) found in a series, one row per series and alert type
 //     holding its latest episode (a condition that clears and returns replaces the row).
+//     Version 4 keys it by episode (below).
 //     type: AlertType, severity: AlertSeverity (store_types.h); first_step: the step the
 //     condition began; last_step: the last step it held or, with cleared = 1, the step it
 //     cleared at; value and threshold: the rule's measure and limit (server/alerts/
 //     alert_rules.h); message: one sentence for a person. Written by SqliteStore::UpsertAlerts;
 //     a resume deletes no alert.
+//
+// Changed at version 4:
+//   alerts PRIMARY KEY (run_key, rank, kind, layer, type, first_step): one row per episode of
+//     a condition (it began at first_step; a refresh or its clearing rewrites that row; its
+//     return later is a new row). Per series and type the first episode and the 15 latest are
+//     kept (alert_queries.h), so a condition that flaps cannot grow the table without bound.
+//     Version 3's rows are copied as they are.
 //
 // Pages are 32 KiB by default (StoreOptions::page_size): segments are a few KB, and large
 // pages leave little slack around them. Changing any of the above needs a new version and a
@@ -165,9 +174,32 @@ CREATE TABLE alerts(
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE alert_episodes(
+  run_key INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  layer TEXT NOT NULL,
+  type INTEGER NOT NULL,
+  severity INTEGER NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  cleared INTEGER NOT NULL,
+  value REAL NOT NULL,
+  threshold REAL NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY(run_key, rank, kind, layer, type, first_step)
+) STRICT, WITHOUT ROWID;
+INSERT INTO alert_episodes SELECT run_key, rank, kind, layer, type, severity, first_step,
+  last_step, cleared, value, threshold, message FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alert_episodes RENAME TO alerts;
+)sql";
+
 // migrations[v] takes a file from version v to v + 1.
 const std::vector<const char*>& Migrations() {
-  static const auto* migrations = new std::vector<const char*>{kVersion1, kVersion2, kVersion3};
+  static const auto* migrations =
+      new std::vector<const char*>{kVersion1, kVersion2, kVersion3, kVersion4};
   return *migrations;
 }
 

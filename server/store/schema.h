@@ -13,7 +13,7 @@
 namespace actiscope::server {
 
 // The version this build writes.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Checks, from the file's 100-byte SQLite header and before SQLite opens it read-write (which
 // would switch it to WAL), that `path` is a database actiscope-server may use: missing or empty
