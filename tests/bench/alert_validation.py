@@ -81,7 +81,10 @@ def train(build, grpc, name, model, seed, flags, steps):
     command = [os.path.join(build, "trainer", "actiscope-train"), f"--server={grpc}",
                f"--model={model}", "--width=16", "--epochs=2", f"--max_steps={steps}",
                "--batch_size=64", "--bins=40", "--kinds=activation,gradient,weight",
-               "--eval_every=25", "--test_limit=1000", f"--seed={seed}", f"--run_name={name}"]
+               "--eval_every=25", "--test_limit=1000", f"--seed={seed}", f"--run_name={name}",
+               # One intra-op thread: two OpenMP threads spin-wait badly whenever anything
+               # else (a compiler, the local server) takes one of a 2-core machine's cores.
+               "--threads=1"]
     command += flags
     done = subprocess.run(command, capture_output=True, text=True)
     run_id = None

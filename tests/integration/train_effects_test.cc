@@ -4,6 +4,9 @@
 //   lr 1e-2:           neither collapse nor a frozen conv1; error well below chance.
 //   discriminative lr: conv1 (and conv2_x) at 1e-6 barely move: conv1's first-to-last histogram
 //                      distance is much smaller than with one learning rate.
+// and what the collector's detectors (server/alerts/) stored for each: collapse on conv5_x early
+// for lr 1, frozen on conv1 and conv2_x for the discriminative rates, nothing for lr 1e-2.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -48,6 +51,7 @@ class TrainEffectsTest : public ::testing::Test {
                                      "--epochs=1",
                                      "--test_limit=2000",
                                      "--seed=3",
+                                     "--threads=1",
                                      absl::StrCat("--run_name=", name),
                                      absl::StrCat("--server=", server_->grpc_address())};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
@@ -66,6 +70,12 @@ class TrainEffectsTest : public ::testing::Test {
     if (!heatmap.ok()) return {};
     EXPECT_EQ(heatmap->columns_size(), kSteps) << layer;
     return *heatmap;
+  }
+
+  std::vector<v1::Alert> Alerts(const TrainerOutput& run) {
+    auto alerts = FetchAlerts(server_->grpc_address(), run.run_id);
+    EXPECT_TRUE(alerts.ok()) << alerts.status();
+    return alerts.ok() ? *alerts : std::vector<v1::Alert>{};
   }
 
   TempDir temp_dir_{"train_effects_test"};
@@ -106,6 +116,35 @@ TEST_F(TrainEffectsTest, LrOneCollapsesDiscriminativeFreezesConv1AndLrHundredthD
   const double frozen = StartToEndDistance(Heatmap(discriminative, "conv1"), kWindow);
   EXPECT_LT(4 * frozen, single_lr)
       << "conv1 moved " << frozen << " with discriminative rates, " << single_lr << " with one";
+
+  // The detectors say the same from the stored data.
+  auto describe = [](const std::vector<v1::Alert>& alerts) {
+    std::string text;
+    for (const v1::Alert& a : alerts) {
+      absl::StrAppend(&text, v1::AlertType_Name(a.type()), " ", a.layer(), " ",
+                      v1::Kind_Name(a.kind()), " @", a.first_step(), "; ");
+    }
+    return text;
+  };
+  const std::vector<v1::Alert> healthy_alerts = Alerts(good);
+  EXPECT_TRUE(healthy_alerts.empty()) << describe(healthy_alerts);
+  const std::vector<v1::Alert> bad_alerts = Alerts(bad);
+  bool collapse_flagged = false;
+  for (const v1::Alert& a : bad_alerts) {
+    if (a.type() == v1::ALERT_TYPE_COLLAPSE && a.layer() == "conv5_x" &&
+        a.kind() == v1::KIND_ACTIVATION) {
+      collapse_flagged = true;
+      EXPECT_LT(a.first_step(), 100) << describe(bad_alerts);
+    }
+  }
+  EXPECT_TRUE(collapse_flagged) << describe(bad_alerts);
+  std::vector<std::string> frozen_layers;
+  for (const v1::Alert& a : Alerts(discriminative)) {
+    EXPECT_EQ(a.type(), v1::ALERT_TYPE_FROZEN) << describe(Alerts(discriminative));
+    if (a.type() == v1::ALERT_TYPE_FROZEN) frozen_layers.push_back(a.layer());
+  }
+  std::sort(frozen_layers.begin(), frozen_layers.end());
+  EXPECT_EQ(frozen_layers, (std::vector<std::string>{"conv1", "conv2_x"}));
 }
 
 }  // namespace

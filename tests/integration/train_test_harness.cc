@@ -105,6 +105,20 @@ absl::StatusOr<v1::RunDetail> FetchRun(const std::string& grpc_address, const st
   return detail;
 }
 
+absl::StatusOr<std::vector<v1::Alert>> FetchAlerts(const std::string& grpc_address,
+                                                   const std::string& run_id) {
+  v1::ListAlertsRequest request;
+  request.set_run_id(run_id);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kRpcTimeout));
+  v1::ListAlertsResponse response;
+  const grpc::Status status = Connect(grpc_address)->ListAlerts(&context, request, &response);
+  if (absl::Status s = FromGrpcStatus(status, absl::StrCat("ListAlerts ", run_id)); !s.ok()) {
+    return s;
+  }
+  return std::vector<v1::Alert>(response.alerts().begin(), response.alerts().end());
+}
+
 double LowestBinShare(const v1::HeatmapColumn& column) {
   if (column.elements() == 0 || column.counts_size() == 0) return 0;
   return static_cast<double>(column.counts(0)) / static_cast<double>(column.elements());

@@ -36,6 +36,10 @@ absl::StatusOr<v1::Heatmap> FetchHeatmap(const std::string& grpc_address, const 
 
 absl::StatusOr<v1::RunDetail> FetchRun(const std::string& grpc_address, const std::string& run_id);
 
+// The run's stored alerts (Query.ListAlerts), ordered by first step.
+absl::StatusOr<std::vector<v1::Alert>> FetchAlerts(const std::string& grpc_address,
+                                                   const std::string& run_id);
+
 // The share of a column's elements that fell in its lowest bin (0 when it has none).
 double LowestBinShare(const v1::HeatmapColumn& column);
 
