@@ -144,9 +144,51 @@ def measures(histograms):
             "zeros": h["zeros"] / n,
             "above": h["above"] / n,
             "std_ratio": std / base if base > 0 else 1,
-            "counts": [c / n for c in h["counts"]],
-            "moments": (h["sum"], h["sum_squares"]),
+            "shares": [c / finite for c in h["counts"]] + [h["below"] / finite,
+                                                           h["above"] / finite] if finite else [],
         })
+    return out
+
+
+def moved(points, baseline_frames=10, ema_weight=0.1):
+    """Per step, the frozen rule's moved (alert_rules.h): the largest total-variation distance
+    so far between a running average of the series' element shares and their first frames."""
+    base, average, out, largest = [], None, {}, 0.0
+    for p in points:
+        shares = p["shares"]
+        if not shares:
+            continue
+        if len(base) < baseline_frames:
+            base.append(shares)
+            if len(base) == baseline_frames:
+                average = [sum(c) / baseline_frames for c in zip(*base)]
+                baseline = list(average)
+            continue
+        average = [a + ema_weight * (x - a) for a, x in zip(average, shares)]
+        largest = max(largest, sum(abs(a - b) for a, b in zip(average, baseline)) / 2)
+        out[p["step"]] = largest
+    return out
+
+
+def sustained_moved_shares(run, frames=100, moved_floor=0.05):
+    """Per activation series, the lowest share of the run's most-moved other series that its
+    moved stayed under for `frames` frames (None if the others never moved moved_floor)."""
+    series = {s: moved(points) for s, points in run["series"].items()
+              if s.endswith("/activation")}
+    steps = sorted(set(step for m in series.values() for step in m))
+    out = {}
+    for name, own in series.items():
+        ratios = []
+        for step in steps:
+            others = max((m.get(step, 0) for other, m in series.items() if other != name),
+                         default=0)
+            ratios.append(own.get(step, 0) / others if others >= moved_floor else None)
+        best = None
+        for i in range(len(ratios) - frames + 1):
+            window = ratios[i:i + frames]
+            if None not in window:
+                best = max(window) if best is None else min(best, max(window))
+        out[name] = best
     return out
 
 
@@ -218,36 +260,56 @@ def shown_at(run, results):
 
 
 def report(results):
-    print("\n| run | expected | alerts (type, layer/kind, first step) | test error shows it at "
-          "| lead (steps) |")
-    print("|---|---|---|---|---|")
+    print("\n| run | expected | first alert | first of the expected type | test error shows it at "
+          "| lead of the first alert (steps) | every alert (type layer/kind @first step, "
+          "grouped) |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         alerts = sorted(r["alerts"], key=lambda a: a["first_step"])
-        text = "; ".join(f"{a['type']} {a['layer']}/{a['kind']} @{a['first_step']}"
-                         for a in alerts) or "none"
+        groups = {}
+        for a in alerts:
+            key = (a["type"], a["kind"])
+            groups.setdefault(key, []).append(f"{a['layer']} @{a['first_step']}")
+        text = "; ".join(f"{t} ({k}): " + ", ".join(v) for (t, k), v in groups.items()) or "none"
         shown = shown_at(r, results)
         expected = [a for a in alerts if a["type"].startswith(r["expected"] or "-")]
-        lead = ""
-        if shown is not None and expected:
-            lead = str(shown - expected[0]["first_step"])
-        print(f"| {r['name']} | {r['expected'] or 'none'} | {text} | "
-              f"{shown if shown is not None else 'never'} | {lead} |")
+        describe = lambda a: f"{a['type']} {a['layer']}/{a['kind']} @{a['first_step']}"
+        first = describe(alerts[0]) if alerts else "none"
+        first_expected = describe(expected[0]) if expected else "none"
+        lead = str(shown - alerts[0]["first_step"]) if shown is not None and alerts else ""
+        print(f"| {r['name']} | {r['expected'] or 'none'} | {first} | {first_expected} | "
+              f"{shown if shown is not None else 'never'} | {lead} | {text} |")
     healthy = [r for r in results if r["expected"] is None]
     print(f"\nhealthy runs with alerts: {sum(1 for r in healthy if r['alerts'])} of {len(healthy)}")
-    print("\nmargins: each measure's extreme over every step of every healthy run's series")
-    for measure, pick in (("near_zero", max), ("zeros", max), ("above", max),
-                          ("std_ratio", max), ("std_ratio_min", min)):
-        key = "std_ratio" if measure == "std_ratio_min" else measure
-        values = []
-        for r in healthy:
-            for series, points in r["series"].items():
-                if measure.startswith("std") != series.endswith("/gradient") and \
-                        measure.startswith("std_ratio_min"):
-                    continue
-                values += [(p[key], r["name"], series, p["step"]) for p in points]
+    print("\nmargins: each rule's measure at its most extreme over every step of every healthy "
+          "run, against the default (server/alerts/alert_rules.h)")
+    rules = (("collapse", "activation", "near_zero", max, 0.85),
+             ("dead", "activation", "zeros", max, 0.95),
+             ("saturated", "activation", "above", max, 0.05),
+             ("exploding", "activation", "std_ratio", max, 10),
+             ("exploding", "weight", "std_ratio", max, 10),
+             ("exploding_gradient", "gradient", "std_ratio", max, 100),
+             ("vanishing_gradient", "gradient", "std_ratio", min, 1e-3))
+    for rule, kind, measure, pick, default in rules:
+        values = [(p[measure], r["name"], series, p["step"]) for r in healthy
+                  for series, points in r["series"].items() if series.endswith("/" + kind)
+                  for p in points if measure != "std_ratio" or p["step"] >= 10]
         if values:
             value, name, series, step = pick(values)
-            print(f"  {measure}: {value:.4g} ({name}, {series}, step {step})")
+            print(f"  {rule} ({kind} {measure}): healthy {'max' if pick is max else 'min'} "
+                  f"{value:.4g} ({name}, {series}, step {step}); default {default:g}")
+    lowest = min(((share, r["name"], series) for r in healthy
+                  for series, share in sustained_moved_shares(r).items() if share is not None),
+                 default=None)
+    if lowest is not None:
+        print(f"  frozen (activations): lowest share of the most-moved layer's moved held for 100 "
+              f"frames by a healthy layer {lowest[0]:.4f} ({lowest[1]}, {lowest[2]}); "
+              "default 0.07")
+    for r in results:
+        if r["expected"] == "frozen":
+            shares = {s.split("/")[0]: round(v, 4) for s, v in sustained_moved_shares(r).items()
+                      if v is not None}
+            print(f"  frozen (activations) in {r['name']}: {shares}")
 
 
 if __name__ == "__main__":
