@@ -10,7 +10,7 @@
 // the run's detectors.
 //
 // Cost: O(bins) per histogram to read it, O(1) otherwise, no database reads. Memory is bounded
-// by max_runs x max_series_per_run detectors (each about 0.7 KiB: series_detector.h); the
+// by max_runs x max_series_per_run detectors (each at most about 1.1 KiB: series_detector.h); the
 // histograms of a run or series beyond the caps are not watched.
 //
 // Example:

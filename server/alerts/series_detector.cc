@@ -43,12 +43,16 @@ void ElementShares(const HistogramSums& sums, std::vector<float>* shares) {
       (bins + SeriesDetector::kMaxShareBins - 1) / SeriesDetector::kMaxShareBins;
   const size_t groups = per_group == 0 ? 0 : (bins + per_group - 1) / per_group;
   shares->assign(groups + 2, 0);
-  const double finite = static_cast<double>(sums.elements - sums.nonfinite);
-  for (size_t b = 0; b < bins; ++b) {
-    (*shares)[b / per_group] += static_cast<float>(static_cast<double>(sums.counts[b]) / finite);
+  const double scale = 1 / static_cast<double>(sums.elements - sums.nonfinite);
+  for (size_t g = 0; g < groups; ++g) {
+    uint64_t count = 0;
+    for (size_t b = g * per_group; b < std::min(bins, (g + 1) * per_group); ++b) {
+      count += sums.counts[b];
+    }
+    (*shares)[g] = static_cast<float>(static_cast<double>(count) * scale);
   }
-  (*shares)[groups] = static_cast<float>(static_cast<double>(sums.below) / finite);
-  (*shares)[groups + 1] = static_cast<float>(static_cast<double>(sums.above) / finite);
+  (*shares)[groups] = static_cast<float>(static_cast<double>(sums.below) * scale);
+  (*shares)[groups + 1] = static_cast<float>(static_cast<double>(sums.above) * scale);
 }
 
 // Half the L1 distance of two share vectors of one size: in [0, 1].
@@ -82,7 +86,7 @@ bool SeriesDetector::UpdateFrozenRing(const HistogramSums& sums) {
 }
 
 void SeriesDetector::UpdateMoved(const Histogram& histogram) {
-  std::vector<float> shares;
+  std::vector<float>& shares = scratch_shares_;
   ElementShares(histogram.values, &shares);
   if (!baseline_shares_.empty() && shares.size() != baseline_shares_.size()) return;
   if (share_frames_ < rules_->baseline_frames) {

@@ -2,10 +2,10 @@
 // rank, kind, layer), fed one histogram at a time by the AlertEngine (alert_engine.h) at ingest.
 //
 // Work per frame is O(bins) to read the histogram once and O(1) otherwise; state is a few
-// counters per rule plus, for activation series, two vectors of at most kMaxShareBins + 2
-// floats (the baseline and running-average element shares of the frozen rule, 528 bytes at
-// most) and, for weight series, a ring of sustain_frames + 1 (sum, sum of squares) pairs (336
-// bytes at the defaults).
+// counters per rule plus, for activation series, three vectors of at most kMaxShareBins + 2
+// floats (the baseline, running-average and this frame's element shares of the frozen rule,
+// 792 bytes at most) and, for weight series, a ring of sustain_frames + 1 (sum, sum of squares)
+// pairs (336 bytes at the defaults).
 //
 // Frames are taken in arrival order; a frame whose step is not above the last step seen (a
 // re-sent or late frame) is skipped, so a re-send never counts twice.
@@ -104,6 +104,7 @@ class SeriesDetector {
   std::vector<float> baseline_shares_;
   std::vector<float> average_shares_;
   int64_t share_frames_ = 0;
+  std::vector<float> scratch_shares_;  // This frame's shares (kept to reuse its memory).
   double moved_ = 0;
   std::array<Condition, 9> conditions_{};  // Indexed by AlertType.
 };
