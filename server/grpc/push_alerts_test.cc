@@ -8,7 +8,9 @@
 #include "gtest/gtest.h"
 #include "proto/histogram_codec.h"
 #include "proto/layout_convert.h"
+#include "server/alerts/alert_rules.h"
 #include "server/alerts/alert_test_frames.h"
+#include "server/alerts/series_detector.h"
 #include "server/grpc/began_alerts.h"
 #include "server/grpc/grpc_test_server.h"
 #include "server/grpc/proto_convert.h"
@@ -79,8 +81,13 @@ std::vector<v1::PushAck> AcksWithAlerts(const std::vector<v1::PushAck>& acks) {
 TEST(PushAlertsTest, ACollapseIsAnnouncedOnceInTheAckOfTheRequestThatMadeItBegin) {
   TestGrpcServer server;
   ASSERT_TRUE(server.StartRun("r").ok());
-  // Healthy for 30 steps, collapsed for 120: it begins at step 30 and fires 20 frames later,
-  // at step 49; the detector re-reports it (a refresh) at steps 99 and 149.
+  // Healthy for 30 steps, collapsed for 120: it begins at step 30 and fires sustain_frames
+  // (20) frames later, at step 49; the detector re-reports it (a refresh) every kRefreshFrames
+  // (50) frames after that: at steps 99 and 149.
+  const int64_t fired = 30 + AlertRules{}.sustain_frames - 1;
+  const int64_t refreshed =
+      fired + (149 - fired) / SeriesDetector::kRefreshFrames * SeriesDetector::kRefreshFrames;
+  ASSERT_GT(refreshed, fired);
   std::vector<v1::PushRequest> requests = Steps("r", "conv5_x", 0, 30, Healthy());
   for (v1::PushRequest& r : Steps("r", "conv5_x", 30, 150, Collapsed())) {
     requests.push_back(std::move(r));
@@ -90,7 +97,7 @@ TEST(PushAlertsTest, ACollapseIsAnnouncedOnceInTheAckOfTheRequestThatMadeItBegin
   ASSERT_EQ(acks.size(), 150u);
   const std::vector<v1::PushAck> announced = AcksWithAlerts(acks);
   ASSERT_EQ(announced.size(), 1u);
-  EXPECT_EQ(announced[0].sequence(), 50u);  // Step 49's request.
+  EXPECT_EQ(announced[0].sequence(), static_cast<uint64_t>(fired) + 1);  // Step 49's request.
   ASSERT_EQ(announced[0].alerts_size(), 1);
   EXPECT_EQ(announced[0].alerts_omitted(), 0u);
   const v1::AlertNotice& alert = announced[0].alerts(0);
@@ -100,9 +107,9 @@ TEST(PushAlertsTest, ACollapseIsAnnouncedOnceInTheAckOfTheRequestThatMadeItBegin
   EXPECT_EQ(alert.type(), "collapse");
   EXPECT_EQ(alert.severity(), "warning");
   EXPECT_EQ(alert.first_step(), 30);
-  EXPECT_EQ(alert.step(), 49);
-  EXPECT_GT(alert.value(), 0.9);
-  EXPECT_EQ(alert.threshold(), 0.9);
+  EXPECT_EQ(alert.step(), fired);
+  EXPECT_GT(alert.value(), AlertRules{}.collapse_share);
+  EXPECT_EQ(alert.threshold(), AlertRules{}.collapse_share);
   EXPECT_THAT(alert.message(), HasSubstr("collapsed"));
 
   // The refreshes reached the store (ListAlerts is the record), though no ack repeated it.
@@ -113,11 +120,11 @@ TEST(PushAlertsTest, ACollapseIsAnnouncedOnceInTheAckOfTheRequestThatMadeItBegin
   ASSERT_TRUE(server.query().ListAlerts(&context, list, &stored).ok());
   ASSERT_EQ(stored.alerts_size(), 1);
   EXPECT_EQ(stored.alerts(0).first_step(), 30);
-  EXPECT_EQ(stored.alerts(0).last_step(), 149);
+  EXPECT_EQ(stored.alerts(0).last_step(), refreshed);
 
   // A re-sent request (a reconnect) is acked again without the alert.
   std::vector<v1::PushAck> resent;
-  ASSERT_TRUE(server.Push({requests[49]}, &resent).ok());
+  ASSERT_TRUE(server.Push({requests[static_cast<size_t>(fired)]}, &resent).ok());
   ASSERT_EQ(resent.size(), 1u);
   EXPECT_EQ(resent[0].frames_ignored(), 1u);
   EXPECT_EQ(resent[0].alerts_size(), 0);
@@ -131,7 +138,8 @@ TEST(PushAlertsTest, ACollapseIsAnnouncedOnceInTheAckOfTheRequestThatMadeItBegin
   ASSERT_TRUE(server.Push(later, &acks).ok());
   const std::vector<v1::PushAck> again = AcksWithAlerts(acks);
   ASSERT_EQ(again.size(), 1u);
-  EXPECT_EQ(again[0].sequence(), 180u);  // Step 179: 20 frames from step 160.
+  // Step 179: sustain_frames from step 160.
+  EXPECT_EQ(again[0].sequence(), static_cast<uint64_t>(160 + AlertRules{}.sustain_frames));
   ASSERT_EQ(again[0].alerts_size(), 1);
   EXPECT_EQ(again[0].alerts(0).first_step(), 160);
 }
