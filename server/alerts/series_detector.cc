@@ -55,13 +55,6 @@ void ElementShares(const HistogramSums& sums, std::vector<float>* shares) {
   (*shares)[groups + 1] = static_cast<float>(static_cast<double>(sums.above) * scale);
 }
 
-// Half the L1 distance of two share vectors of one size: in [0, 1].
-double TotalVariation(const std::vector<float>& a, const std::vector<float>& b) {
-  double sum = 0;
-  for (size_t i = 0; i < a.size(); ++i) sum += std::abs(static_cast<double>(a[i]) - b[i]);
-  return sum / 2;
-}
-
 double RelativeChange(double now, double before) {
   const double scale = std::max(std::abs(now), std::abs(before));
   return scale == 0 ? 0 : std::abs(now - before) / scale;
@@ -98,10 +91,12 @@ void SeriesDetector::UpdateMoved(const Histogram& histogram) {
     return;
   }
   const float weight = static_cast<float>(rules_->ema_weight);
+  float distance = 0;  // Twice the total-variation distance.
   for (size_t i = 0; i < shares.size(); ++i) {
     average_shares_[i] += weight * (shares[i] - average_shares_[i]);
+    distance += std::abs(average_shares_[i] - baseline_shares_[i]);
   }
-  moved_ = std::max(moved_, TotalVariation(average_shares_, baseline_shares_));
+  moved_ = std::max(moved_, static_cast<double>(distance) / 2);
 }
 
 void SeriesDetector::Observe(const Histogram& histogram, const RunContext& run,
