@@ -3,8 +3,6 @@
 //   actiscope alert at step S: TYPE on LAYER (KIND): MESSAGE
 // An injected NaN (--inject_nan_at) is the deterministic case: conv1's nonfinite alert at that
 // very step. A run at lr=1 collapses layers: every alert the server stored is printed, once.
-#include <grpcpp/grpcpp.h>
-
 #include <map>
 #include <string>
 #include <vector>
@@ -12,11 +10,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "actiscope/v1/query.grpc.pb.h"
 #include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/subprocess.h"
+#include "tests/integration/train_test_harness.h"
 
 namespace actiscope::trainer {
 namespace {
@@ -25,15 +23,9 @@ constexpr char kAlertPrefix[] = "actiscope alert at step ";
 
 // What Query.ListAlerts returns for the run.
 std::vector<v1::Alert> StoredAlerts(const std::string& address, const std::string& run_id) {
-  auto stub = v1::Query::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  v1::ListAlertsRequest request;
-  request.set_run_id(run_id);
-  v1::ListAlertsResponse response;
-  const grpc::Status status = stub->ListAlerts(&context, request, &response);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return {response.alerts().begin(), response.alerts().end()};
+  auto alerts = FetchAlerts(address, run_id);
+  EXPECT_TRUE(alerts.ok()) << alerts.status();
+  return alerts.ok() ? *alerts : std::vector<v1::Alert>{};
 }
 
 // The alert lines of `out`, each with how often it was printed.
