@@ -112,6 +112,7 @@ SyncReport Sync(const std::string& spool_dir, const std::string& server, const s
 PYBIND11_MODULE(_core, m) {
   using actiscope::BinLayout;
   using actiscope::BinScale;
+  using actiscope::client::AlertNotice;
   using actiscope::client::FinishReport;
   using actiscope::client::Kind;
   using actiscope::client::Reporter;
@@ -135,6 +136,18 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("bins", &BinLayout::bins)
       .def_readonly("lo", &BinLayout::lo)
       .def_readonly("hi", &BinLayout::hi);
+
+  py::class_<AlertNotice>(m, "AlertNotice")
+      .def_readonly("rank", &AlertNotice::rank)
+      .def_readonly("kind", &AlertNotice::kind)
+      .def_readonly("layer", &AlertNotice::layer)
+      .def_readonly("type", &AlertNotice::type)
+      .def_readonly("severity", &AlertNotice::severity)
+      .def_readonly("first_step", &AlertNotice::first_step)
+      .def_readonly("step", &AlertNotice::step)
+      .def_readonly("value", &AlertNotice::value)
+      .def_readonly("threshold", &AlertNotice::threshold)
+      .def_readonly("message", &AlertNotice::message);
 
   py::class_<FinishReport>(m, "FinishReport")
       .def_readonly("acked", &FinishReport::frames_acked)
@@ -163,6 +176,7 @@ PYBIND11_MODULE(_core, m) {
             r.RecordScalar(step, name, value);
           },
           py::arg("step"), py::arg("name"), py::arg("value"))
+      .def("take_alerts", &Reporter::TakeAlerts)
       .def(
           "finish",
           [](Reporter& r, bool succeeded, double timeout_s) {

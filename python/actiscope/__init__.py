@@ -18,7 +18,7 @@ package only installs the PyTorch hooks. Nothing called inside the training loop
 import torch  # noqa: F401  (loads libtorch_python before the extension that links it)
 
 from . import _core
-from .run import FinishReport, Run, init, sync
+from .run import Alert, FinishReport, Run, init, sync
 from .watch import Watcher
 
-__all__ = ["FinishReport", "Run", "Watcher", "init", "sync"]
+__all__ = ["Alert", "FinishReport", "Run", "Watcher", "init", "sync"]

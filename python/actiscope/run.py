@@ -38,6 +38,23 @@ class FinishReport:
     hook_errors: int  # Hook calls that recorded nothing (e.g. a module returning a tuple).
 
 
+@dataclasses.dataclass(frozen=True)
+class Alert:
+    """An alert the collector announced for the run: what its detectors flagged on one series
+    (server/alerts/alert_rules.h has the rules). kind: "activation", "gradient" or "weight";
+    type: "collapse", "dead", "frozen", "exploding", "saturated", "nonfinite",
+    "vanishing_gradient" or "exploding_gradient"; first_step: the step the condition began."""
+    layer: str
+    kind: str
+    rank: int
+    type: str
+    severity: str
+    first_step: int
+    value: float  # The rule's measure when it was flagged.
+    threshold: float  # The rule's limit on it.
+    message: str  # One sentence: what it shows, the usual cause, what to try.
+
+
 class Run:
     """One process's part of a run; create it with actiscope.init. A context manager: leaving
     the block finishes the run, marked failed when an exception leaves it."""
@@ -53,6 +70,7 @@ class Run:
         self._stepper = None  # The Watcher whose forwards advance the step.
         self._watchers = []
         self._hook_errors = 0
+        self._alerts = []
         self._report = None
         _live_runs.add(self)
 
@@ -69,6 +87,15 @@ class Run:
     def step(self, value):
         self._step = int(value)
         self._explicit_step = True
+
+    @property
+    def alerts(self):
+        """The alerts the collector announced for this run so far (each once, oldest first): a
+        list of Alert(layer, kind, rank, type, severity, first_step, value, threshold, message).
+        Each is also logged once, as a warning of the "actiscope" logger, when it arrives; the
+        run looks for new ones at each training forward and at finish."""
+        self._take_alerts()
+        return list(self._alerts)
 
     def watch(self, model, modules=None, kinds=("activation",), every=1, bins=40, range=(0, 10),
               log_bins=False, gradient_range=GRADIENT_RANGE, weight_range=WEIGHT_RANGE):
@@ -105,6 +132,7 @@ class Run:
         for watcher in list(self._watchers):
             watcher.remove()
         r = self._reporter.finish(bool(success), float(timeout))
+        self._take_alerts()
         self._report = FinishReport(acked=r.acked, in_spool=r.in_spool, dropped=r.dropped,
                                     rejected=r.rejected, all_delivered=r.all_delivered,
                                     wire_bytes=r.wire_bytes, hook_errors=self._hook_errors)
@@ -129,11 +157,26 @@ class Run:
         """Called by a watcher before each forward: the step it records, None in eval mode."""
         if not training:
             return None
+        if watcher is self._stepper:
+            self._take_alerts()
         if watcher is self._stepper and not self._explicit_step:
             with self._lock:
                 self._step = self._next_step
                 self._next_step += 1
         return self._step
+
+    def _take_alerts(self):
+        """Logs and keeps the alerts announced since the last call (never waits)."""
+        for notice in self._reporter.take_alerts():
+            alert = Alert(layer=notice.layer, kind=notice.kind.name, rank=notice.rank,
+                          type=notice.type, severity=notice.severity,
+                          first_step=notice.first_step, value=notice.value,
+                          threshold=notice.threshold, message=notice.message)
+            with self._lock:
+                self._alerts.append(alert)
+            _log.warning("actiscope alert at step %d: %s on %s (%s%s): %s", alert.first_step,
+                         alert.type, alert.layer, alert.kind,
+                         f", rank {alert.rank}" if self.world_size > 1 else "", alert.message)
 
     def _hook_error(self, where, error):
         with self._lock:
