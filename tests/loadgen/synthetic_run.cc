@@ -54,6 +54,9 @@ SyntheticRun::SyntheticRun(const SyntheticRunOptions& options, int run_index)
     const double end = std_end(rng);
     const bool drift = options.pattern == SyntheticPattern::kDrift;
     m.std_end = drift && l % 3 == 2 ? 0.1 : end;  // Every third layer narrows.
+    // A healthy layer learns: its mean moves at least 0.75 of its spread over the run, so that
+    // next to a layer that collapses it does not look frozen (alert_rules.h).
+    if (!drift && std::abs(m.mean_drift) < 0.75) m.mean_drift = std::copysign(0.75, m.mean_drift);
     const double zeros = zero_fraction(rng);
     m.zero_fraction = l % 2 == 0 ? zeros : 0.0;
     m.goes_nonfinite = drift && options.layers > 1 && l == options.layers - 1;

@@ -6,7 +6,8 @@
 // over the steps; some layers have a share of exact zeros (dead ReLUs). The pattern kDrift (the
 // default) adds trouble as it comes: every third layer narrows toward a tenth of its spread and
 // the last layer starts to produce a few NaN/Inf values near the end of the run. kHealthy drops
-// both, so that the server's detectors (server/alerts/alert_rules.h) flag nothing; on either
+// both and moves every layer's mean by at least 0.75 of its spread over the run (a layer that
+// learns), so that the server's detectors (server/alerts/alert_rules.h) flag nothing; on either
 // pattern, collapse_step and nonfinite_step inject the two alerts a test wants at known steps.
 // Counts are the expected counts of `elements` values (50k-800k per layer, like
 // batch x channels x H x W), rounded so that the frame is consistent:
