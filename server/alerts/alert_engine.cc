@@ -35,19 +35,44 @@ std::vector<Alert> AlertEngine::Observe(absl::string_view run_id,
         run.most_moved == &detector ? run.second_moved_value : run.most_moved_value;
     detector.Observe(histogram, context, &changed);
     run.changing_weights += static_cast<int64_t>(detector.changing()) - was_changing;
-    const double moved = detector.moved();
-    if (run.most_moved == &detector) {
-      run.most_moved_value = moved;
-    } else if (moved > run.most_moved_value) {
-      run.second_moved_value = run.most_moved_value;
-      run.most_moved_value = moved;
-      run.most_moved = &detector;
-    } else if (moved > run.second_moved_value) {
-      run.second_moved_value = moved;
-    }
+    UpdateMostMoved(&run, &detector);
   }
   for (Alert& alert : changed) alert.run_id = std::string(run_id);
   return changed;
+}
+
+void AlertEngine::UpdateMostMoved(RunState* run, const SeriesDetector* detector) {
+  const double moved = detector->reference_moved();
+  const bool holder = detector == run->most_moved || detector == run->second_moved;
+  const double held = detector == run->most_moved     ? run->most_moved_value
+                      : detector == run->second_moved ? run->second_moved_value
+                                                      : 0;
+  if (holder && moved < held) {  // Its layer collapsed or died: find the two largest again.
+    run->most_moved = run->second_moved = nullptr;
+    run->most_moved_value = run->second_moved_value = 0;
+    for (const auto& [key, series] : run->series) {
+      const double value = series->reference_moved();
+      if (value > run->most_moved_value) {
+        run->second_moved = run->most_moved;
+        run->second_moved_value = run->most_moved_value;
+        run->most_moved = series.get();
+        run->most_moved_value = value;
+      } else if (value > run->second_moved_value) {
+        run->second_moved = series.get();
+        run->second_moved_value = value;
+      }
+    }
+  } else if (detector == run->most_moved) {
+    run->most_moved_value = moved;
+  } else if (moved > run->most_moved_value) {
+    run->second_moved = run->most_moved;
+    run->second_moved_value = run->most_moved_value;
+    run->most_moved = detector;
+    run->most_moved_value = moved;
+  } else if (detector == run->second_moved || moved > run->second_moved_value) {
+    run->second_moved = detector;
+    run->second_moved_value = moved;
+  }
 }
 
 void AlertEngine::ForgetRun(absl::string_view run_id) {

@@ -68,12 +68,17 @@ class AlertEngine {
   struct RunState {
     absl::flat_hash_map<SeriesKey, std::unique_ptr<SeriesDetector>> series;
     int64_t changing_weights = 0;  // Weight series whose changing() is true.
-    // The two largest moved() of the run's activation series, and the series of the largest
-    // (moved() only grows, so these two are exact without rescanning).
+    // The two largest reference_moved() of the run's activation series and their series.
+    // An eligible series' reference_moved() only grows, so these stay exact by updates; when a
+    // holder's drops to 0 (its layer collapsed or died) the run's series are scanned again.
     const SeriesDetector* most_moved = nullptr;
     double most_moved_value = 0;
+    const SeriesDetector* second_moved = nullptr;
     double second_moved_value = 0;
   };
+
+  // Updates the run's two most-moved series after `detector` observed a frame.
+  static void UpdateMostMoved(RunState* run, const SeriesDetector* detector);
 
   const AlertEngineOptions options_;
   mutable absl::Mutex mu_;

@@ -73,6 +73,31 @@ TEST(AlertEngineTest, ActivationsThatDoNotMoveWhileOthersDoAreFrozen) {
   EXPECT_FALSE(frozen.back().cleared);
 }
 
+TEST(AlertEngineTest, ALayerThatDiesIsNoMeasureOfHowFarTheOthersShouldMove) {
+  // "steady" keeps its distribution (it moves only by sampling noise), "learns" drifts slowly,
+  // "dies" goes dead at step 60 and so has moved further than any (every element at 0).
+  // Against "learns", "steady" has moved far more than frozen_ratio; against the dead layer it
+  // would be frozen.
+  AlertEngine engine(AlertEngineOptions{});
+  std::vector<Alert> alerts;
+  for (int64_t step = 0; step < 400; ++step) {
+    FrameSpec steady;
+    steady.relu = true;
+    FrameSpec learns = steady;
+    learns.mean = 1 + 0.002 * static_cast<double>(step);
+    FrameSpec dies = steady;
+    dies.mean = step < 60 ? 1 : -5;
+    std::vector<Histogram> batch = {MakeFrame("steady", Kind::kActivation, step, steady),
+                                    MakeFrame("learns", Kind::kActivation, step, learns),
+                                    MakeFrame("dies", Kind::kActivation, step, dies)};
+    for (Alert& a : engine.Observe("run", batch)) alerts.push_back(std::move(a));
+  }
+  ASSERT_FALSE(alerts.empty());
+  for (const Alert& a : alerts) {
+    EXPECT_EQ(a.layer, "dies") << a.layer << " " << AlertTypeName(a.type) << " @" << a.first_step;
+  }
+}
+
 TEST(AlertEngineTest, NoActivationsAreFrozenWhenAllOrNoneMove) {
   for (bool learns : {false, true}) {
     AlertEngine engine(AlertEngineOptions{});

@@ -28,7 +28,9 @@
 //     its histograms (weight ema_weight per frame) and the mean of its first baseline_frames
 //     histograms; its "moved" is the largest distance it has had so far. Frozen holds while the
 //     largest moved of the run's other activation series is at least frozen_moved and this
-//     series' moved is below frozen_ratio x that, for frozen_frames frames.
+//     series' moved is below frozen_ratio x that, for frozen_frames frames. A series whose
+//     collapse, dead or nonfinite condition holds is left out of the others: a layer that died
+//     moved far, but is no measure of how far a learning layer should move.
 //   frozen (weights): sum and sum of squares of the series equal (to a relative 1e-12) those of
 //     sustain_frames frames earlier while another weight series of the run changed over its
 //     last sustain_frames frames: weights that get no update at all (requires_grad off, left out

@@ -99,6 +99,13 @@ void SeriesDetector::UpdateMoved(const Histogram& histogram) {
   moved_ = std::max(moved_, static_cast<double>(distance) / 2);
 }
 
+double SeriesDetector::reference_moved() const {
+  for (AlertType type : {AlertType::kCollapse, AlertType::kDead, AlertType::kNonfinite}) {
+    if (conditions_[static_cast<size_t>(type)].frames > 0) return 0;
+  }
+  return moved_;
+}
+
 void SeriesDetector::Observe(const Histogram& histogram, const RunContext& run,
                              std::vector<Alert>* changed) {
   if (histogram.step <= last_step_) return;

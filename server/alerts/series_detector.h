@@ -34,7 +34,7 @@ namespace actiscope::server {
 struct RunContext {
   // Whether another weight series of the run changed over its last sustain_frames frames.
   bool other_weights_changing = false;
-  // The largest moved() of the run's other activation series.
+  // The largest reference_moved() of the run's other activation series.
   double others_moved = 0;
 };
 
@@ -64,6 +64,11 @@ class SeriesDetector {
   // For an activation series: the largest distance (alert_rules.h, frozen) its histogram has
   // had from its first baseline_frames histograms; 0 until those are seen and for other kinds.
   double moved() const { return moved_; }
+
+  // moved(), or 0 while the series' collapse, dead or nonfinite condition holds: how far the
+  // series counts as a layer that learns, the frozen rule's reference for the run's others (a
+  // layer that died moved far, but is no measure of how far a learning layer should move).
+  double reference_moved() const;
 
  private:
   // One rule's progress: consecutive frames its condition has held, and whether it fired.
