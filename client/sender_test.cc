@@ -470,11 +470,12 @@ TEST(SenderTest, AVanishedSegmentIsForgottenAndTheRestDelivered) {
   std::shared_ptr<Spool> spool = OpenSpool(temp_dir.path());
   const std::vector<HeldSegment> segments = spool->SealedSegments();
   ASSERT_EQ(segments.size(), 2u);
+  // Gone behind the spool's back (before the sender starts, which may read a segment at once).
+  std::filesystem::remove(segments[0].path);
   RateLimitedLog log;
   SenderOptions options;
   options.replay_only = true;
   Sender sender(options, Session(port), spool, &log);
-  std::filesystem::remove(segments[0].path);  // Gone behind the spool's back.
   ASSERT_EQ(collector.Serve(port), port);
   ASSERT_TRUE(sender.Drain(absl::Now() + absl::Seconds(20)));
   EXPECT_TRUE(spool->empty());
