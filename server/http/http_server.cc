@@ -1,6 +1,8 @@
 #include "server/http/http_server.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -145,7 +147,17 @@ class HttpServer::Impl {
       return absl::UnavailableError(absl::StrCat("http server: cannot bind ", options_.address));
     }
     started_ = true;
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    listen_returned_ = false;
+    thread_ = std::thread([this] {
+      server_->listen_after_bind();
+      listen_returned_ = true;
+    });
+    // httplib's stop() does nothing before the listening loop has begun (is_running() false),
+    // and the loop would then never end: a Stop() right after Start() (SIGTERM as the server
+    // comes up) hung the process. So Start returns once the loop runs (or has ended).
+    while (!server_->is_running() && !listen_returned_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     return absl::OkStatus();
   }
 
@@ -298,6 +310,7 @@ class HttpServer::Impl {
   std::unique_ptr<StaticFiles> static_files_;
   std::unique_ptr<HardenedServer> server_;
   std::thread thread_;
+  std::atomic<bool> listen_returned_{false};
   int port_ = 0;
   bool started_ = false;
 };
