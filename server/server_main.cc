@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "server/alerts/alert_engine.h"
 #include "server/auth/network_policy.h"
 #include "server/auth/token_registry.h"
 #include "server/grpc/grpc_server.h"
@@ -39,6 +40,12 @@ ABSL_FLAG(absl::Duration, stall_after, absl::Minutes(2),
           "a live run with no data for this long reads as stalled");
 ABSL_FLAG(uint64_t, max_message_bytes, 16 << 20,
           "the largest gRPC request accepted, and the largest a zstd batch may expand to");
+ABSL_FLAG(bool, alerts, true,
+          "run the alert detectors at ingest (collapse, dead, frozen, exploding, saturated, "
+          "NaN; server/alerts/alert_rules.h); false: no alerts are raised or announced");
+ABSL_FLAG(std::string, alert_rules, "",
+          "change alert defaults: NAME=VALUE,... with NAME a field of AlertRules "
+          "(server/alerts/alert_rules.h), e.g. collapse_share=0.8,frozen_frames=200");
 ABSL_FLAG(bool, reflection, false,
           "serve gRPC server reflection (grpcurl can then list the API without the .proto files)");
 ABSL_FLAG(std::string, auth_tokens, "",
@@ -214,6 +221,9 @@ HttpServerOptions HttpOptionsFromFlags(const TokenRegistry* tokens) {
 absl::Status Serve(const sigset_t& stop_signals) {
   ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<TokenRegistry> tokens, LoadTokens());
   ACTISCOPE_RETURN_IF_ERROR(CheckNetworkPolicy(tokens != nullptr));
+  AlertEngineOptions alerts;
+  alerts.enabled = absl::GetFlag(FLAGS_alerts);
+  ACTISCOPE_RETURN_IF_ERROR(ParseAlertRules(absl::GetFlag(FLAGS_alert_rules), &alerts.rules));
   StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_db);
   store_options.stall_after = absl::GetFlag(FLAGS_stall_after);
@@ -230,7 +240,8 @@ absl::Status Serve(const sigset_t& stop_signals) {
   ACTISCOPE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(store_options));
   RunNotifier notifier;
 
-  const GrpcServerOptions grpc_options = GrpcOptionsFromFlags(tokens.get());
+  GrpcServerOptions grpc_options = GrpcOptionsFromFlags(tokens.get());
+  grpc_options.alerts = alerts;
   GrpcServer grpc(grpc_options, store.get(), &notifier);
   ACTISCOPE_RETURN_IF_ERROR(grpc.Start());
 

@@ -10,6 +10,7 @@ AlertEngine::AlertEngine(AlertEngineOptions options) : options_(std::move(option
 std::vector<Alert> AlertEngine::Observe(absl::string_view run_id,
                                         absl::Span<const Histogram> histograms) {
   std::vector<Alert> changed;
+  if (!options_.enabled) return changed;
   absl::MutexLock lock(&mu_);
   auto run_it = runs_.find(run_id);
   if (run_it == runs_.end()) {

@@ -40,6 +40,8 @@
 namespace actiscope::server {
 
 struct AlertEngineOptions {
+  // False: Observe watches nothing and returns no alert (actiscope-server --alerts=false).
+  bool enabled = true;
   AlertRules rules;
   // Runs watched at once: runs beyond it are not watched until another is forgotten. 1000 live
   // runs is far more than one server ingests at once.

@@ -41,6 +41,9 @@
 // last_step that frame's step); the same condition returning later starts it again from that
 // step. Nonfinite clears at the first frame with no nonfinite value.
 //
+// Every default can be changed for a server: actiscope-server --alert_rules (ParseAlertRules);
+// --alerts=false turns the detectors off.
+//
 // Where the defaults come from: tests/bench/alert_validation.py trains the seed's three cases, a
 // NaN run, a diverging run and ten healthy runs (ResNet-18 and the small CNN, seeds 1-5, width
 // 16, 1000 steps, activations, gradients and weights) and prints each measure's extreme on the
@@ -53,6 +56,7 @@
 
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "server/store/store_types.h"
 
@@ -106,6 +110,13 @@ struct AlertRules {
   // noise, still before any training effect is large.
   int64_t baseline_frames = 10;
 };
+
+// Sets the rules `text` names: a comma-separated list of NAME=VALUE, NAME one of AlertRules'
+// fields above (collapse_share=0.8,frozen_frames=200); an empty text changes nothing.
+// INVALID_ARGUMENT naming the pair and what is allowed for an unknown name, a value that is not a
+// number, or one out of range (shares and ema_weight in (0, 1], ratios above 0, frame counts
+// from 1 to 1,000,000). `rules` is unchanged on error. actiscope-server's --alert_rules.
+absl::Status ParseAlertRules(absl::string_view text, AlertRules* rules);
 
 // "collapse", "dead", "frozen", "exploding", "saturated", "nonfinite", "vanishing_gradient",
 // "exploding_gradient"; "unknown" for any other value.

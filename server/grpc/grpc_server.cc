@@ -117,7 +117,7 @@ GrpcServer::GrpcServer(GrpcServerOptions options, SqliteStore* store, RunNotifie
       budget_(options_.ingest_memory_bytes, options_.ingest_memory_wait),
       collector_(CollectorOptions{options_.max_message_bytes, options_.max_frames_per_request,
                                   options_.max_scalars_per_request, options_.max_config_bytes,
-                                  AlertEngineOptions{}},
+                                  options_.alerts},
                  CollectorGuards{&authorizer_, &push_streams_, &budget_, &counters_}, store,
                  notifier),
       query_(options_.query, &authorizer_, &watch_streams_, store, notifier) {}

@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "server/alerts/alert_engine.h"
 #include "server/auth/token_registry.h"
 #include "server/grpc/call_auth.h"
 #include "server/grpc/collector_service.h"
@@ -74,6 +75,8 @@ struct GrpcServerOptions {
   uint32_t max_frames_per_request = 8192;
   uint32_t max_scalars_per_request = 65536;
   uint64_t max_config_bytes = 64 << 10;
+  // The alert detectors run at ingest (server/alerts/alert_engine.h).
+  AlertEngineOptions alerts;
   // Memory all Push requests being decoded may take together (ingest_budget.h), and how long
   // one waits for room.
   uint64_t ingest_memory_bytes = uint64_t{256} << 20;
