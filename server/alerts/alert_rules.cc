@@ -34,6 +34,7 @@ const std::vector<RuleField>& RuleFields() {
       {"frozen_moved", &AlertRules::frozen_moved, nullptr, true},
       {"frozen_frames", nullptr, &AlertRules::frozen_frames, false},
       {"ema_weight", &AlertRules::ema_weight, nullptr, true},
+      {"clear_margin", &AlertRules::clear_margin, nullptr, true},
       {"sustain_frames", nullptr, &AlertRules::sustain_frames, false},
       {"fast_frames", nullptr, &AlertRules::fast_frames, false},
       {"baseline_frames", nullptr, &AlertRules::baseline_frames, false},

@@ -37,9 +37,11 @@
 //     of the optimizer).
 //   The baseline of a series is the mean std of its first baseline_frames frames with n > 0; a
 //   series whose baseline is 0 gets no ratio rule.
-// An alert clears at the first frame where its condition no longer holds (its cleared flag set,
-// last_step that frame's step); the same condition returning later starts it again from that
-// step. Nonfinite clears at the first frame with no nonfinite value.
+// An alert clears at the first frame where its measure is clear_margin past its threshold (an
+// "above" rule below (1 - clear_margin) x its threshold, vanishing_gradient and frozen above
+// their threshold / (1 - clear_margin)): its cleared flag set, last_step that frame's step. The
+// same condition returning later is a new episode from that step. Nonfinite clears at the first
+// frame with no nonfinite value, frozen weights at the first change.
 //
 // Every default can be changed for a server: actiscope-server --alert_rules (ParseAlertRules);
 // --alerts=false turns the detectors off.
@@ -101,6 +103,10 @@ struct AlertRules {
   // Weight of the newest histogram in a series' running average for the frozen distance:
   // about ten frames of memory, enough to average out one batch's sampling noise.
   double ema_weight = 0.1;
+  // Hysteresis: a fired alert holds until its measure is this share of its threshold past it.
+  // Without it, a measure hovering at its threshold starts an episode each time it crosses
+  // back: lr 1's conv1 began "dead" at 460, 499, 558 and 629 (zeros at 94.6-95.4 %).
+  double clear_margin = 0.1;
   // Frames a sustained condition must hold: 20 frames outlast a bad batch or a learning-rate
   // warm-up blip, and are still early in a run of thousands of steps.
   int64_t sustain_frames = 20;

@@ -113,7 +113,8 @@ void SeriesDetector::Observe(const Histogram& histogram, const RunContext& run,
   const HistogramSums& sums = histogram.values;
   if (sums.elements == 0) return;
   const double nonfinite = static_cast<double>(sums.nonfinite);
-  Apply({AlertType::kNonfinite, AlertSeverity::kCritical, nonfinite > 0, nonfinite, 0, 1},
+  Apply({AlertType::kNonfinite, AlertSeverity::kCritical, nonfinite > 0, nonfinite, 0, 1,
+         nonfinite > 0},
         histogram, changed);
   if (sums.nonfinite > 0) return;
   const double n = static_cast<double>(sums.elements);
@@ -125,47 +126,54 @@ void SeriesDetector::Observe(const Histogram& histogram, const RunContext& run,
     ++baseline_count_;
   }
   const double growth = baseline > 0 ? std / baseline : 0;
+  // A fired alert is held until its measure is clear_margin past its threshold (hysteresis).
+  const double keep = 1 - rules_->clear_margin;
 
   if (kind_ == Kind::kGradient) {
     Apply({AlertType::kExplodingGradient, AlertSeverity::kCritical,
            baseline > 0 && growth > rules_->gradient_growth_ratio, growth,
-           rules_->gradient_growth_ratio, rules_->fast_frames},
+           rules_->gradient_growth_ratio, rules_->fast_frames,
+           baseline > 0 && growth > rules_->gradient_growth_ratio * keep},
           histogram, changed);
     Apply({AlertType::kVanishingGradient, AlertSeverity::kWarning,
-           baseline > 0 && growth < rules_->vanish_ratio, growth, rules_->vanish_ratio,
-           rules_->sustain_frames},
+           baseline > 0 &&
+               growth<rules_->vanish_ratio, growth, rules_->vanish_ratio, rules_->sustain_frames,
+                      baseline> 0 &&
+               growth < rules_->vanish_ratio / keep},
           histogram, changed);
     return;
   }
   Apply({AlertType::kExploding, AlertSeverity::kCritical,
          baseline > 0 && growth > rules_->growth_ratio, growth, rules_->growth_ratio,
-         rules_->fast_frames},
+         rules_->fast_frames, baseline > 0 && growth > rules_->growth_ratio * keep},
         histogram, changed);
   if (kind_ == Kind::kActivation) {
     const double above = static_cast<double>(sums.above) / n;
     Apply({AlertType::kSaturated, AlertSeverity::kWarning, above > rules_->saturated_share, above,
-           rules_->saturated_share, rules_->sustain_frames},
+           rules_->saturated_share, rules_->sustain_frames, above > rules_->saturated_share * keep},
           histogram, changed);
     const double near_zero = NearZeroShare(histogram.layout, sums);
     Apply({AlertType::kCollapse, AlertSeverity::kWarning, near_zero > rules_->collapse_share,
-           near_zero, rules_->collapse_share, rules_->sustain_frames},
+           near_zero, rules_->collapse_share, rules_->sustain_frames,
+           near_zero > rules_->collapse_share * keep},
           histogram, changed);
     const double zeros = static_cast<double>(sums.zeros) / n;
     Apply({AlertType::kDead, AlertSeverity::kWarning, zeros > rules_->dead_share, zeros,
-           rules_->dead_share, rules_->sustain_frames},
+           rules_->dead_share, rules_->sustain_frames, zeros > rules_->dead_share * keep},
           histogram, changed);
     UpdateMoved(histogram);
     const double share_of_moved = run.others_moved > 0 ? moved_ / run.others_moved : 1;
+    const bool compared =
+        share_frames_ >= rules_->baseline_frames && run.others_moved >= rules_->frozen_moved;
     Apply({AlertType::kFrozen, AlertSeverity::kWarning,
-           share_frames_ >= rules_->baseline_frames && run.others_moved >= rules_->frozen_moved &&
-               share_of_moved < rules_->frozen_ratio,
-           share_of_moved, rules_->frozen_ratio, rules_->frozen_frames},
+           compared && share_of_moved < rules_->frozen_ratio, share_of_moved, rules_->frozen_ratio,
+           rules_->frozen_frames, compared && share_of_moved < rules_->frozen_ratio / keep},
           histogram, changed);
   } else {
     changing_ = UpdateFrozenRing(sums);
     const bool compared = ring_filled_ == static_cast<int64_t>(ring_.size());
-    Apply({AlertType::kFrozen, AlertSeverity::kWarning,
-           compared && !changing_ && run.other_weights_changing, 0, kFrozenTolerance, 1},
+    const bool frozen = compared && !changing_ && run.other_weights_changing;
+    Apply({AlertType::kFrozen, AlertSeverity::kWarning, frozen, 0, kFrozenTolerance, 1, frozen},
           histogram, changed);
   }
 }
@@ -175,7 +183,7 @@ void SeriesDetector::Apply(const Check& check, const Histogram& histogram,
   Condition& c = conditions_[static_cast<size_t>(check.type)];
   bool report = false;
   bool cleared = false;
-  if (check.holds) {
+  if (c.active ? check.still : check.holds) {
     c.held_value = check.value;
     if (c.frames++ == 0) c.start_step = histogram.step;
     if (!c.active && c.frames >= check.needed_frames) {

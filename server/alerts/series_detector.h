@@ -82,10 +82,11 @@ class SeriesDetector {
   struct Check {
     AlertType type;
     AlertSeverity severity;
-    bool holds;
+    bool holds;  // The condition, at its threshold: what starts an alert.
     double value;
     double threshold;
     int64_t needed_frames;
+    bool still;  // The condition with clear_margin's slack: what keeps a fired alert held.
   };
 
   void Apply(const Check& check, const Histogram& histogram, std::vector<Alert>* changed);

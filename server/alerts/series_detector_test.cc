@@ -185,6 +185,46 @@ TEST(SeriesDetectorTest, GradientRulesFireOnGrowthAndVanishing) {
   EXPECT_EQ(alerts[0].last_step, 30 + rules.sustain_frames - 1);
 }
 
+// An activation frame with `share` of its 10,000 elements in the bin at zero (small positives,
+// not exact zeros) and the rest in bin 8.
+Histogram ZeroBinShare(int64_t step, double share) {
+  Histogram h;
+  h.layer = "layer";
+  h.step = step;
+  h.values.counts.assign(h.layout.bins, 0);
+  h.values.elements = 10000;
+  h.values.counts[0] = static_cast<uint64_t>(share * 10000);
+  h.values.counts[8] = h.values.elements - h.values.counts[0];
+  h.values.sum = 2.0 * static_cast<double>(h.values.counts[8]);
+  h.values.sum_squares = 4.0 * static_cast<double>(h.values.counts[8]);
+  return h;
+}
+
+TEST(SeriesDetectorTest, AFiredAlertHoldsUntilItsMeasureIsClearMarginPastItsThreshold) {
+  AlertRules rules;
+  SeriesDetector detector(&rules, Kind::kActivation);
+  std::vector<Alert> alerts;
+  // Healthy, then collapsed (90 %) from step 20, then hovering at 82-88 % around the 85 %
+  // threshold (above 0.9 x 85 % = 76.5 %) from step 60, then recovered (50 %) from step 150.
+  for (int64_t step = 0; step < 200; ++step) {
+    const double share = step < 20    ? 0.5
+                         : step < 60  ? 0.9
+                         : step < 150 ? (step % 2 == 0 ? 0.82 : 0.88)
+                                      : 0.5;
+    detector.Observe(ZeroBinShare(step, share), RunContext{}, &alerts);
+  }
+  std::vector<Alert> collapse;
+  for (const Alert& a : alerts) {
+    if (a.type == AlertType::kCollapse) collapse.push_back(a);
+  }
+  // Fired once (from 20), refreshed while it hovered, cleared at 150: one episode.
+  ASSERT_GE(collapse.size(), 2u);
+  for (const Alert& a : collapse) EXPECT_EQ(a.first_step, 20);
+  EXPECT_TRUE(collapse.back().cleared);
+  EXPECT_EQ(collapse.back().last_step, 150);
+  for (size_t i = 0; i + 1 < collapse.size(); ++i) EXPECT_FALSE(collapse[i].cleared);
+}
+
 TEST(SeriesDetectorTest, NonfiniteFramesFeedNoOtherRule) {
   AlertRules rules;
   // Every value non-finite from step 20 on (a diverged run): the finite moments are empty,
