@@ -109,12 +109,15 @@ SpoolReplayer::Outcome SpoolReplayer::ReplaySegment(const HeldSegment& segment) 
     }
     if (const Outcome o = Stream(path, *contents, &progress); o != Outcome::kDone) return o;
   }
+  {  // Counted before the segment leaves the spool: a Drain that sees the spool empty then
+     // also sees these frames acked.
+    absl::MutexLock lock(&mu_);
+    counts_.frames_acked += progress.acked;
+    counts_.frames_rejected += progress.rejected;
+    counts_.frames_dropped += progress.lost;
+    progress_.erase(path);
+  }
   if (absl::Status s = spool_->Remove(path); !s.ok()) log_->Log("spool", s.ToString());
-  absl::MutexLock lock(&mu_);
-  counts_.frames_acked += progress.acked;
-  counts_.frames_rejected += progress.rejected;
-  counts_.frames_dropped += progress.lost;
-  progress_.erase(path);
   return Outcome::kDone;
 }
 
