@@ -54,9 +54,10 @@ struct HistogramAccumulator {
   float max;  // -inf until a finite value is seen.
   double sum = 0;
   double sum_squares = 0;
-  // Kernel scratch, kept across Add calls so that small blocks allocate nothing.
+  // Kernel scratch (sub-histograms or the pair table; offsets of vectors near an edge), kept
+  // across Add calls so that small blocks allocate nothing.
   std::vector<uint32_t> scratch_counts;
-  std::vector<uint32_t> scratch_deferred;
+  std::vector<uint32_t> scratch_near;
 };
 
 // What a vector kernel's fast loop gathers from one chunk besides the slot counts; AddTo

@@ -3,9 +3,10 @@
 //
 // The input is processed in chunks. Within a chunk the fast loop assumes every value is
 // finite: per 8 floats it computes the slot estimate, min/max, double sums and zeros, and
-// increments four interleaved 32-bit sub-histograms (which breaks store-to-load dependencies
-// on repeated bins). A vector with a lane near a bin edge is deferred and later binned by the
-// exact scalar kernel. A non-finite value makes the chunk's sum non-finite; such a chunk is
+// increments four interleaved 32-bit sub-histograms, lane j's count of slot s at
+// 4 s + j % 4 (which breaks store-to-load dependencies on repeated bins). A lane near a bin edge
+// (or, log-magnitude, a denormal lane) is counted with its estimate and moved to its exact slot
+// (ExactSlot) after the loop. A non-finite value makes the chunk's sum non-finite; such a chunk is
 // discarded and redone by the scalar kernel, so NaN/Inf cost nothing when absent.
 #include <immintrin.h>
 
@@ -36,78 +37,110 @@ __attribute__((target("avx2,fma"))) inline __m256 Log2Approx(__m256 ax, const Lo
   return _mm256_add_ps(exponent, poly);
 }
 
-// The fast loop over n (a multiple of 8) values: see the file comment. Appends the offsets of
-// deferred vectors to `deferred`.
+// The slot estimate of 8 values: the fast loop and the correction after it compute it with
+// the same instructions, so that the correction knows which slot each near lane was counted in.
+//
+// u = t * scale - offset + near_edge is the slot estimate plus a fraction, shifted up by
+// near_edge; clamped to [0.5, bins + 1.5], its floor is the slot (0 below, bins + 1 above)
+// unless its fraction is under 2 near_edge: then the value may lie on either side of an edge.
+// Few constants, so that the loop keeps them all in the 16 registers: a constant reloaded from
+// the stack can stall on false dependencies with the increments (4K aliasing), depending on
+// where the stack and the sub-histograms happen to lie.
 template <bool kLog>
-__attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, const float* values,
-                                                   size_t n, uint32_t* sub, ChunkStats* stats,
-                                                   std::vector<uint32_t>* deferred) {
-  const size_t stride = plan.bins + 3;
-  uint32_t* const h0 = sub;
-  uint32_t* const h1 = h0 + stride;
-  uint32_t* const h2 = h1 + stride;
-  uint32_t* const h3 = h2 + stride;
-  const Log2Poly& poly = Log2Approximation();
-  // u = t * scale - offset is the slot estimate plus a fraction; u in [1, bins + 1) is a bin.
-  const __m256 scale = _mm256_set1_ps(plan.scale);
-  const __m256 offset = _mm256_set1_ps(plan.origin * plan.scale - 1.0f);
-  const __m256 window_lo = _mm256_set1_ps(-0.5f);
-  const __m256 window_hi = _mm256_set1_ps(static_cast<float>(plan.bins) + 2.5f);
-  const __m256 half = _mm256_set1_ps(0.5f);
-  const __m256 far_from_edge = _mm256_set1_ps(0.5f - plan.near_edge);
-  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  const __m256 zero = _mm256_setzero_ps();
-  const __m256i top_slot = _mm256_set1_epi32(static_cast<int>(plan.bins) + 1);
-  const __m256i zero_slot = _mm256_set1_epi32(static_cast<int>(ExactSlot(plan, 0.0f, 0)));
+struct SlotEstimator {
+  __attribute__((target("avx2,fma"))) explicit SlotEstimator(const HistogramPlan& plan)
+      : poly(Log2Approximation()),
+        scale(_mm256_set1_ps(plan.scale)),
+        offset(_mm256_set1_ps(static_cast<float>(static_cast<double>(plan.origin) * plan.scale -
+                                                 1.0 - plan.near_edge))),
+        window_lo(_mm256_set1_ps(0.5f)),
+        window_hi(_mm256_set1_ps(static_cast<float>(plan.bins) + 1.5f)),
+        near_window(_mm256_set1_ps(2 * plan.near_edge)),
+        zero_slot(_mm256_set1_epi32(static_cast<int>(ExactSlot(plan, 0.0f, 0)))) {}
 
-  __m256 vmin = _mm256_set1_ps(std::numeric_limits<float>::infinity());
-  __m256 vmax = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-  __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
-  __m256d sq0 = _mm256_setzero_pd(), sq1 = _mm256_setzero_pd();
-  __m256i zeros = _mm256_setzero_si256();
-  alignas(32) int32_t slot[kLanes];
-  for (size_t i = 0; i < n; i += kLanes) {
-    const __m256 x = _mm256_loadu_ps(values + i);
+  // Sets *slots to the estimates (zeros in their exact slot) and returns the mask of the lanes
+  // whose estimate may be off: near a bin edge or, log-magnitude, denormal.
+  __attribute__((target("avx2,fma"), always_inline)) int Estimate(__m256 x, __m256 is_zero,
+                                                                  __m256i* slots) const {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     const __m256 t = kLog ? Log2Approx(_mm256_and_ps(x, abs_mask), poly) : x;
     const __m256 u =
         _mm256_min_ps(_mm256_max_ps(_mm256_fmsub_ps(t, scale, offset), window_lo), window_hi);
     const __m256 floored = _mm256_floor_ps(u);
-    const __m256 is_zero = _mm256_cmp_ps(x, zero, _CMP_EQ_OQ);
-    const __m256 centered = _mm256_and_ps(_mm256_sub_ps(_mm256_sub_ps(u, floored), half), abs_mask);
-    __m256 near = _mm256_cmp_ps(centered, far_from_edge, _CMP_GT_OQ);
+    __m256 near = _mm256_cmp_ps(_mm256_sub_ps(u, floored), near_window, _CMP_LT_OQ);
     if (kLog) {  // Denormals are outside the approximation's domain.
       near = _mm256_or_ps(
           near, _mm256_cmp_ps(_mm256_and_ps(x, abs_mask),
                               _mm256_set1_ps(std::numeric_limits<float>::min()), _CMP_LT_OQ));
     }
-    if (_mm256_movemask_ps(_mm256_andnot_ps(is_zero, near)) != 0) {
-      deferred->push_back(static_cast<uint32_t>(i));
-      continue;
-    }
+    *slots = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(_mm256_cvttps_epi32(floored)),
+                                                  _mm256_castsi256_ps(zero_slot), is_zero));
+    return _mm256_movemask_ps(_mm256_andnot_ps(is_zero, near));
+  }
+
+  const Log2Poly& poly;
+  const __m256 scale, offset, window_lo, window_hi, near_window;
+  const __m256i zero_slot;
+};
+
+// The fast loop over n (a multiple of 8) values: see the file comment. `near` has room for
+// n / 8 offsets: the loop writes there the offset of each vector with a lane near an edge, with
+// no call (a call in the loop makes the compiler keep its constants on the stack), and those
+// lanes are moved to their exact slots after the loop.
+template <bool kLog>
+__attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, const float* values,
+                                                   size_t n, uint32_t* sub, uint32_t* near,
+                                                   ChunkStats* stats) {
+  const SlotEstimator<kLog> estimator(plan);
+  const __m256 zero = _mm256_setzero_ps();
+
+  __m256 vmin = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+  __m256 vmax = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  __m256d sum = _mm256_setzero_pd(), sum_squares = _mm256_setzero_pd();
+  uint64_t zeros = 0;
+  size_t near_vectors = 0;
+  for (size_t i = 0; i < n; i += kLanes) {
+    const __m256 x = _mm256_loadu_ps(values + i);
+    const __m256 is_zero = _mm256_cmp_ps(x, zero, _CMP_EQ_OQ);
+    __m256i s;
+    const int inexact = estimator.Estimate(x, is_zero, &s);
+    if (inexact != 0) near[near_vectors++] = static_cast<uint32_t>(i);
     vmin = _mm256_min_ps(vmin, x);
     vmax = _mm256_max_ps(vmax, x);
     const __m256d d0 = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
     const __m256d d1 = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
-    sum0 = _mm256_add_pd(sum0, d0);
-    sum1 = _mm256_add_pd(sum1, d1);
-    sq0 = _mm256_fmadd_pd(d0, d0, sq0);
-    sq1 = _mm256_fmadd_pd(d1, d1, sq1);
-    zeros = _mm256_sub_epi32(zeros, _mm256_castps_si256(is_zero));
-    __m256i s = _mm256_cvttps_epi32(floored);
-    s = _mm256_min_epi32(_mm256_max_epi32(s, _mm256_setzero_si256()), top_slot);
-    s = _mm256_castps_si256(
-        _mm256_blendv_ps(_mm256_castsi256_ps(s), _mm256_castsi256_ps(zero_slot), is_zero));
+    sum = _mm256_add_pd(sum, _mm256_add_pd(d0, d1));
+    sum_squares = _mm256_add_pd(sum_squares, _mm256_fmadd_pd(d1, d1, _mm256_mul_pd(d0, d0)));
+    zeros += static_cast<uint32_t>(__builtin_popcount(_mm256_movemask_ps(is_zero)));
+    // The slots go to general registers directly, not through the stack (see SlotEstimator).
+    const __m256i index = _mm256_slli_epi32(s, 2);  // kSubHistograms counts per slot.
+    const __m128i low_half = _mm256_castsi256_si128(index);
+    const __m128i high_half = _mm256_extracti128_si256(index, 1);
+    const auto i01 = static_cast<uint64_t>(_mm_cvtsi128_si64(low_half));
+    const auto i23 = static_cast<uint64_t>(_mm_extract_epi64(low_half, 1));
+    const auto i45 = static_cast<uint64_t>(_mm_cvtsi128_si64(high_half));
+    const auto i67 = static_cast<uint64_t>(_mm_extract_epi64(high_half, 1));
+    ++sub[static_cast<uint32_t>(i01)];
+    ++sub[(i01 >> 32) + 1];
+    ++sub[static_cast<uint32_t>(i23) + 2];
+    ++sub[(i23 >> 32) + 3];
+    ++sub[static_cast<uint32_t>(i45)];
+    ++sub[(i45 >> 32) + 1];
+    ++sub[static_cast<uint32_t>(i67) + 2];
+    ++sub[(i67 >> 32) + 3];
+  }
+  for (size_t k = 0; k < near_vectors; ++k) {
+    const __m256 x = _mm256_loadu_ps(values + near[k]);
+    __m256i s;
+    int inexact = estimator.Estimate(x, _mm256_cmp_ps(x, zero, _CMP_EQ_OQ), &s);
+    alignas(32) int32_t slot[kLanes];
     _mm256_store_si256(reinterpret_cast<__m256i*>(slot), s);
-    const int32_t s0 = slot[0], s1 = slot[1], s2 = slot[2], s3 = slot[3];
-    const int32_t s4 = slot[4], s5 = slot[5], s6 = slot[6], s7 = slot[7];
-    ++h0[s0];
-    ++h1[s1];
-    ++h2[s2];
-    ++h3[s3];
-    ++h0[s4];
-    ++h1[s5];
-    ++h2[s6];
-    ++h3[s7];
+    for (; inexact != 0; inexact &= inexact - 1) {
+      const int lane = __builtin_ctz(static_cast<unsigned>(inexact));
+      uint32_t* const h = sub + lane % kSubHistograms;
+      --h[slot[lane] * kSubHistograms];
+      ++h[ExactSlot(plan, values[near[k] + lane], slot[lane]) * kSubHistograms];
+    }
   }
   alignas(32) float lanes[kLanes];
   _mm256_store_ps(lanes, vmin);
@@ -115,13 +148,11 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
   _mm256_store_ps(lanes, vmax);
   for (float f : lanes) stats->max = std::max(stats->max, f);
   alignas(32) double d[4];
-  _mm256_store_pd(d, _mm256_add_pd(sum0, sum1));
+  _mm256_store_pd(d, sum);
   stats->sum += (d[0] + d[1]) + (d[2] + d[3]);
-  _mm256_store_pd(d, _mm256_add_pd(sq0, sq1));
+  _mm256_store_pd(d, sum_squares);
   stats->sum_squares += (d[0] + d[1]) + (d[2] + d[3]);
-  alignas(32) int32_t z[kLanes];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(z), zeros);
-  for (int32_t c : z) stats->zeros += static_cast<uint32_t>(c);
+  stats->zeros += zeros;
 }
 
 }  // namespace
@@ -151,29 +182,28 @@ void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
   const size_t stride = plan.bins + 3;
   std::vector<uint32_t>& sub = acc->scratch_counts;
   sub.resize(kSubHistograms * stride);
-  std::vector<uint32_t>& deferred = acc->scratch_deferred;
+  std::vector<uint32_t>& near = acc->scratch_near;
+  near.resize(std::min(kChunk, n) / kLanes + 1);
   const size_t vector_end = n - n % kLanes;
   for (size_t start = 0; start < vector_end; start += kChunk) {
     const size_t length = std::min(kChunk, vector_end - start);
     const float* chunk = values + start;
     std::fill(sub.begin(), sub.end(), 0);
-    deferred.clear();
     ChunkStats stats;
     if (plan.log_scale) {
-      FastChunk<true>(plan, chunk, length, sub.data(), &stats, &deferred);
+      FastChunk<true>(plan, chunk, length, sub.data(), near.data(), &stats);
     } else {
-      FastChunk<false>(plan, chunk, length, sub.data(), &stats, &deferred);
+      FastChunk<false>(plan, chunk, length, sub.data(), near.data(), &stats);
     }
     if (!std::isfinite(stats.sum) || !std::isfinite(stats.sum_squares)) {
       AccumulateScalar(chunk, length, acc);  // Holds NaN or Inf (see the file comment).
       continue;
     }
     for (size_t s = 0; s < stride; ++s) {
-      acc->slots[s] +=
-          uint64_t{sub[s]} + sub[stride + s] + sub[2 * stride + s] + sub[3 * stride + s];
+      const uint32_t* const counts = sub.data() + s * kSubHistograms;
+      acc->slots[s] += uint64_t{counts[0]} + counts[1] + counts[2] + counts[3];
     }
     stats.AddTo(acc);
-    for (uint32_t offset : deferred) AccumulateScalar(chunk + offset, kLanes, acc);
   }
   AccumulateScalar(values + vector_end, n - vector_end, acc);
 }
