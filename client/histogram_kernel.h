@@ -58,6 +58,7 @@ struct HistogramAccumulator {
   // across Add calls so that small blocks allocate nothing.
   std::vector<uint32_t> scratch_counts;
   std::vector<uint32_t> scratch_near;
+  std::vector<float> scratch_floats;  // float16/bfloat16 converted to float, a block at a time.
 };
 
 // What a vector kernel's fast loop gathers from one chunk besides the slot counts; AddTo
