@@ -15,18 +15,19 @@ namespace actiscope::client {
 
 // The least number of elements each thread gets when a CPU tensor is split: a tensor of 2 × this
 // many elements or more uses two threads. Measured by tests/bench/client_split_bench (see
-// tests/bench/README.md): two threads take 1.06x less time at 16k elements, 1.27x at 32k,
-// 1.46x at 64k and 1.7-1.95x from 128k, so splitting starts at 32k.
-inline constexpr int64_t kMinElementsPerThread = 16 * 1024;
+// tests/bench/README.md): two threads take 0.89x as long as one at 4k elements (slower), 1.22x
+// less at 8k, 1.34x at 16k, 1.51x at 32k and 1.7x from 64k, so splitting starts at 8k.
+inline constexpr int64_t kMinElementsPerThread = 4 * 1024;
 
 // How many pieces ComputeHistogram splits a CPU tensor of `elements` elements into, given
 // `threads` intra-op threads: at least 1, at most `threads`, each piece at least
 // kMinElementsPerThread elements.
 int64_t SplitParts(int64_t elements, int threads);
 
-// Histograms a CPU float32/float16/bfloat16 tensor of any strides with `parts` pieces of its
-// densest-ordered first dimension run through at::parallel_for (1: all on the calling thread;
-// fewer pieces when that dimension is shorter). The result does not depend on `parts` except for
+// Histograms a CPU float32/float16/bfloat16 tensor of any strides with `parts` pieces run
+// through at::parallel_for (1: all on the calling thread): element ranges of a contiguous
+// float32 tensor, else pieces of its densest-ordered first dimension (fewer pieces when that
+// dimension is shorter). The result does not depend on `parts` except for
 // the rounding of sum and sum_squares. `threads_used`, when not null, receives how many distinct
 // threads ran the pieces (this LibTorch's at::parallel_for is inline OpenMP: without OpenMP in
 // this file's build it runs them all on the calling thread). May throw c10::Error.
