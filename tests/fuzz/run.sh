@@ -10,7 +10,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 seconds="${1:-20}"
 build="${2:-$repo/build-fuzz}"
-targets=(decode_counts zstd_batch series_block spool_segment http_target)
+targets=(decode_counts zstd_batch series_block spool_segment http_target histogram_kernel)
 
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DACTISCOPE_WITH_TORCH=OFF \

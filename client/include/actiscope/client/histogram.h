@@ -49,12 +49,12 @@ struct HistogramResult {
   double sum_squares = 0;
 };
 
-// Histograms `n` floats on the calling thread (AVX2 when the processor has it). `layout` must
+// Histograms `n` floats on the calling thread (AVX-512 or AVX2 when the processor has it). `layout` must
 // be valid (ValidateLayout); an invalid layout yields all elements counted as nonfinite.
 HistogramResult ComputeHistogram(const float* values, size_t n, const BinLayout& layout);
 
 // Histograms a float32/float16/bfloat16 tensor of any shape, strides and device. CPU tensors
-// of 32k elements or more are split over up to `max_threads` threads, at least 16k elements
+// of 8k elements or more are split over up to `max_threads` threads, at least 4k elements
 // each (0: as many as at::get_num_threads()). INVALID_ARGUMENT for an invalid layout or another
 // dtype; INTERNAL when LibTorch fails (the c10::Error message is kept).
 absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinLayout& layout,
