@@ -49,8 +49,8 @@ struct HistogramResult {
   double sum_squares = 0;
 };
 
-// Histograms `n` floats on the calling thread (AVX-512 or AVX2 when the processor has it). `layout` must
-// be valid (ValidateLayout); an invalid layout yields all elements counted as nonfinite.
+// Histograms `n` floats on the calling thread (AVX-512 or AVX2 when the processor has it). `layout`
+// must be valid (ValidateLayout); an invalid layout yields all elements counted as nonfinite.
 HistogramResult ComputeHistogram(const float* values, size_t n, const BinLayout& layout);
 
 // Histograms a float32/float16/bfloat16 tensor of any shape, strides and device. CPU tensors
