@@ -58,7 +58,6 @@ struct HistogramAccumulator {
   // across Add calls so that small blocks allocate nothing.
   std::vector<uint32_t> scratch_counts;
   std::vector<uint32_t> scratch_near;
-  std::vector<float> scratch_floats;  // float16/bfloat16 converted to float, a block at a time.
 };
 
 // What a vector kernel's fast loop gathers from one chunk besides the slot counts; AddTo
@@ -88,8 +87,9 @@ KernelPath BestKernelPath();
 // Adds `n` values to `acc` with `path`, which the processor must support (CpuSupports). Plans
 // marked exact_only always take the scalar kernel.
 void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumulator* acc);
-// The same for IEEE binary16 and bfloat16 bit patterns, converted to float in blocks with the
-// path's conversion (F16C or AVX-512 for binary16, a vector shift for bfloat16; both exact).
+// The same for IEEE binary16 and bfloat16 bit patterns: the AVX-512 kernel converts as it loads
+// (VCVTPH2PS, a shift); the others convert blocks to float first (F16C for binary16, a vector
+// shift for bfloat16, or bit by bit). All conversions are exact.
 void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc);
 void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
                         HistogramAccumulator* acc);
@@ -98,6 +98,9 @@ void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
 void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);
 void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc);
 void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc);
+// The AVX-512 kernel reading binary16 / bfloat16 bit patterns directly, converting as it loads.
+void AccumulateHalfAvx512(const uint16_t* values, size_t n, HistogramAccumulator* acc);
+void AccumulateBFloat16Avx512(const uint16_t* values, size_t n, HistogramAccumulator* acc);
 
 // Converts n IEEE half-precision (or bfloat16) values to float with the fastest path (first
 // overloads) or with `path`, which the processor must support. Exact for every bit pattern;

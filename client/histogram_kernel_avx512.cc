@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "client/histogram_kernel.h"
@@ -130,9 +131,26 @@ ACTISCOPE_AVX512 void FoldPairs(const uint32_t* pair_counts, size_t used,
   for (size_t low = 0; low < used; ++low) acc->slots[low] += column[low];
 }
 
-template <bool kLog>
-ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const float* values, size_t n,
-                                     uint32_t* pair_counts, ChunkStats* stats) {
+// What the kernel reads: float32, or IEEE binary16 / bfloat16 bit patterns converted to float
+// as they are loaded (VCVTPH2PS; a shift), so that they need no converted copy.
+enum class Input { kFloat, kHalf, kBFloat16 };
+template <Input kInput>
+using InputType = std::conditional_t<kInput == Input::kFloat, float, uint16_t>;
+
+template <Input kInput>
+ACTISCOPE_AVX512 inline __m512 LoadFloats(const InputType<kInput>* p) {
+  if constexpr (kInput == Input::kFloat) {
+    return _mm512_loadu_ps(p);
+  } else {
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    if constexpr (kInput == Input::kHalf) return _mm512_cvtph_ps(bits);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+  }
+}
+
+template <bool kLog, Input kInput>
+ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const InputType<kInput>* values,
+                                     size_t n, uint32_t* pair_counts, ChunkStats* stats) {
   const Log2Poly& poly = Log2Approximation();
   const int32_t near = NearEdgeUlps(plan);
   const __m512 scale = _mm512_set1_ps(plan.scale);
@@ -154,7 +172,7 @@ ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const float* val
   __m512d sq0 = _mm512_setzero_pd(), sq1 = _mm512_setzero_pd();
   uint64_t zeros = 0;
   for (size_t i = 0; i < n; i += kLanes) {
-    const __m512 x = _mm512_loadu_ps(values + i);
+    const __m512 x = LoadFloats<kInput>(values + i);
     const __m512 t = kLog ? Log2Approx(x, poly) : x;
     // max(y, lo) puts lo in a NaN lane (a NaN lane's chunk is redone, but must index safely).
     const __m512i y = _mm512_castps_si512(
@@ -197,16 +215,39 @@ ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const float* val
   stats->zeros += zeros;
 }
 
-}  // namespace
-
-void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) {
-  const HistogramPlan& plan = *acc->plan;
-  if (plan.exact_only) {
-    AccumulateScalar(values, n, acc);
-    return;
+// Runs the kernel `path` (kScalar or kAvx2) on n (at most kChunk) values, converted to float in
+// `buffer` first when they are 16-bit.
+template <Input kInput>
+void AccumulateOther(KernelPath path, const InputType<kInput>* values, size_t n,
+                     std::vector<float>* buffer, HistogramAccumulator* acc) {
+  const float* floats;
+  if constexpr (kInput == Input::kFloat) {
+    floats = values;
+  } else {
+    buffer->resize(std::max(buffer->size(), n));
+    if constexpr (kInput == Input::kHalf) {
+      HalfToFloatAvx2(values, n, buffer->data());
+    } else {
+      BFloat16ToFloatAvx2(values, n, buffer->data());
+    }
+    floats = buffer->data();
   }
-  if (plan.bins > kMaxPairBins) {
-    AccumulateAvx2(values, n, acc);
+  if (path == KernelPath::kAvx2) {
+    AccumulateAvx2(floats, n, acc);
+  } else {
+    AccumulateScalar(floats, n, acc);
+  }
+}
+
+template <Input kInput>
+void AccumulatePairs(const InputType<kInput>* values, size_t n, HistogramAccumulator* acc) {
+  const HistogramPlan& plan = *acc->plan;
+  std::vector<float> buffer;  // 16-bit values converted for the other kernels, when needed.
+  if (plan.exact_only) {
+    for (size_t start = 0; start < n; start += kChunk) {
+      AccumulateOther<kInput>(KernelPath::kScalar, values + start, std::min(kChunk, n - start),
+                              &buffer, acc);
+    }
     return;
   }
   // The fast loop makes slots 0 .. bins + 1 (nonfinite values are redone by the scalar kernel).
@@ -214,9 +255,9 @@ void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) 
   std::vector<uint32_t>& pair_counts = acc->scratch_counts;
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t length = std::min(kChunk, n - start);
-    const float* chunk = values + start;
-    if (length < kMinPairChunk) {
-      AccumulateAvx2(chunk, length, acc);
+    const InputType<kInput>* chunk = values + start;
+    if (length < kMinPairChunk || plan.bins > kMaxPairBins) {
+      AccumulateOther<kInput>(KernelPath::kAvx2, chunk, length, &buffer, acc);
       continue;
     }
     const size_t vector_length = length - length % kLanes;
@@ -225,18 +266,34 @@ void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) 
               0);
     ChunkStats stats;
     if (plan.log_scale) {
-      FastChunkPairs<true>(plan, chunk, vector_length, pair_counts.data(), &stats);
+      FastChunkPairs<true, kInput>(plan, chunk, vector_length, pair_counts.data(), &stats);
     } else {
-      FastChunkPairs<false>(plan, chunk, vector_length, pair_counts.data(), &stats);
+      FastChunkPairs<false, kInput>(plan, chunk, vector_length, pair_counts.data(), &stats);
     }
     if (!std::isfinite(stats.sum) || !std::isfinite(stats.sum_squares)) {
-      AccumulateScalar(chunk, length, acc);  // Holds NaN or Inf (see the file comment).
+      // Holds NaN or Inf (see the file comment).
+      AccumulateOther<kInput>(KernelPath::kScalar, chunk, length, &buffer, acc);
       continue;
     }
     FoldPairs(pair_counts.data(), used, acc);
     stats.AddTo(acc);
-    AccumulateScalar(chunk + vector_length, length - vector_length, acc);
+    AccumulateOther<kInput>(KernelPath::kScalar, chunk + vector_length, length - vector_length,
+                            &buffer, acc);
   }
+}
+
+}  // namespace
+
+void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) {
+  AccumulatePairs<Input::kFloat>(values, n, acc);
+}
+
+void AccumulateHalfAvx512(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
+  AccumulatePairs<Input::kHalf>(values, n, acc);
+}
+
+void AccumulateBFloat16Avx512(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
+  AccumulatePairs<Input::kBFloat16>(values, n, acc);
 }
 
 }  // namespace actiscope::client

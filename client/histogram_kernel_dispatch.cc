@@ -6,27 +6,24 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 #include "client/histogram_kernel.h"
 
 namespace actiscope::client {
 namespace {
 
-// Elements per converted block of AccumulateHalf/AccumulateBFloat16: 64 KiB of floats, in L2,
-// long enough for the AVX-512 kernel's pair table (kMinPairChunk) to pay for itself twice
-// over (client_kernel_bench: 4k and 8k blocks measured slower).
-constexpr size_t kConvertBlock = 16384;
+// Elements per converted block of AccumulateHalf/AccumulateBFloat16 on the AVX2 and scalar
+// paths: 16 KiB of floats, in L1.
+constexpr size_t kConvertBlock = 4096;
 
 template <typename Convert>
 void AccumulateConverted(KernelPath path, const uint16_t* values, size_t n,
                          HistogramAccumulator* acc, Convert convert) {
-  std::vector<float>& block = acc->scratch_floats;
-  block.resize(std::min(kConvertBlock, n));
+  float block[kConvertBlock];
   for (size_t start = 0; start < n; start += kConvertBlock) {
     const size_t length = std::min(kConvertBlock, n - start);
-    convert(path, values + start, length, block.data());
-    Accumulate(path, block.data(), length, acc);
+    convert(path, values + start, length, block);
+    Accumulate(path, block, length, acc);
   }
 }
 
@@ -90,6 +87,10 @@ void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumul
 }
 
 void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc) {
+  if (path == KernelPath::kAvx512) {
+    AccumulateHalfAvx512(values, n, acc);
+    return;
+  }
   AccumulateConverted(
       path, values, n, acc,
       [](KernelPath p, const uint16_t* in, size_t k, float* out) { HalfToFloat(p, in, k, out); });
@@ -97,6 +98,10 @@ void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, Histogram
 
 void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
                         HistogramAccumulator* acc) {
+  if (path == KernelPath::kAvx512) {
+    AccumulateBFloat16Avx512(values, n, acc);
+    return;
+  }
   AccumulateConverted(path, values, n, acc,
                       [](KernelPath p, const uint16_t* in, size_t k, float* out) {
                         BFloat16ToFloat(p, in, k, out);

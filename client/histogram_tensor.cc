@@ -1,5 +1,5 @@
-// ComputeHistogram for tensors: CPU tensors go through the one-pass kernel (float32 read in
-// place, float16/bfloat16 and strided tensors converted in small blocks, tensors from
+// ComputeHistogram for tensors: CPU tensors go through the one-pass kernel (contiguous tensors
+// read in place, strided ones converted to float in small blocks, tensors from
 // 2 × kMinElementsPerThread elements split over threads, see histogram_tensor.h); other devices
 // use the op path of device_histogram.h.
 #include "client/histogram_tensor.h"
@@ -142,22 +142,34 @@ HistogramResult SplitOverThreads(const HistogramPlan& plan, int64_t parts, int* 
 HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPlan& plan,
                                     int64_t parts, int* threads_used) {
   if (threads_used != nullptr) *threads_used = 1;
-  // The common case, a contiguous float32 activation: read in place, split into element
-  // ranges, with no tensor made (each costs microseconds of dispatch, about a kernel's time on
-  // a 10k-element tensor).
-  if (values.scalar_type() == at::kFloat && values.is_contiguous()) {
-    const float* data = values.data_ptr<float>();
+  // The common case, a contiguous activation: read in place (float16/bfloat16 converted as the
+  // kernel loads them), split into element ranges, with no tensor made (each costs
+  // microseconds of dispatch, about a kernel's time on a 10k-element tensor).
+  if (values.is_contiguous()) {
+    const at::ScalarType dtype = values.scalar_type();
+    const void* data = values.data_ptr();
     const int64_t n = values.numel();
+    const auto add_range = [dtype, data](int64_t start, int64_t length, HistogramAccumulator* acc) {
+      const auto count = static_cast<size_t>(length);
+      if (dtype == at::kFloat) {
+        acc->Add(static_cast<const float*>(data) + start, count);
+      } else if (dtype == at::kHalf) {
+        AccumulateHalf(BestKernelPath(), static_cast<const uint16_t*>(data) + start, count, acc);
+      } else {
+        AccumulateBFloat16(BestKernelPath(), static_cast<const uint16_t*>(data) + start, count,
+                           acc);
+      }
+    };
     if (parts <= 1 || n < parts) {
       HistogramAccumulator acc(plan);
-      acc.Add(data, static_cast<size_t>(n));
+      add_range(0, n, &acc);
       return acc.Result();
     }
     const int64_t per_part = (n + parts - 1) / parts;
     return SplitOverThreads(plan, parts, threads_used, [&](int64_t p, HistogramAccumulator* acc) {
       const int64_t start = p * per_part;
       const int64_t length = std::min(per_part, n - start);
-      if (length > 0) acc->Add(data + start, static_cast<size_t>(length));
+      if (length > 0) add_range(start, length, acc);
     });
   }
   // A training activation requires grad: views of it (permute, reshape, narrow) would each

@@ -26,9 +26,9 @@ int64_t SplitParts(int64_t elements, int threads);
 
 // Histograms a CPU float32/float16/bfloat16 tensor of any strides with `parts` pieces run
 // through at::parallel_for (1: all on the calling thread): element ranges of a contiguous
-// float32 tensor, else pieces of its densest-ordered first dimension (fewer pieces when that
-// dimension is shorter). The result does not depend on `parts` except for
-// the rounding of sum and sum_squares. `threads_used`, when not null, receives how many distinct
+// tensor, else pieces of its densest-ordered first dimension (fewer pieces when that dimension
+// is shorter). The result does not depend on `parts` except for the rounding of sum and
+// sum_squares. `threads_used`, when not null, receives how many distinct
 // threads ran the pieces (this LibTorch's at::parallel_for is inline OpenMP: without OpenMP in
 // this file's build it runs them all on the calling thread). May throw c10::Error.
 HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPlan& plan,
