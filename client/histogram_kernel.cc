@@ -1,6 +1,8 @@
 // The histogram plan, the scalar kernel and the float entry points of histogram.h.
 #include "client/histogram_kernel.h"
 
+#include <xmmintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -66,8 +68,21 @@ const Log2Poly& Log2Approximation() {
   return poly;
 }
 
+namespace {
+constexpr unsigned kFlushDenormals = 0x8040;  // MXCSR: FTZ (bit 15) and DAZ (bit 6).
+}  // namespace
+
+ScopedExactDenormals::ScopedExactDenormals() : saved_(_mm_getcsr()) {
+  if ((saved_ & kFlushDenormals) != 0) _mm_setcsr(saved_ & ~kFlushDenormals);
+}
+
+ScopedExactDenormals::~ScopedExactDenormals() {
+  if ((saved_ & kFlushDenormals) != 0) _mm_setcsr(saved_);
+}
+
 HistogramPlan::HistogramPlan(const BinLayout& s)
     : layout(s), log_scale(s.scale == BinScale::kLogMagnitude), bins(s.bins) {
+  const ScopedExactDenormals exact_denormals;
   const std::vector<double> e = BinEdges(s);
   edges.reserve(bins + 3);
   edges.push_back(-kInf);

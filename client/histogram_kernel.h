@@ -22,6 +22,21 @@
 
 namespace actiscope::client {
 
+// Clears the processor's flush-to-zero and denormals-are-zero modes (MXCSR FTZ and DAZ, which
+// torch.set_flush_denormal(True) sets on its thread) for its lifetime: with them, a denormal
+// value or edge reads as zero in some instructions and not in others, and the paths would
+// disagree. Plans are built and kernels run under one, so the flags cost nothing to a caller.
+class ScopedExactDenormals {
+ public:
+  ScopedExactDenormals();
+  ~ScopedExactDenormals();
+  ScopedExactDenormals(const ScopedExactDenormals&) = delete;
+  ScopedExactDenormals& operator=(const ScopedExactDenormals&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
 struct HistogramPlan {
   explicit HistogramPlan(const BinLayout& layout);
   BinLayout layout;

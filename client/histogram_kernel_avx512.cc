@@ -6,10 +6,10 @@
 // slots of lanes near a bin edge and counts slots; a chunk whose sum comes out non-finite held
 // NaN or Inf and is redone by the scalar kernel. (Both kernels used to defer a whole vector
 // with a lane near an edge to the scalar kernel: that cost about a tenth of the loop's time
-// for linear layouts and a quarter for log-magnitude ones, client_kernel_bench.)
+// for linear layouts and a third for log-magnitude ones, client_kernel_bench.)
 //
-// What AVX-512 changes besides, for layouts of up to kMaxPairBins bins (the common case) and
-// chunks of at least kMinPairChunk values: the slot estimate is clamped so that its truncation
+// What AVX-512 changes besides the width, for layouts of up to kMaxPairBins bins (the common case)
+// and chunks of at least kMinPairChunk values: the slot estimate is clamped so that its truncation
 // is the slot with no integer clamp, it is computed in fixed point (the slot a byte, the
 // near-edge test one bit test), a near lane's slot is corrected in registers by one comparison,
 // two values are counted per memory increment in a table of slot pairs, comparisons go to mask
@@ -79,8 +79,8 @@ constexpr int kPairShift = 6;
 constexpr size_t kPairTable = size_t{1} << (2 * kPairShift);
 constexpr uint32_t kMaxPairBins = (1u << kPairShift) - 2;  // Slots 0 .. bins + 1 fit.
 constexpr float kFixedBias = 128.0f;  // A power of two, with kMaxPairBins + 2 <= 64.
-// Shorter chunks count singles: zeroing and folding the pair table costs more than it saves
-// below about 8k values (client_kernel_bench at 2k, 8k and 32k elements).
+// Shorter chunks go to the AVX2 kernel: zeroing and folding the pair table costs more than it
+// saves below about 8k values (client_kernel_bench at 2k, 8k and 32k elements).
 constexpr size_t kMinPairChunk = 8192;
 
 // The near-edge margin in ulps of 2^-16, a power of two so that the test is one bit test.

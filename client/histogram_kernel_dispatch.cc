@@ -72,6 +72,7 @@ KernelPath BestKernelPath() {
 }
 
 void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumulator* acc) {
+  const ScopedExactDenormals exact_denormals;
   if (acc->plan->exact_only) path = KernelPath::kScalar;
   switch (path) {
     case KernelPath::kAvx512:
@@ -87,6 +88,7 @@ void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumul
 }
 
 void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc) {
+  const ScopedExactDenormals exact_denormals;
   if (path == KernelPath::kAvx512) {
     AccumulateHalfAvx512(values, n, acc);
     return;
@@ -98,6 +100,7 @@ void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, Histogram
 
 void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
                         HistogramAccumulator* acc) {
+  const ScopedExactDenormals exact_denormals;
   if (path == KernelPath::kAvx512) {
     AccumulateBFloat16Avx512(values, n, acc);
     return;

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <xmmintrin.h>
 
 #include <cmath>
 #include <cstring>
@@ -115,6 +116,27 @@ TEST_P(KernelTest, LogMagnitudeSpreadOverDecadesMatchesReference) {
   ExpectSameHistogram(ReferenceHistogram(v, kLog), WithKernel(v, kLog, path()));
 }
 
+TEST_P(KernelTest, DenormalsAreBinnedExactlyWhenTheCallerFlushesThem) {
+  // torch.set_flush_denormal(True) sets FTZ and DAZ: the plan and kernel must not see them.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> exponent(-45.5f, -30);
+  std::vector<float> v(20000);
+  for (size_t i = 0; i < v.size(); ++i) {
+    v[i] = (i % 2 ? -1.0f : 1.0f) * std::pow(10.0f, exponent(rng));
+  }
+  for (const BinLayout& layout : {BinLayout{BinScale::kLogMagnitude, 30, 1e-42, 1e-30},
+                                  BinLayout{BinScale::kLinear, 40, -1e-38, 1e-38}}) {
+    const HistogramResult expected = ReferenceHistogram(v, layout);
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040);  // FTZ and DAZ.
+    const HistogramResult actual = WithKernel(v, layout, path());
+    const unsigned during = _mm_getcsr();
+    _mm_setcsr(saved);
+    EXPECT_EQ(during, saved | 0x8040) << "the caller's flags are restored";
+    ExpectSameHistogram(expected, actual);
+  }
+}
+
 TEST_P(KernelTest, EmptyInputHasNoElementsAndZeroMinMax) {
   const HistogramResult r = WithKernel({}, kLinear, path());
   EXPECT_EQ(r.elements, 0u);
@@ -195,7 +217,8 @@ TEST_P(KernelTest, HalfAndBFloat16OfEveryBitPatternMatchReference) {
       EXPECT_EQ(std::memcmp(&b, &bfloat[i], sizeof b), 0) << i << ": " << bfloat[i] << " " << b;
     }
   }
-  for (size_t n : {size_t{5}, size_t{4096 + 17}, bits.size()}) {  // Tails and block ends.
+  // Tails, converted-block ends, the AVX-512 pair table with a tail.
+  for (size_t n : {size_t{5}, size_t{4096 + 17}, size_t{8192 + 17}, bits.size()}) {
     for (const BinLayout& layout : {kLinear, kLog, BinLayout{BinScale::kLinear, 40, -4, 4}}) {
       HistogramPlan plan(layout);
       HistogramAccumulator from_half(plan), from_bfloat(plan);

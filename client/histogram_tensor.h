@@ -15,8 +15,8 @@ namespace actiscope::client {
 
 // The least number of elements each thread gets when a CPU tensor is split: a tensor of 2 × this
 // many elements or more uses two threads. Measured by tests/bench/client_split_bench (see
-// tests/bench/README.md): two threads take 0.89x as long as one at 4k elements (slower), 1.22x
-// less at 8k, 1.34x at 16k, 1.51x at 32k and 1.7x from 64k, so splitting starts at 8k.
+// tests/bench/README.md): two threads are 0.89x as fast as one at 4k elements, 1.22x faster at
+// 8k, 1.34x at 16k, 1.51x at 32k and 1.7x from 64k, so splitting starts at 8k.
 inline constexpr int64_t kMinElementsPerThread = 4 * 1024;
 
 // How many pieces ComputeHistogram splits a CPU tensor of `elements` elements into, given

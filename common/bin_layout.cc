@@ -21,11 +21,21 @@ absl::Status ValidateLayout(const BinLayout& layout) {
   }
   switch (layout.scale) {
     case BinScale::kLinear:
+      // BinEdges steps by hi - lo: past the largest double its edges would be inf and NaN.
+      if (!std::isfinite(layout.hi - layout.lo)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bin layout: hi - lo must be a finite double, got lo=", layout.lo, " hi=", layout.hi));
+      }
       return absl::OkStatus();
     case BinScale::kLogMagnitude:
       if (!(layout.lo > 0)) {
         return absl::InvalidArgumentError(
             absl::StrCat("bin layout: log-magnitude bins need lo > 0, got lo=", layout.lo));
+      }
+      // BinEdges steps by powers of hi / lo: past the largest double its edges would be inf.
+      if (!std::isfinite(layout.hi / layout.lo)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bin layout: hi / lo must be a finite double, got lo=", layout.lo, " hi=", layout.hi));
       }
       return absl::OkStatus();
   }

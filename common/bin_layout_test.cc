@@ -31,6 +31,20 @@ TEST(BinLayoutTest, RejectsBadLayoutsWithTheOffendingValue) {
   EXPECT_THAT(unknown.message(), ::testing::HasSubstr("unknown scale 0"));
 }
 
+TEST(BinLayoutTest, RejectsRangesWhoseEdgesWouldOverflow) {
+  // Found by histogram_kernel_fuzzer: BinEdges made inf and NaN edges from these.
+  EXPECT_THAT(ValidateLayout({BinScale::kLinear, 40, -1e308, 1e308}).message(),
+              ::testing::HasSubstr("hi - lo must be a finite double"));
+  EXPECT_THAT(ValidateLayout({BinScale::kLogMagnitude, 54, 1.36e-312, 3.9}).message(),
+              ::testing::HasSubstr("hi / lo must be a finite double"));
+  // The widest ranges that do not overflow stay valid, and their edges are finite.
+  for (const BinLayout& layout : {BinLayout{BinScale::kLinear, 40, -8e307, 8e307},
+                                  BinLayout{BinScale::kLogMagnitude, 54, 1e-300, 1e7}}) {
+    ASSERT_TRUE(ValidateLayout(layout).ok());
+    for (double edge : BinEdges(layout)) EXPECT_TRUE(std::isfinite(edge)) << edge;
+  }
+}
+
 TEST(BinLayoutTest, EdgesAreLinearOrGeometric) {
   auto linear = BinEdges({BinScale::kLinear, 4, 0, 10});
   EXPECT_THAT(linear, ::testing::ElementsAre(0, 2.5, 5, 7.5, 10));

@@ -5,13 +5,15 @@
 //
 // Input: a flags byte (bit 0 log-magnitude, bit 1 up to 1,024 bins, bit 2 values taken as bin
 // edges nudged by a few ulps rather than raw floats, bit 3 16-bit values, bit 4 bfloat16 rather
-// than float16), two bytes of bins, lo and hi as two floats, one byte of length, then a pool of
-// values that is repeated to fill 8,192 to 9,200 values, so that the AVX-512 kernel's pair
-// table (chunks of at least 8,192) and every tail length are reached.
+// than float16), two bytes of bins, lo and hi as two doubles, one byte of length, then a pool
+// of values that is repeated to fill 8,192 to 9,212 values, so that the AVX-512 kernel's pair
+// table (chunks of at least 8,192) and every tail length are reached. Edge values take 4 bytes:
+// the edge's index (2 bytes), the ulps to nudge it by and its sign.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -61,7 +63,7 @@ bool Same(const HistogramResult& a, const HistogramResult& b) {
          a.nonfinite == b.nonfinite && a.elements == b.elements && a.min == b.min && a.max == b.max;
 }
 
-float NudgedEdge(const std::vector<double>& edges, uint8_t which, int8_t ulps, bool negate) {
+float NudgedEdge(const std::vector<double>& edges, uint16_t which, int8_t ulps, bool negate) {
   float f = static_cast<float>(edges[which % edges.size()]);
   const float toward = ulps > 0 ? INFINITY : -INFINITY;
   for (int i = 0; i < std::abs(static_cast<int>(ulps)) % 8; ++i) f = std::nextafter(f, toward);
@@ -70,16 +72,26 @@ float NudgedEdge(const std::vector<double>& edges, uint8_t which, int8_t ulps, b
 
 }  // namespace
 
+// Says which kernel paths this processor lets the target compare (tests/fuzz/run.sh shows it).
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  std::fprintf(stderr, "histogram_kernel_fuzzer: kernel paths");
+  for (client::KernelPath path : client::kAllKernelPaths) {
+    if (client::CpuSupports(path)) std::fprintf(stderr, " %s", client::KernelPathName(path));
+  }
+  std::fprintf(stderr, "\n");
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 12) return 0;
+  if (size < 20) return 0;
   const uint8_t flags = data[0];
   const uint32_t raw_bins = data[1] | uint32_t{data[2]} << 8;
-  float lo, hi;
-  std::memcpy(&lo, data + 3, 4);
-  std::memcpy(&hi, data + 7, 4);
-  const size_t length = 8192 + size_t{data[11]} * 4;
-  data += 12;
-  size -= 12;
+  double lo, hi;
+  std::memcpy(&lo, data + 3, 8);
+  std::memcpy(&hi, data + 11, 8);
+  const size_t length = 8192 + size_t{data[19]} * 4;
+  data += 20;
+  size -= 20;
   BinLayout layout;
   layout.scale = (flags & 1) ? BinScale::kLogMagnitude : BinScale::kLinear;
   layout.bins = 1 + raw_bins % ((flags & 2) ? 1024 : 70);
@@ -89,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<double> edges = actiscope::BinEdges(layout);
 
   const bool half = (flags & 8) && (flags & 4) == 0;  // Edges are floats, not bit patterns.
-  const size_t item = (flags & 4) ? 3 : half ? 2 : 4;
+  const size_t item = (flags & 4) ? 4 : half ? 2 : 4;
   const size_t pool_size = size / item;
   if (pool_size == 0) return 0;
   std::vector<float> values(length);
@@ -97,7 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < length; ++i) {
     const uint8_t* v = data + (i % pool_size) * item;
     if (flags & 4) {
-      values[i] = NudgedEdge(edges, v[0], static_cast<int8_t>(v[1]), v[2] & 1);
+      values[i] = NudgedEdge(edges, static_cast<uint16_t>(v[0] | v[1] << 8),
+                             static_cast<int8_t>(v[2]), v[3] & 1);
     } else if (half) {
       std::memcpy(&bits[i], v, 2);
     } else {

@@ -26,6 +26,7 @@ for name in "${targets[@]}"; do
       -artifact_prefix="$out/" "$out/corpus" > "$out/log" 2>&1; then
     execs="$(awk '/stat::average_exec_per_sec/ {print $2}' "$out/log")"
     echo "fuzz: ${name}_fuzzer ok, ${seconds} s, ${execs} execs/s"
+    grep -m1 'kernel paths' "$out/log" || true
   else
     echo "fuzz: ${name}_fuzzer FAILED; input and log in $out:"
     grep -m5 -E 'ERROR|runtime error|SUMMARY' "$out/log" || tail -5 "$out/log"
