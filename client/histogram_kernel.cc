@@ -114,6 +114,14 @@ uint32_t ExactSlot(const HistogramPlan& plan, float x, int32_t guess) {
   return static_cast<uint32_t>(s);
 }
 
+int32_t SlotGuess(const HistogramPlan& plan, float x) {
+  if (plan.exact_only) return 0;
+  const float t = plan.log_scale ? std::log2(std::abs(x)) : x;
+  const float pos =
+      std::clamp((t - plan.origin) * plan.scale, -1.0f, static_cast<float>(plan.bins));
+  return static_cast<int32_t>(std::floor(pos)) + 1;
+}
+
 HistogramAccumulator::HistogramAccumulator(const HistogramPlan& p)
     : plan(&p), slots(p.bins + 3, 0), min(kInf), max(-kInf) {}
 
@@ -169,14 +177,7 @@ void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc) 
     acc->max = std::max(acc->max, x);
     acc->sum += x;
     acc->sum_squares += static_cast<double>(x) * x;
-    int32_t guess = 0;
-    if (!plan.exact_only) {
-      const float t = plan.log_scale ? std::log2(std::abs(x)) : x;
-      const float pos =
-          std::clamp((t - plan.origin) * plan.scale, -1.0f, static_cast<float>(plan.bins));
-      guess = static_cast<int32_t>(std::floor(pos)) + 1;
-    }
-    ++acc->slots[ExactSlot(plan, x, guess)];
+    ++acc->slots[ExactSlot(plan, x, SlotGuess(plan, x))];
   }
 }
 

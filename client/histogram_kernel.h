@@ -138,6 +138,9 @@ void BFloat16ToFloatAvx2(const uint16_t* in, size_t n, float* out);
 
 // Exact slot of the finite `x` by comparison with plan.edges, starting from slot `guess`.
 uint32_t ExactSlot(const HistogramPlan& plan, float x, int32_t guess);
+// The scalar kernel's starting guess for ExactSlot: the slot estimate from std::log2 (accurate
+// for denormals too), at most a slot from the exact one; 0 for exact_only plans.
+int32_t SlotGuess(const HistogramPlan& plan, float x);
 
 // log2(x) for a normal, positive float to within LogApproxMaxError(), branch-free; the
 // polynomial is fitted once per process.

@@ -139,7 +139,9 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
       const int lane = __builtin_ctz(static_cast<unsigned>(inexact));
       uint32_t* const h = sub + lane % kSubHistograms;
       --h[slot[lane] * kSubHistograms];
-      ++h[ExactSlot(plan, values[near[k] + lane], slot[lane]) * kSubHistograms];
+      // From the scalar kernel's guess: the bit-field log2 of a denormal lane is far off.
+      const float x = values[near[k] + lane];
+      ++h[ExactSlot(plan, x, SlotGuess(plan, x)) * kSubHistograms];
     }
   }
   alignas(32) float lanes[kLanes];
