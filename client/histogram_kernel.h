@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "actiscope/client/histogram.h"
@@ -102,16 +103,25 @@ KernelPath BestKernelPath();
 // Adds `n` values to `acc` with `path`, which the processor must support (CpuSupports). Plans
 // marked exact_only always take the scalar kernel.
 void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumulator* acc);
-// The same for IEEE binary16 and bfloat16 bit patterns: the AVX-512 kernel converts as it loads
-// (VCVTPH2PS, a shift); the others convert blocks to float first (F16C for binary16, a vector
-// shift for bfloat16, or bit by bit). All conversions are exact.
+// The same for IEEE binary16 and bfloat16 bit patterns: the vector kernels convert as they load
+// (VCVTPH2PS, a shift); the scalar one converts blocks to float first, bit by bit. All
+// conversions are exact.
 void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc);
 void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
                         HistogramAccumulator* acc);
 
+// What a vector kernel reads: float32, or IEEE binary16 / bfloat16 bit patterns that it converts
+// to float as it loads them (exactly), so that they need no converted copy.
+enum class KernelInput { kFloat, kHalf, kBFloat16 };
+template <KernelInput kInput>
+using KernelInputType = std::conditional_t<kInput == KernelInput::kFloat, float, uint16_t>;
+
 // The kernels behind Accumulate: add `n` values to `acc`.
 void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);
 void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc);
+// The AVX2 kernel reading binary16 / bfloat16 bit patterns directly (F16C; a shift).
+void AccumulateHalfAvx2(const uint16_t* values, size_t n, HistogramAccumulator* acc);
+void AccumulateBFloat16Avx2(const uint16_t* values, size_t n, HistogramAccumulator* acc);
 void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc);
 // The AVX-512 kernel reading binary16 / bfloat16 bit patterns directly, converting as it loads.
 void AccumulateHalfAvx512(const uint16_t* values, size_t n, HistogramAccumulator* acc);

@@ -7,7 +7,8 @@
 // 4 s + j % 4 (which breaks store-to-load dependencies on repeated bins). A lane near a bin edge
 // (or, log-magnitude, a denormal lane) is counted with its estimate and moved to its exact slot
 // (ExactSlot) after the loop. A non-finite value makes the chunk's sum non-finite; such a chunk is
-// discarded and redone by the scalar kernel, so NaN/Inf cost nothing when absent.
+// discarded and redone by the scalar kernel, so NaN/Inf cost nothing when absent. float16
+// (F16C) and bfloat16 (a shift) are converted as they are loaded.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -83,14 +84,27 @@ struct SlotEstimator {
   const __m256i zero_slot;
 };
 
+template <KernelInput kInput>
+__attribute__((target("avx2,f16c"), always_inline)) inline __m256 LoadFloats(
+    const KernelInputType<kInput>* p) {
+  if constexpr (kInput == KernelInput::kFloat) {
+    return _mm256_loadu_ps(p);
+  } else {
+    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if constexpr (kInput == KernelInput::kHalf) return _mm256_cvtph_ps(bits);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
+  }
+}
+
 // The fast loop over n (a multiple of 8) values: see the file comment. `near` has room for
 // n / 8 offsets: the loop writes there the offset of each vector with a lane near an edge, with
 // no call (a call in the loop makes the compiler keep its constants on the stack), and those
 // lanes are moved to their exact slots after the loop.
-template <bool kLog>
-__attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, const float* values,
-                                                   size_t n, uint32_t* sub, uint32_t* near,
-                                                   ChunkStats* stats) {
+template <bool kLog, KernelInput kInput>
+__attribute__((target("avx2,fma,f16c"))) void FastChunk(const HistogramPlan& plan,
+                                                        const KernelInputType<kInput>* values,
+                                                        size_t n, uint32_t* sub, uint32_t* near,
+                                                        ChunkStats* stats) {
   const SlotEstimator<kLog> estimator(plan);
   const __m256 zero = _mm256_setzero_ps();
 
@@ -100,7 +114,7 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
   uint64_t zeros = 0;
   size_t near_vectors = 0;
   for (size_t i = 0; i < n; i += kLanes) {
-    const __m256 x = _mm256_loadu_ps(values + i);
+    const __m256 x = LoadFloats<kInput>(values + i);
     const __m256 is_zero = _mm256_cmp_ps(x, zero, _CMP_EQ_OQ);
     __m256i s;
     const int inexact = estimator.Estimate(x, is_zero, &s);
@@ -130,18 +144,19 @@ __attribute__((target("avx2,fma"))) void FastChunk(const HistogramPlan& plan, co
     ++sub[(i67 >> 32) + 3];
   }
   for (size_t k = 0; k < near_vectors; ++k) {
-    const __m256 x = _mm256_loadu_ps(values + near[k]);
+    const __m256 x = LoadFloats<kInput>(values + near[k]);
     __m256i s;
     int inexact = estimator.Estimate(x, _mm256_cmp_ps(x, zero, _CMP_EQ_OQ), &s);
     alignas(32) int32_t slot[kLanes];
+    alignas(32) float value[kLanes];
     _mm256_store_si256(reinterpret_cast<__m256i*>(slot), s);
+    _mm256_store_ps(value, x);
     for (; inexact != 0; inexact &= inexact - 1) {
       const int lane = __builtin_ctz(static_cast<unsigned>(inexact));
       uint32_t* const h = sub + lane % kSubHistograms;
       --h[slot[lane] * kSubHistograms];
       // From the scalar kernel's guess: the bit-field log2 of a denormal lane is far off.
-      const float x = values[near[k] + lane];
-      ++h[ExactSlot(plan, x, SlotGuess(plan, x)) * kSubHistograms];
+      ++h[ExactSlot(plan, value[lane], SlotGuess(plan, value[lane])) * kSubHistograms];
     }
   }
   alignas(32) float lanes[kLanes];
@@ -179,26 +194,49 @@ __attribute__((target("avx2"))) void BFloat16ToFloatAvx2(const uint16_t* in, siz
   for (; i < n; ++i) out[i] = BFloat16BitsToFloat(in[i]);
 }
 
-void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
+namespace {
+
+// The scalar kernel on n values, 16-bit ones converted to float in `buffer` first.
+template <KernelInput kInput>
+void AccumulateScalarInput(const KernelInputType<kInput>* values, size_t n,
+                           std::vector<float>* buffer, HistogramAccumulator* acc) {
+  if constexpr (kInput == KernelInput::kFloat) {
+    AccumulateScalar(values, n, acc);
+  } else {
+    buffer->resize(std::max(buffer->size(), n));
+    if constexpr (kInput == KernelInput::kHalf) {
+      HalfToFloatAvx2(values, n, buffer->data());
+    } else {
+      BFloat16ToFloatAvx2(values, n, buffer->data());
+    }
+    AccumulateScalar(buffer->data(), n, acc);
+  }
+}
+
+template <KernelInput kInput>
+void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
+                             HistogramAccumulator* acc) {
   const HistogramPlan& plan = *acc->plan;
   const size_t stride = plan.bins + 3;
   std::vector<uint32_t>& sub = acc->scratch_counts;
   sub.resize(kSubHistograms * stride);
   std::vector<uint32_t>& near = acc->scratch_near;
   near.resize(std::min(kChunk, n) / kLanes + 1);
+  std::vector<float> buffer;  // 16-bit values converted for the scalar kernel, when needed.
   const size_t vector_end = n - n % kLanes;
   for (size_t start = 0; start < vector_end; start += kChunk) {
     const size_t length = std::min(kChunk, vector_end - start);
-    const float* chunk = values + start;
+    const KernelInputType<kInput>* chunk = values + start;
     std::fill(sub.begin(), sub.end(), 0);
     ChunkStats stats;
     if (plan.log_scale) {
-      FastChunk<true>(plan, chunk, length, sub.data(), near.data(), &stats);
+      FastChunk<true, kInput>(plan, chunk, length, sub.data(), near.data(), &stats);
     } else {
-      FastChunk<false>(plan, chunk, length, sub.data(), near.data(), &stats);
+      FastChunk<false, kInput>(plan, chunk, length, sub.data(), near.data(), &stats);
     }
     if (!std::isfinite(stats.sum) || !std::isfinite(stats.sum_squares)) {
-      AccumulateScalar(chunk, length, acc);  // Holds NaN or Inf (see the file comment).
+      // Holds NaN or Inf (see the file comment).
+      AccumulateScalarInput<kInput>(chunk, length, &buffer, acc);
       continue;
     }
     for (size_t s = 0; s < stride; ++s) {
@@ -207,7 +245,21 @@ void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
     }
     stats.AddTo(acc);
   }
-  AccumulateScalar(values + vector_end, n - vector_end, acc);
+  AccumulateScalarInput<kInput>(values + vector_end, n - vector_end, &buffer, acc);
+}
+
+}  // namespace
+
+void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
+  AccumulateSubHistograms<KernelInput::kFloat>(values, n, acc);
+}
+
+void AccumulateHalfAvx2(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
+  AccumulateSubHistograms<KernelInput::kHalf>(values, n, acc);
+}
+
+void AccumulateBFloat16Avx2(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
+  AccumulateSubHistograms<KernelInput::kBFloat16>(values, n, acc);
 }
 
 }  // namespace actiscope::client

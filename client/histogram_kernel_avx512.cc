@@ -131,11 +131,9 @@ ACTISCOPE_AVX512 void FoldPairs(const uint32_t* pair_counts, size_t used,
   for (size_t low = 0; low < used; ++low) acc->slots[low] += column[low];
 }
 
-// What the kernel reads: float32, or IEEE binary16 / bfloat16 bit patterns converted to float
-// as they are loaded (VCVTPH2PS; a shift), so that they need no converted copy.
-enum class Input { kFloat, kHalf, kBFloat16 };
+using Input = KernelInput;
 template <Input kInput>
-using InputType = std::conditional_t<kInput == Input::kFloat, float, uint16_t>;
+using InputType = KernelInputType<kInput>;
 
 template <Input kInput>
 ACTISCOPE_AVX512 inline __m512 LoadFloats(const InputType<kInput>* p) {
@@ -215,14 +213,23 @@ ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const InputType<
   stats->zeros += zeros;
 }
 
-// Runs the kernel `path` (kScalar or kAvx2) on n (at most kChunk) values, converted to float in
-// `buffer` first when they are 16-bit.
+// Runs the kernel `path` (kScalar or kAvx2) on n (at most kChunk) values; the scalar kernel
+// gets 16-bit values converted to float in `buffer` first.
 template <Input kInput>
 void AccumulateOther(KernelPath path, const InputType<kInput>* values, size_t n,
                      std::vector<float>* buffer, HistogramAccumulator* acc) {
-  const float* floats;
   if constexpr (kInput == Input::kFloat) {
-    floats = values;
+    if (path == KernelPath::kAvx2) {
+      AccumulateAvx2(values, n, acc);
+    } else {
+      AccumulateScalar(values, n, acc);
+    }
+  } else if (path == KernelPath::kAvx2) {
+    if constexpr (kInput == Input::kHalf) {
+      AccumulateHalfAvx2(values, n, acc);
+    } else {
+      AccumulateBFloat16Avx2(values, n, acc);
+    }
   } else {
     buffer->resize(std::max(buffer->size(), n));
     if constexpr (kInput == Input::kHalf) {
@@ -230,19 +237,14 @@ void AccumulateOther(KernelPath path, const InputType<kInput>* values, size_t n,
     } else {
       BFloat16ToFloatAvx2(values, n, buffer->data());
     }
-    floats = buffer->data();
-  }
-  if (path == KernelPath::kAvx2) {
-    AccumulateAvx2(floats, n, acc);
-  } else {
-    AccumulateScalar(floats, n, acc);
+    AccumulateScalar(buffer->data(), n, acc);
   }
 }
 
 template <Input kInput>
 void AccumulatePairs(const InputType<kInput>* values, size_t n, HistogramAccumulator* acc) {
   const HistogramPlan& plan = *acc->plan;
-  std::vector<float> buffer;  // 16-bit values converted for the other kernels, when needed.
+  std::vector<float> buffer;  // 16-bit values converted for the scalar kernel, when needed.
   if (plan.exact_only) {
     for (size_t start = 0; start < n; start += kChunk) {
       AccumulateOther<kInput>(KernelPath::kScalar, values + start, std::min(kChunk, n - start),

@@ -12,8 +12,8 @@
 namespace actiscope::client {
 namespace {
 
-// Elements per converted block of AccumulateHalf/AccumulateBFloat16 on the AVX2 and scalar
-// paths: 16 KiB of floats, in L1.
+// Elements per converted block of AccumulateHalf/AccumulateBFloat16 on the scalar path (the
+// vector kernels convert as they load): 16 KiB of floats, in L1.
 constexpr size_t kConvertBlock = 4096;
 
 template <typename Convert>
@@ -89,9 +89,16 @@ void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumul
 
 void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc) {
   const ScopedExactDenormals exact_denormals;
-  if (path == KernelPath::kAvx512) {
-    AccumulateHalfAvx512(values, n, acc);
-    return;
+  if (acc->plan->exact_only) path = KernelPath::kScalar;
+  switch (path) {
+    case KernelPath::kAvx512:
+      AccumulateHalfAvx512(values, n, acc);
+      return;
+    case KernelPath::kAvx2:
+      AccumulateHalfAvx2(values, n, acc);
+      return;
+    case KernelPath::kScalar:
+      break;
   }
   AccumulateConverted(
       path, values, n, acc,
@@ -101,9 +108,16 @@ void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, Histogram
 void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
                         HistogramAccumulator* acc) {
   const ScopedExactDenormals exact_denormals;
-  if (path == KernelPath::kAvx512) {
-    AccumulateBFloat16Avx512(values, n, acc);
-    return;
+  if (acc->plan->exact_only) path = KernelPath::kScalar;
+  switch (path) {
+    case KernelPath::kAvx512:
+      AccumulateBFloat16Avx512(values, n, acc);
+      return;
+    case KernelPath::kAvx2:
+      AccumulateBFloat16Avx2(values, n, acc);
+      return;
+    case KernelPath::kScalar:
+      break;
   }
   AccumulateConverted(path, values, n, acc,
                       [](KernelPath p, const uint16_t* in, size_t k, float* out) {
