@@ -100,6 +100,12 @@ bool CpuSupports(KernelPath path);
 // The fastest path this processor supports; what HistogramAccumulator::Add uses.
 KernelPath BestKernelPath();
 
+// What a vector kernel reads: float32, or IEEE binary16 / bfloat16 bit patterns that it converts
+// to float as it loads them (exactly), so that they need no converted copy.
+enum class KernelInput { kFloat, kHalf, kBFloat16 };
+template <KernelInput kInput>
+using KernelInputType = std::conditional_t<kInput == KernelInput::kFloat, float, uint16_t>;
+
 // Adds `n` values to `acc` with `path`, which the processor must support (CpuSupports). Plans
 // marked exact_only always take the scalar kernel.
 void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumulator* acc);
@@ -109,12 +115,19 @@ void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumul
 void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc);
 void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
                         HistogramAccumulator* acc);
-
-// What a vector kernel reads: float32, or IEEE binary16 / bfloat16 bit patterns that it converts
-// to float as it loads them (exactly), so that they need no converted copy.
-enum class KernelInput { kFloat, kHalf, kBFloat16 };
+// Accumulate, AccumulateHalf or AccumulateBFloat16, by what `values` hold: for the kernels that
+// hand a piece of their input to another path.
 template <KernelInput kInput>
-using KernelInputType = std::conditional_t<kInput == KernelInput::kFloat, float, uint16_t>;
+void AccumulateInput(KernelPath path, const KernelInputType<kInput>* values, size_t n,
+                     HistogramAccumulator* acc) {
+  if constexpr (kInput == KernelInput::kFloat) {
+    Accumulate(path, values, n, acc);
+  } else if constexpr (kInput == KernelInput::kHalf) {
+    AccumulateHalf(path, values, n, acc);
+  } else {
+    AccumulateBFloat16(path, values, n, acc);
+  }
+}
 
 // The kernels behind Accumulate: add `n` values to `acc`.
 void AccumulateScalar(const float* values, size_t n, HistogramAccumulator* acc);

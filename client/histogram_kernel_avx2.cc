@@ -196,23 +196,6 @@ __attribute__((target("avx2"))) void BFloat16ToFloatAvx2(const uint16_t* in, siz
 
 namespace {
 
-// The scalar kernel on n values, 16-bit ones converted to float in `buffer` first.
-template <KernelInput kInput>
-void AccumulateScalarInput(const KernelInputType<kInput>* values, size_t n,
-                           std::vector<float>* buffer, HistogramAccumulator* acc) {
-  if constexpr (kInput == KernelInput::kFloat) {
-    AccumulateScalar(values, n, acc);
-  } else {
-    buffer->resize(std::max(buffer->size(), n));
-    if constexpr (kInput == KernelInput::kHalf) {
-      HalfToFloatAvx2(values, n, buffer->data());
-    } else {
-      BFloat16ToFloatAvx2(values, n, buffer->data());
-    }
-    AccumulateScalar(buffer->data(), n, acc);
-  }
-}
-
 template <KernelInput kInput>
 void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
                              HistogramAccumulator* acc) {
@@ -222,7 +205,6 @@ void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
   sub.resize(kSubHistograms * stride);
   std::vector<uint32_t>& near = acc->scratch_near;
   near.resize(std::min(kChunk, n) / kLanes + 1);
-  std::vector<float> buffer;  // 16-bit values converted for the scalar kernel, when needed.
   const size_t vector_end = n - n % kLanes;
   for (size_t start = 0; start < vector_end; start += kChunk) {
     const size_t length = std::min(kChunk, vector_end - start);
@@ -236,7 +218,7 @@ void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
     }
     if (!std::isfinite(stats.sum) || !std::isfinite(stats.sum_squares)) {
       // Holds NaN or Inf (see the file comment).
-      AccumulateScalarInput<kInput>(chunk, length, &buffer, acc);
+      AccumulateInput<kInput>(KernelPath::kScalar, chunk, length, acc);
       continue;
     }
     for (size_t s = 0; s < stride; ++s) {
@@ -245,7 +227,7 @@ void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
     }
     stats.AddTo(acc);
   }
-  AccumulateScalarInput<kInput>(values + vector_end, n - vector_end, &buffer, acc);
+  AccumulateInput<kInput>(KernelPath::kScalar, values + vector_end, n - vector_end, acc);
 }
 
 }  // namespace

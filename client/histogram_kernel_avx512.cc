@@ -24,7 +24,6 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
-#include <type_traits>
 #include <vector>
 
 #include "client/histogram_kernel.h"
@@ -131,24 +130,21 @@ ACTISCOPE_AVX512 void FoldPairs(const uint32_t* pair_counts, size_t used,
   for (size_t low = 0; low < used; ++low) acc->slots[low] += column[low];
 }
 
-using Input = KernelInput;
-template <Input kInput>
-using InputType = KernelInputType<kInput>;
-
-template <Input kInput>
-ACTISCOPE_AVX512 inline __m512 LoadFloats(const InputType<kInput>* p) {
-  if constexpr (kInput == Input::kFloat) {
+template <KernelInput kInput>
+ACTISCOPE_AVX512 inline __m512 LoadFloats(const KernelInputType<kInput>* p) {
+  if constexpr (kInput == KernelInput::kFloat) {
     return _mm512_loadu_ps(p);
   } else {
     const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    if constexpr (kInput == Input::kHalf) return _mm512_cvtph_ps(bits);
+    if constexpr (kInput == KernelInput::kHalf) return _mm512_cvtph_ps(bits);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
   }
 }
 
-template <bool kLog, Input kInput>
-ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const InputType<kInput>* values,
-                                     size_t n, uint32_t* pair_counts, ChunkStats* stats) {
+template <bool kLog, KernelInput kInput>
+ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan,
+                                     const KernelInputType<kInput>* values, size_t n,
+                                     uint32_t* pair_counts, ChunkStats* stats) {
   const Log2Poly& poly = Log2Approximation();
   const int32_t near = NearEdgeUlps(plan);
   const __m512 scale = _mm512_set1_ps(plan.scale);
@@ -213,43 +209,11 @@ ACTISCOPE_AVX512 void FastChunkPairs(const HistogramPlan& plan, const InputType<
   stats->zeros += zeros;
 }
 
-// Runs the kernel `path` (kScalar or kAvx2) on n (at most kChunk) values; the scalar kernel
-// gets 16-bit values converted to float in `buffer` first.
-template <Input kInput>
-void AccumulateOther(KernelPath path, const InputType<kInput>* values, size_t n,
-                     std::vector<float>* buffer, HistogramAccumulator* acc) {
-  if constexpr (kInput == Input::kFloat) {
-    if (path == KernelPath::kAvx2) {
-      AccumulateAvx2(values, n, acc);
-    } else {
-      AccumulateScalar(values, n, acc);
-    }
-  } else if (path == KernelPath::kAvx2) {
-    if constexpr (kInput == Input::kHalf) {
-      AccumulateHalfAvx2(values, n, acc);
-    } else {
-      AccumulateBFloat16Avx2(values, n, acc);
-    }
-  } else {
-    buffer->resize(std::max(buffer->size(), n));
-    if constexpr (kInput == Input::kHalf) {
-      HalfToFloatAvx2(values, n, buffer->data());
-    } else {
-      BFloat16ToFloatAvx2(values, n, buffer->data());
-    }
-    AccumulateScalar(buffer->data(), n, acc);
-  }
-}
-
-template <Input kInput>
-void AccumulatePairs(const InputType<kInput>* values, size_t n, HistogramAccumulator* acc) {
+template <KernelInput kInput>
+void AccumulatePairs(const KernelInputType<kInput>* values, size_t n, HistogramAccumulator* acc) {
   const HistogramPlan& plan = *acc->plan;
-  std::vector<float> buffer;  // 16-bit values converted for the scalar kernel, when needed.
   if (plan.exact_only) {
-    for (size_t start = 0; start < n; start += kChunk) {
-      AccumulateOther<kInput>(KernelPath::kScalar, values + start, std::min(kChunk, n - start),
-                              &buffer, acc);
-    }
+    AccumulateInput<kInput>(KernelPath::kScalar, values, n, acc);
     return;
   }
   // The fast loop makes slots 0 .. bins + 1 (nonfinite values are redone by the scalar kernel).
@@ -257,9 +221,9 @@ void AccumulatePairs(const InputType<kInput>* values, size_t n, HistogramAccumul
   std::vector<uint32_t>& pair_counts = acc->scratch_counts;
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t length = std::min(kChunk, n - start);
-    const InputType<kInput>* chunk = values + start;
+    const KernelInputType<kInput>* chunk = values + start;
     if (length < kMinPairChunk || plan.bins > kMaxPairBins) {
-      AccumulateOther<kInput>(KernelPath::kAvx2, chunk, length, &buffer, acc);
+      AccumulateInput<kInput>(KernelPath::kAvx2, chunk, length, acc);
       continue;
     }
     const size_t vector_length = length - length % kLanes;
@@ -274,28 +238,28 @@ void AccumulatePairs(const InputType<kInput>* values, size_t n, HistogramAccumul
     }
     if (!std::isfinite(stats.sum) || !std::isfinite(stats.sum_squares)) {
       // Holds NaN or Inf (see the file comment).
-      AccumulateOther<kInput>(KernelPath::kScalar, chunk, length, &buffer, acc);
+      AccumulateInput<kInput>(KernelPath::kScalar, chunk, length, acc);
       continue;
     }
     FoldPairs(pair_counts.data(), used, acc);
     stats.AddTo(acc);
-    AccumulateOther<kInput>(KernelPath::kScalar, chunk + vector_length, length - vector_length,
-                            &buffer, acc);
+    AccumulateInput<kInput>(KernelPath::kScalar, chunk + vector_length, length - vector_length,
+                            acc);
   }
 }
 
 }  // namespace
 
 void AccumulateAvx512(const float* values, size_t n, HistogramAccumulator* acc) {
-  AccumulatePairs<Input::kFloat>(values, n, acc);
+  AccumulatePairs<KernelInput::kFloat>(values, n, acc);
 }
 
 void AccumulateHalfAvx512(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
-  AccumulatePairs<Input::kHalf>(values, n, acc);
+  AccumulatePairs<KernelInput::kHalf>(values, n, acc);
 }
 
 void AccumulateBFloat16Avx512(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
-  AccumulatePairs<Input::kBFloat16>(values, n, acc);
+  AccumulatePairs<KernelInput::kBFloat16>(values, n, acc);
 }
 
 }  // namespace actiscope::client

@@ -16,14 +16,31 @@ namespace {
 // vector kernels convert as they load): 16 KiB of floats, in L1.
 constexpr size_t kConvertBlock = 4096;
 
-template <typename Convert>
-void AccumulateConverted(KernelPath path, const uint16_t* values, size_t n,
-                         HistogramAccumulator* acc, Convert convert) {
+// AccumulateHalf and AccumulateBFloat16: the vector kernels read the bits themselves; the
+// scalar one gets blocks converted bit by bit.
+template <KernelInput kInput>
+void Accumulate16Bit(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc) {
+  constexpr bool kHalf = kInput == KernelInput::kHalf;
+  const ScopedExactDenormals exact_denormals;
+  if (acc->plan->exact_only) path = KernelPath::kScalar;
+  switch (path) {
+    case KernelPath::kAvx512:
+      (kHalf ? AccumulateHalfAvx512 : AccumulateBFloat16Avx512)(values, n, acc);
+      return;
+    case KernelPath::kAvx2:
+      (kHalf ? AccumulateHalfAvx2 : AccumulateBFloat16Avx2)(values, n, acc);
+      return;
+    case KernelPath::kScalar:
+      break;
+  }
   float block[kConvertBlock];
   for (size_t start = 0; start < n; start += kConvertBlock) {
     const size_t length = std::min(kConvertBlock, n - start);
-    convert(path, values + start, length, block);
-    Accumulate(path, block, length, acc);
+    for (size_t i = 0; i < length; ++i) {
+      block[i] =
+          kHalf ? HalfBitsToFloat(values[start + i]) : BFloat16BitsToFloat(values[start + i]);
+    }
+    AccumulateScalar(block, length, acc);
   }
 }
 
@@ -88,41 +105,12 @@ void Accumulate(KernelPath path, const float* values, size_t n, HistogramAccumul
 }
 
 void AccumulateHalf(KernelPath path, const uint16_t* values, size_t n, HistogramAccumulator* acc) {
-  const ScopedExactDenormals exact_denormals;
-  if (acc->plan->exact_only) path = KernelPath::kScalar;
-  switch (path) {
-    case KernelPath::kAvx512:
-      AccumulateHalfAvx512(values, n, acc);
-      return;
-    case KernelPath::kAvx2:
-      AccumulateHalfAvx2(values, n, acc);
-      return;
-    case KernelPath::kScalar:
-      break;
-  }
-  AccumulateConverted(
-      path, values, n, acc,
-      [](KernelPath p, const uint16_t* in, size_t k, float* out) { HalfToFloat(p, in, k, out); });
+  Accumulate16Bit<KernelInput::kHalf>(path, values, n, acc);
 }
 
 void AccumulateBFloat16(KernelPath path, const uint16_t* values, size_t n,
                         HistogramAccumulator* acc) {
-  const ScopedExactDenormals exact_denormals;
-  if (acc->plan->exact_only) path = KernelPath::kScalar;
-  switch (path) {
-    case KernelPath::kAvx512:
-      AccumulateBFloat16Avx512(values, n, acc);
-      return;
-    case KernelPath::kAvx2:
-      AccumulateBFloat16Avx2(values, n, acc);
-      return;
-    case KernelPath::kScalar:
-      break;
-  }
-  AccumulateConverted(path, values, n, acc,
-                      [](KernelPath p, const uint16_t* in, size_t k, float* out) {
-                        BFloat16ToFloat(p, in, k, out);
-                      });
+  Accumulate16Bit<KernelInput::kBFloat16>(path, values, n, acc);
 }
 
 float HalfBitsToFloat(uint16_t h) {

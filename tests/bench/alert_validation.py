@@ -27,6 +27,8 @@ import time
 import urllib.parse
 import urllib.request
 
+from local_server import start_server
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 DISCRIMINATIVE = "conv1=1e-6,conv2_x=1e-6,conv3_x=1e-2,conv4_x=1e-2,conv5_x=1e-2,head=1e-2"
@@ -57,24 +59,6 @@ def http_json(base, path, **params):
     query = urllib.parse.urlencode(params)
     with urllib.request.urlopen(f"{base}{path}?{query}", timeout=60) as response:
         return json.load(response)
-
-
-def start_server(build, db, state):
-    ports = os.path.join(state, "ports")
-    server = subprocess.Popen(
-        [os.path.join(build, "server", "actiscope-server"), "--grpc_addr=127.0.0.1:0",
-         "--http_addr=127.0.0.1:0", f"--db={db}", f"--port_file={ports}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        if os.path.exists(ports) and os.path.getsize(ports) > 0:
-            break
-        if server.poll() is not None:
-            sys.exit("actiscope-server failed to start")
-        time.sleep(0.05)
-    time.sleep(0.05)  # The file is written whole, but may have been seen mid-write.
-    with open(ports) as f:
-        grpc_port, http_port = f.read().split()
-    return server, f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}"
 
 
 def train(build, grpc, name, model, seed, flags, steps):

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from local_server import start_server
+
 # (label, regular expression for callgrind_annotate's inclusive function lines). The training
 # step's parts sum to the denominator; each actiscope part is reported against it.
 STEP_PARTS = [
@@ -71,20 +73,11 @@ def main():
     args = parser.parse_args()
     build = os.path.abspath(args.build)
     with tempfile.TemporaryDirectory() as work:
-        ports = os.path.join(work, "ports")
-        server = subprocess.Popen(
-            [f"{build}/server/actiscope-server", "--grpc_addr=127.0.0.1:0",
-             "--http_addr=127.0.0.1:0", f"--db={work}/bench.db", f"--port_file={ports}"],
-            stderr=subprocess.DEVNULL)
+        server, grpc, _ = start_server(build, f"{work}/bench.db", work)
         try:
-            for _ in range(100):
-                if os.path.exists(ports) and os.path.getsize(ports) > 0:
-                    break
-                time.sleep(0.1)
-            grpc_port = open(ports).read().split()[0]
             out = os.path.join(work, "callgrind.out")
             command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                       f"{build}/trainer/actiscope-train", f"--server=127.0.0.1:{grpc_port}",
+                       f"{build}/trainer/actiscope-train", f"--server={grpc}",
                        "--width=16", "--epochs=1", f"--max_steps={args.steps}",
                        "--train_limit=2560", "--test_limit=64", "--threads=1",
                        "--run_name=trainer_callgrind"] + args.extra

@@ -26,7 +26,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
+
+from local_server import start_server
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -102,17 +103,10 @@ def main():
                                                            ["probes", ""]]
     build = os.path.abspath(args.build)
     work = tempfile.mkdtemp(prefix="trainer_cost_bench.")
-    ports = os.path.join(work, "ports")
-    server = subprocess.Popen(
-        [f"{build}/server/actiscope-server", "--grpc_addr=127.0.0.1:0", "--http_addr=127.0.0.1:0",
-         f"--db={work}/bench.db", f"--port_file={ports}"],
-        stderr=open(os.path.join(work, "server.log"), "w"))
+    server, grpc, _ = start_server(build, f"{work}/bench.db", work,
+                                   stderr=open(os.path.join(work, "server.log"), "w"))
+    grpc_port = grpc.split(":")[1]
     try:
-        for _ in range(100):
-            if os.path.exists(ports) and os.path.getsize(ports) > 0:
-                break
-            time.sleep(0.1)
-        grpc_port = open(ports).read().split()[0]
         results = {label: [] for label, _ in variants}
         print(f"ResNet-18 width {args.width}, {args.steps} steps per run, {args.pairs} rounds, "
               f"server on 127.0.0.1:{grpc_port}, {os.cpu_count()} cores")

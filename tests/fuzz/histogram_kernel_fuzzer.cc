@@ -19,6 +19,7 @@
 
 #include "actiscope/client/histogram.h"
 #include "client/histogram_kernel.h"
+#include "client/histogram_reference.h"
 #include "common/bin_layout.h"
 
 namespace {
@@ -27,35 +28,6 @@ using actiscope::BinLayout;
 using actiscope::BinScale;
 using actiscope::client::HistogramResult;
 namespace client = actiscope::client;
-
-// The histogram by definition: double comparisons of v (x, or |x| for log-magnitude) against
-// the layout's double edges.
-HistogramResult Reference(const std::vector<float>& values, const BinLayout& layout) {
-  const std::vector<double> edges = actiscope::BinEdges(layout);
-  HistogramResult r;
-  r.counts.assign(layout.bins, 0);
-  bool any_finite = false;
-  for (float x : values) {
-    ++r.elements;
-    if (!std::isfinite(x)) {
-      ++r.nonfinite;
-      continue;
-    }
-    r.zeros += x == 0;
-    r.min = any_finite ? std::min<double>(r.min, x) : x;
-    r.max = any_finite ? std::max<double>(r.max, x) : x;
-    any_finite = true;
-    const double v = layout.scale == BinScale::kLinear ? x : std::fabs(x);
-    if (v < edges.front()) {
-      ++r.below;
-    } else if (v >= edges.back()) {
-      ++r.above;
-    } else {
-      ++r.counts[std::upper_bound(edges.begin(), edges.end(), v) - edges.begin() - 1];
-    }
-  }
-  return r;
-}
 
 // Exact fields equal; min and max may differ only in the sign of a zero.
 bool Same(const HistogramResult& a, const HistogramResult& b) {
@@ -123,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           (flags & 16) ? client::BFloat16BitsToFloat(bits[i]) : client::HalfBitsToFloat(bits[i]);
     }
   }
-  const HistogramResult expected = Reference(values, layout);
+  const HistogramResult expected = client::ReferenceHistogram(values, layout);
   const client::HistogramPlan plan(layout);
   for (client::KernelPath path : client::kAllKernelPaths) {
     if (!client::CpuSupports(path)) continue;
