@@ -64,7 +64,7 @@ const BinLayout kAdversarialLayouts[] = {
     BinLayout{BinScale::kLinear, 40, -4, 4}, BinLayout{BinScale::kLinear, 1, -1e30, 1e30},
     BinLayout{BinScale::kLinear, 1024, -1, 1}, BinLayout{BinScale::kLogMagnitude, 30, 1e-42, 1e-30},
     BinLayout{BinScale::kLogMagnitude, 1024, 1e-30, 1e30},
-    // The AVX-512 kernel counts slot pairs up to 62 bins and single slots above.
+    // The AVX-512 kernel counts bits up to 62 bins and leaves wider layouts to AVX2.
     BinLayout{BinScale::kLinear, 62, -3, 5}, BinLayout{BinScale::kLinear, 63, -3, 5},
     BinLayout{BinScale::kLogMagnitude, 62, 1e-8, 1e8},
     BinLayout{BinScale::kLinear, 40, 0, 10},       // Zero on the lowest edge.
@@ -155,8 +155,11 @@ TEST_P(KernelTest, OnlyNonFiniteValuesGiveZeroMinMax) {
 // Lengths around the vector widths (8, 16), the unrolled widths and the chunk (65536).
 TEST_P(KernelTest, EveryLengthMatchesReference) {
   const std::vector<float> base = Normal(70000, 21, 0, 2);
-  for (size_t n : {0,  1,  2,   7,   8,   9,     15,    16,    17,         31,   33,
-                   63, 65, 127, 255, 257, 65535, 65536, 65537, 65536 + 31, 70000}) {
+  // Around the vector widths, AVX-512's shortest counted chunk (1,024), its blocks of 128
+  // values and 2,048 values (the carries it adds at once), and the 65,536-value chunks.
+  for (size_t n : {0,    1,    2,    7,    8,    9,     15,    16,    17,         31,
+                   33,   63,   65,   127,  255,  257,   1023,  1024,  1025,       1040,
+                   1151, 2047, 2048, 2049, 4223, 65535, 65536, 65537, 65536 + 31, 70000}) {
     const std::vector<float> v(base.begin(), base.begin() + n);
     ExpectMatchesReference(v, kLinear);
     ExpectMatchesReference(v, kLog);
@@ -184,8 +187,16 @@ TEST_P(KernelTest, AdversarialValuesInLongTensorsMatchReference) {
 }
 
 // Whole tensors of one repeated value: every lane on the same slot, the worst case for
-// the sub-histograms, for each edge, at lo and hi, each special value and zeros.
+// the sub-histograms, for each edge, at lo and hi, each special value and zeros; then a few
+// values over whole chunks, which fill every one of AVX-512's bit planes.
 TEST_P(KernelTest, AllElementsInOneBinMatchReference) {
+  for (const BinLayout& layout : {kLinear, kLog}) {
+    for (float x : {0.0f, 0.75f, static_cast<float>(layout.lo), -1e-3f}) {
+      const std::vector<float> v(2 * 65536 + 1031, x);
+      SCOPED_TRACE(testing::Message() << "value " << x << " in whole chunks");
+      ExpectMatchesReference(v, layout);
+    }
+  }
   for (const BinLayout& layout : {kLinear, kLog}) {
     std::vector<float> values = Adversarial(layout);
     values.push_back(static_cast<float>(layout.lo));
@@ -217,7 +228,7 @@ TEST_P(KernelTest, HalfAndBFloat16OfEveryBitPatternMatchReference) {
       EXPECT_EQ(std::memcmp(&b, &bfloat[i], sizeof b), 0) << i << ": " << bfloat[i] << " " << b;
     }
   }
-  // Tails, converted-block ends, the AVX-512 pair table with a tail.
+  // Tails, converted-block ends, AVX-512's bit planes with a tail.
   for (size_t n : {size_t{5}, size_t{4096 + 17}, size_t{8192 + 17}, bits.size()}) {
     for (const BinLayout& layout : {kLinear, kLog, BinLayout{BinScale::kLinear, 40, -4, 4}}) {
       HistogramPlan plan(layout);

@@ -6,9 +6,10 @@
 // Input: a flags byte (bit 0 log-magnitude, bit 1 up to 1,024 bins, bit 2 values taken as bin
 // edges nudged by a few ulps rather than raw floats, bit 3 16-bit values, bit 4 bfloat16 rather
 // than float16), two bytes of bins, lo and hi as two doubles, one byte of length, then a pool
-// of values that is repeated to fill 8,192 to 9,212 values, so that the AVX-512 kernel's pair
-// table (chunks of at least 8,192) and every tail length are reached. Edge values take 4 bytes:
-// the edge's index (2 bytes), the ulps to nudge it by and its sign.
+// of values that is repeated to fill 8,192 to 9,212 values, so that the AVX-512 kernel's bit
+// planes (chunks of at least 1,024; carries added per 2,048 values) and every tail length are
+// reached. Edge values take 4 bytes: the edge's index (2 bytes), the ulps to nudge it by and its
+// sign.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
