@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/histogram_kernel.h"
+#include "client/histogram_tensor.h"
 
 namespace actiscope::client {
 namespace {
@@ -153,13 +154,15 @@ absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at
 }
 
 absl::StatusOr<std::unique_ptr<PendingHistogram>> StartHistogram(const at::Tensor& values,
-                                                                 const BinLayout& layout) {
+                                                                 const HistogramPlan& plan) {
   try {
-    if (values.defined() && !values.device().is_cpu()) return LaunchDeviceHistogram(values, layout);
+    if (values.defined() && !values.device().is_cpu()) {
+      return LaunchDeviceHistogram(values, plan.layout);
+    }
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("histogram: ", e.what_without_backtrace()));
   }
-  absl::StatusOr<HistogramResult> result = ComputeHistogram(values, layout);
+  absl::StatusOr<HistogramResult> result = ComputeHistogramWithPlan(values, plan);
   if (!result.ok()) return result.status();
   return std::make_unique<ReadyHistogram>(*std::move(result));
 }

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "actiscope/client/histogram.h"
+#include "client/histogram_kernel.h"
 
 namespace actiscope::client {
 
@@ -35,10 +36,11 @@ class PendingHistogram {
 absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at::Tensor& values,
                                                                         const BinLayout& layout);
 
-// The histogram the reporter records: a CPU tensor is histogrammed now by the kernel
-// (ComputeHistogram, all intra-op threads), any other device through LaunchDeviceHistogram.
+// The histogram the reporter records with its series' plan (of a valid layout): a CPU tensor is
+// histogrammed now by the kernel (ComputeHistogramWithPlan, all intra-op threads), any other
+// device through LaunchDeviceHistogram.
 absl::StatusOr<std::unique_ptr<PendingHistogram>> StartHistogram(const at::Tensor& values,
-                                                                 const BinLayout& layout);
+                                                                 const HistogramPlan& plan);
 
 // The op path, waited for: LaunchDeviceHistogram then Take.
 absl::StatusOr<HistogramResult> ComputeHistogramWithOps(const at::Tensor& values,

@@ -192,9 +192,9 @@ HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPla
   });
 }
 
-absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinLayout& layout,
-                                                 int max_threads) {
-  if (absl::Status s = ValidateLayout(layout); !s.ok()) return s;
+absl::StatusOr<HistogramResult> ComputeHistogramWithPlan(const at::Tensor& values,
+                                                         const HistogramPlan& plan,
+                                                         int max_threads) {
   try {
     if (!values.defined()) return absl::InvalidArgumentError("histogram: undefined tensor");
     const at::ScalarType dtype = values.scalar_type();
@@ -203,14 +203,19 @@ absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const
           absl::StrCat("histogram: unsupported dtype ", c10::toString(dtype)));
     }
     if (!values.device().is_cpu() || values.is_sparse() || values.is_mkldnn()) {
-      return ComputeHistogramWithOps(values, layout);
+      return ComputeHistogramWithOps(values, plan.layout);
     }
-    const HistogramPlan plan(layout);
     const int threads = max_threads > 0 ? max_threads : at::get_num_threads();
     return ComputeCpuHistogram(values, plan, SplitParts(values.numel(), threads));
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("histogram: ", e.what_without_backtrace()));
   }
+}
+
+absl::StatusOr<HistogramResult> ComputeHistogram(const at::Tensor& values, const BinLayout& layout,
+                                                 int max_threads) {
+  if (absl::Status s = ValidateLayout(layout); !s.ok()) return s;
+  return ComputeHistogramWithPlan(values, HistogramPlan(layout), max_threads);
 }
 
 }  // namespace actiscope::client

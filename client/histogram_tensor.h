@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "absl/status/statusor.h"
 #include "client/histogram_kernel.h"
 
 namespace actiscope::client {
@@ -33,6 +34,13 @@ int64_t SplitParts(int64_t elements, int threads);
 // this file's build it runs them all on the calling thread). May throw c10::Error.
 HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPlan& plan,
                                     int64_t parts, int* threads_used = nullptr);
+
+// ComputeHistogram (actiscope/client/histogram.h) with the plan of its layout built beforehand,
+// for callers that histogram one layout many times (the reporter keeps a plan per series; a
+// plan costs about a microsecond to build). `plan` must come from a valid layout.
+absl::StatusOr<HistogramResult> ComputeHistogramWithPlan(const at::Tensor& values,
+                                                         const HistogramPlan& plan,
+                                                         int max_threads = 0);
 
 }  // namespace actiscope::client
 

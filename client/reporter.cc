@@ -4,14 +4,15 @@
 #include "actiscope/client/reporter.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <exception>
-#include <map>
 #include <random>
 #include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/alert_inbox.h"
@@ -22,6 +23,7 @@
 #include "client/run_spec.h"
 #include "client/sender.h"
 #include "client/spool.h"
+#include "common/mutex_settings.h"
 #include "common/report_limits.h"
 #include "common/thread_name.h"
 #include "proto/histogram_codec.h"
@@ -115,18 +117,29 @@ class Reporter::Impl {
     log_.Log("record", absl::StrCat(frames > 0 ? "dropped a frame: " : "dropped a scalar: ", why));
   }
 
-  // True when `layout` is the first layout recorded for (layer, kind), or equal to it. Else
-  // the frame is counted as rejected and logged: the collector would refuse its whole batch.
-  bool LayoutSticks(Kind kind, std::string_view layer, const BinLayout& layout) {
-    absl::MutexLock lock(&layouts_mu_);
-    const auto [it, first] = layouts_.try_emplace({std::string(layer), kind}, layout);
-    if (first || it->second == layout) return true;
+  // The plan of the (layer, kind) series when `layout`, valid, is the first layout recorded for
+  // it or equal to it; the plan lives as long as this. Else null: the frame is counted as
+  // rejected and logged (the collector would refuse its whole batch), or as dropped for a kind
+  // that does not exist.
+  const HistogramPlan* SeriesPlan(Kind kind, std::string_view layer, const BinLayout& layout) {
+    const auto kind_index = static_cast<size_t>(kind) - 1;
+    if (kind_index >= plans_.size()) {
+      Drop(absl::StrCat(View(layer), ": unknown kind ", static_cast<int>(kind)));
+      return nullptr;
+    }
+    absl::MutexLock lock(&plans_mu_);
+    auto& plans = plans_[kind_index];
+    auto it = plans.find(View(layer));
+    if (it == plans.end()) {
+      it = plans.emplace(std::string(layer), std::make_unique<const HistogramPlan>(layout)).first;
+    }
+    if (it->second->layout == layout) return it->second.get();
     sender_->CountRejected(1);
     log_.Log("layout",
              absl::StrCat("rejected a frame of \"", View(layer), "\" kind ", static_cast<int>(kind),
                           ": ", Describe(layout), ", but its series was first recorded with ",
-                          Describe(it->second), " (a series keeps one layout)"));
-    return false;
+                          Describe(it->second->layout), " (a series keeps one layout)"));
+    return nullptr;
   }
 
   // Half the memory bound holds queued records, the other half the sender's outbox.
@@ -203,16 +216,20 @@ class Reporter::Impl {
       std::deque<QueuedItem> items;
       {
         absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](Impl* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-              return self->finishing_ || !self->queue_.empty();
-            },
-            this));
-        if (queue_.empty()) return;  // Finishing with nothing left.
-        const absl::Time due = queue_.front().queued_at + options_.flush_interval;
         const auto flush_now = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
           return finishing_ || queue_bytes_ >= flush_bytes();
         };
+        if (queue_.empty()) {
+          // An empty queue is looked at again after a flush interval rather than woken by the
+          // next Record: that wake would cost the training thread a futex call, microseconds,
+          // once per step. A record still waits no longer than the flush interval (`due`).
+          mu_.AwaitWithTimeout(absl::Condition(&flush_now), options_.flush_interval);
+          if (queue_.empty()) {
+            if (finishing_) return;  // Finishing with nothing left.
+            continue;
+          }
+        }
+        const absl::Time due = queue_.front().queued_at + options_.flush_interval;
         mu_.AwaitWithDeadline(absl::Condition(&flush_now), due);
         const size_t cut = ReadyPrefix();
         if (cut == 0) {
@@ -322,12 +339,15 @@ class Reporter::Impl {
   std::optional<FinishReport> report_ ABSL_GUARDED_BY(mu_);
   std::thread batcher_;
 
-  absl::Mutex layouts_mu_;
-  // The first layout recorded for each (layer, kind).
-  std::map<std::pair<std::string, Kind>, BinLayout> layouts_ ABSL_GUARDED_BY(layouts_mu_);
+  absl::Mutex plans_mu_;
+  // The plan of the first layout recorded for each layer, per kind (Kind - 1). Built once per
+  // series, so that Record builds none; a hash lookup by the layer's view allocates nothing.
+  std::array<absl::flat_hash_map<std::string, std::unique_ptr<const HistogramPlan>>, 3> plans_
+      ABSL_GUARDED_BY(plans_mu_);
 };
 
 absl::StatusOr<std::unique_ptr<Reporter>> Reporter::Start(ReporterOptions options) {
+  DisableMutexDeadlockDetection();  // Record locks on the training thread.
   if (options.offline && options.spool_dir.empty()) {
     return absl::InvalidArgumentError("offline reporter needs a spool_dir");
   }
@@ -386,8 +406,9 @@ void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at:
       impl_->Drop(absl::StrCat(View(layer), ": ", s.ToString()));
       return;
     }
-    if (!impl_->LayoutSticks(kind, layer, layout)) return;
-    absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, layout);
+    const HistogramPlan* plan = impl_->SeriesPlan(kind, layer, layout);
+    if (plan == nullptr) return;
+    absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, *plan);
     if (!histogram.ok()) {
       impl_->Drop(absl::StrCat(View(layer), ": ", histogram.status().ToString()));
       return;
@@ -411,7 +432,7 @@ void Reporter::RecordHistogram(int64_t step, Kind kind, std::string_view layer,
                                " bins"));
       return;
     }
-    if (!impl_->LayoutSticks(kind, layer, layout)) return;
+    if (impl_->SeriesPlan(kind, layer, layout) == nullptr) return;
     impl_->Enqueue(HistogramItem(step, kind, layer, layout, std::make_unique<ReadyResult>(result)));
   } catch (const std::exception& e) {
     impl_->Drop(absl::StrCat(View(layer), ": ", e.what()));

@@ -182,10 +182,12 @@ TEST(ReporterTest, InvalidInputIsDroppedWithoutThrowing) {
                       BinLayout{BinScale::kLinear, 0, 0, 1});
   (*reporter)->Record(0, Kind::kActivation, "undefined", at::Tensor(), kBins);
   (*reporter)->Record(kMaxStep + 1, Kind::kActivation, "past-2^53", at::ones({3}), kBins);
+  (*reporter)->Record(0, static_cast<Kind>(0), "kind-0", at::ones({3}), kBins);
+  (*reporter)->Record(0, static_cast<Kind>(4), "kind-4", at::ones({3}), kBins);
   (*reporter)->RecordScalar(kMaxStep + 1, "loss", 1.0);
   (*reporter)->Record(kMaxStep, Kind::kWeight, "ok", at::ones({3}), kBins);
   const FinishReport report = (*reporter)->Finish(true, absl::Seconds(5));
-  EXPECT_EQ(report.frames_dropped, 6u);
+  EXPECT_EQ(report.frames_dropped, 8u);
   EXPECT_EQ(report.frames_in_spool, 1u);
   const FinishReport again = (*reporter)->Finish(false, absl::Seconds(5));
   EXPECT_EQ(again.frames_dropped, report.frames_dropped);

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/mutex_settings.h"
 #include "common/status_macros.h"
 #include "server/alerts/alert_engine.h"
 #include "server/auth/network_policy.h"
@@ -295,6 +296,7 @@ int main(int argc, char** argv) {
       "[--auth_tokens=FILE --tls_cert=PEM --tls_key=PEM]: collects activation histograms over "
       "gRPC and serves them over gRPC and HTTP; see deploy/OPERATIONS.md for every flag");
   absl::ParseCommandLine(argc, argv);
+  actiscope::DisableMutexDeadlockDetection();
   actiscope::server::ReturnLargeBlocksToTheSystem();
   // Blocked before any thread starts, so every thread inherits the mask and only sigwait sees
   // these signals.
