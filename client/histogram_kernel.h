@@ -70,8 +70,8 @@ struct HistogramAccumulator {
   float max;  // -inf until a finite value is seen.
   double sum = 0;
   double sum_squares = 0;
-  // The AVX2 kernel's scratch (sub-histograms; offsets of vectors near an edge), kept
-  // across Add calls so that small blocks allocate nothing.
+  // The AVX2 kernel's scratch (a chunk's counts or sub-histograms; offsets of vectors near an
+  // edge), kept across Add calls so that small blocks allocate nothing.
   std::vector<uint32_t> scratch_counts;
   std::vector<uint32_t> scratch_near;
 };

@@ -2,8 +2,10 @@
 // (CpuSupports(KernelPath::kAvx2)).
 //
 // The input is processed in chunks. Within a chunk the fast loop assumes every value is
-// finite: per 8 floats it computes the slot estimate, min/max, double sums and zeros, and
-// increments four interleaved 32-bit sub-histograms, lane j's count of slot s at
+// finite: per 8 floats it computes the slot estimate, min/max, double sums and zeros, and counts
+// the slots. Layouts of up to kMaxBitBins bins are counted by bit-sliced addition of one-hot
+// words, as in the AVX-512 kernel (see its file comment), 4 64-bit lanes at a time; wider ones
+// by incrementing four interleaved 32-bit sub-histograms, lane j's count of slot s at
 // 4 s + j % 4 (which breaks store-to-load dependencies on repeated bins). A lane near a bin edge
 // (or, log-magnitude, a denormal lane) is counted with its estimate and moved to its exact slot
 // (ExactSlot) after the loop. A non-finite value makes the chunk's sum non-finite; such a chunk is
@@ -24,6 +26,9 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kSubHistograms = 4;
 constexpr size_t kChunk = size_t{1} << 16;  // Elements; also bounds the 32-bit counts.
+constexpr uint32_t kMaxBitBins = 62;        // Slots 0 .. bins + 1 fit one 64-bit word.
+
+#define ACTISCOPE_AVX2_INLINE __attribute__((always_inline, target("avx2,fma,f16c")))
 
 __attribute__((target("avx2,fma"))) inline __m256 Log2Approx(__m256 ax, const Log2Poly& p) {
   const __m256i bits = _mm256_castps_si256(ax);
@@ -96,29 +101,134 @@ __attribute__((target("avx2,f16c"), always_inline)) inline __m256 LoadFloats(
   }
 }
 
-// The fast loop over n (a multiple of 8) values: see the file comment. `near` has room for
-// n / 8 offsets: the loop writes there the offset of each vector with a lane near an edge, with
-// no call (a call in the loop makes the compiler keep its constants on the stack), and those
-// lanes are moved to their exact slots after the loop.
-template <bool kLog, KernelInput kInput>
-__attribute__((target("avx2,fma,f16c"))) void FastChunk(const HistogramPlan& plan,
-                                                        const KernelInputType<kInput>* values,
-                                                        size_t n, uint32_t* sub, uint32_t* near,
-                                                        ChunkStats* stats) {
-  const SlotEstimator<kLog> estimator(plan);
-  const __m256 zero = _mm256_setzero_ps();
+// One carry-save adder per bit: *low = a ^ b ^ c, *high = majority(a, b, c).
+ACTISCOPE_AVX2_INLINE inline void CarrySave(__m256i* high, __m256i* low, __m256i a, __m256i b,
+                                            __m256i c) {
+  const __m256i u = _mm256_xor_si256(a, b);
+  *low = _mm256_xor_si256(u, c);
+  *high = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(u, c));
+}
 
-  __m256 vmin = _mm256_set1_ps(std::numeric_limits<float>::infinity());
-  __m256 vmax = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-  __m256d sum = _mm256_setzero_pd(), sum_squares = _mm256_setzero_pd();
-  uint64_t zeros = 0;
-  size_t near_vectors = 0;
-  for (size_t i = 0; i < n; i += kLanes) {
-    const __m256 x = LoadFloats<kInput>(values + i);
-    const __m256 is_zero = _mm256_cmp_ps(x, zero, _CMP_EQ_OQ);
+// The bit planes of a chunk's counts, as BitPlanes in the AVX-512 kernel with 4 lanes:
+// planes[k] holds bit k of the count of each (64-bit lane, slot) pair.
+struct BitPlanes {
+  // A chunk puts at most 2 kChunk / kLanes = 2^14 words into one lane: planes 0..14.
+  static constexpr int kPlanes = 15;
+  __m256i planes[kPlanes];
+  __m256i carries[16];  // Of weight 16, waiting to be added.
+  int waiting = 0;
+
+  __attribute__((target("avx2"))) void Clear() {
+    for (__m256i& p : planes) p = _mm256_setzero_si256();
+    waiting = 0;
+  }
+
+  // Adds sixteen words to the planes *ones .. *eights (weights 1 to 8) and returns their
+  // carries, of weight 16 (Harley-Seal). `words(k, pair)` sets pair[0..1] to words 2k and 2k + 1.
+  template <typename Words>
+  ACTISCOPE_AVX2_INLINE static inline __m256i AddSixteen(__m256i* ones, __m256i* twos,
+                                                         __m256i* fours, __m256i* eights,
+                                                         const Words& words) {
+    __m256i twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens, in[2];
+    const auto add_four = [&](int k, __m256i* fours_out) ACTISCOPE_AVX2_INLINE {
+      words(2 * k, in);
+      CarrySave(&twos_a, ones, *ones, in[0], in[1]);
+      words(2 * k + 1, in);
+      CarrySave(&twos_b, ones, *ones, in[0], in[1]);
+      CarrySave(fours_out, twos, *twos, twos_a, twos_b);
+    };
+    add_four(0, &fours_a);
+    add_four(1, &fours_b);
+    CarrySave(&eights_a, fours, *fours, fours_a, fours_b);
+    add_four(2, &fours_a);
+    add_four(3, &fours_b);
+    CarrySave(&eights_b, fours, *fours, fours_a, fours_b);
+    CarrySave(&sixteens, eights, *eights, eights_a, eights_b);
+    return sixteens;
+  }
+
+  // Adds `carry`, of weight 2^first, to planes[first..].
+  __attribute__((target("avx2"))) void Ripple(int first, __m256i carry) {
+    for (int k = first; k < kPlanes; ++k) {
+      const __m256i sum = _mm256_xor_si256(planes[k], carry);
+      carry = _mm256_and_si256(planes[k], carry);
+      planes[k] = sum;
+    }
+  }
+
+  __attribute__((target("avx2,fma,f16c"), noinline)) void AddCarries() {
+    const auto words = [this](int k, __m256i* pair) ACTISCOPE_AVX2_INLINE {
+      pair[0] = carries[2 * k];
+      pair[1] = carries[2 * k + 1];
+    };
+    Ripple(8, AddSixteen(&planes[4], &planes[5], &planes[6], &planes[7], words));
+    waiting = 0;
+  }
+
+  ACTISCOPE_AVX2_INLINE inline void AddCarry(__m256i sixteens) {
+    carries[waiting++] = sixteens;
+    if (waiting == 16) AddCarries();
+  }
+
+  // Adds one word to planes[0..3], given in registers, passing its carry on.
+  ACTISCOPE_AVX2_INLINE inline void AddOne(__m256i* low, __m256i word) {
+    for (int k = 0; k < 4; ++k) {
+      const __m256i sum = _mm256_xor_si256(low[k], word);
+      word = _mm256_and_si256(low[k], word);
+      low[k] = sum;
+    }
+    AddCarry(word);
+  }
+
+  // Adds each slot's count to counts[0 .. used): per plane and slot, the lanes with that bit set.
+  __attribute__((target("avx2"))) void ReadOut(size_t used, uint32_t* counts) {
+    for (int j = 0; j < waiting; ++j) Ripple(4, carries[j]);
+    waiting = 0;
+    for (int k = 0; k < kPlanes; ++k) {
+      if (_mm256_testz_si256(planes[k], planes[k])) continue;
+      for (size_t s = 0; s < used; ++s) {
+        const int set = _mm256_movemask_pd(
+            _mm256_castsi256_pd(_mm256_slli_epi64(planes[k], static_cast<int>(63 - s))));
+        counts[s] += static_cast<uint32_t>(__builtin_popcount(static_cast<unsigned>(set))) << k;
+      }
+    }
+  }
+};
+
+// Moves each lane near an edge of the vectors at values + near[0 .. near_vectors) from the
+// slot its estimate counted it in to its exact slot, in counts (slot s at counts[s * stride]).
+template <bool kLog, KernelInput kInput>
+__attribute__((target("avx2,fma,f16c"))) void CorrectNearLanes(
+    const HistogramPlan& plan, const SlotEstimator<kLog>& estimator,
+    const KernelInputType<kInput>* values, const uint32_t* near, size_t near_vectors, size_t stride,
+    uint32_t* counts) {
+  for (size_t k = 0; k < near_vectors; ++k) {
+    const __m256 x = LoadFloats<kInput>(values + near[k]);
     __m256i s;
-    const int inexact = estimator.Estimate(x, is_zero, &s);
-    if (inexact != 0) near[near_vectors++] = static_cast<uint32_t>(i);
+    int inexact = estimator.Estimate(x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ), &s);
+    alignas(32) int32_t slot[kLanes];
+    alignas(32) float value[kLanes];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(slot), s);
+    _mm256_store_ps(value, x);
+    for (; inexact != 0; inexact &= inexact - 1) {
+      const int lane = __builtin_ctz(static_cast<unsigned>(inexact));
+      uint32_t* const h = counts + (stride == 1 ? 0 : lane % kSubHistograms);
+      --h[slot[lane] * stride];
+      // From the scalar kernel's guess: the bit-field log2 of a denormal lane is far off.
+      ++h[ExactSlot(plan, value[lane], SlotGuess(plan, value[lane])) * stride];
+    }
+  }
+}
+
+// min, max, the double sums and the zero count of the vectors a fast loop has read.
+struct RunningStats {
+  __attribute__((target("avx2"))) RunningStats()
+      : vmin(_mm256_set1_ps(std::numeric_limits<float>::infinity())),
+        vmax(_mm256_set1_ps(-std::numeric_limits<float>::infinity())),
+        sum(_mm256_setzero_pd()),
+        sum_squares(_mm256_setzero_pd()) {}
+
+  ACTISCOPE_AVX2_INLINE void Add(__m256 x, __m256 is_zero) {
     vmin = _mm256_min_ps(vmin, x);
     vmax = _mm256_max_ps(vmax, x);
     const __m256d d0 = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
@@ -126,6 +236,48 @@ __attribute__((target("avx2,fma,f16c"))) void FastChunk(const HistogramPlan& pla
     sum = _mm256_add_pd(sum, _mm256_add_pd(d0, d1));
     sum_squares = _mm256_add_pd(sum_squares, _mm256_fmadd_pd(d1, d1, _mm256_mul_pd(d0, d0)));
     zeros += static_cast<uint32_t>(__builtin_popcount(_mm256_movemask_ps(is_zero)));
+  }
+
+  __attribute__((target("avx2"))) void AddTo(ChunkStats* stats) const {
+    alignas(32) float lanes[kLanes];
+    _mm256_store_ps(lanes, vmin);
+    for (float f : lanes) stats->min = std::min(stats->min, f);
+    _mm256_store_ps(lanes, vmax);
+    for (float f : lanes) stats->max = std::max(stats->max, f);
+    alignas(32) double d[4];
+    _mm256_store_pd(d, sum);
+    stats->sum += (d[0] + d[1]) + (d[2] + d[3]);
+    _mm256_store_pd(d, sum_squares);
+    stats->sum_squares += (d[0] + d[1]) + (d[2] + d[3]);
+    stats->zeros += zeros;
+  }
+
+  __m256 vmin, vmax;
+  __m256d sum, sum_squares;
+  uint64_t zeros = 0;
+};
+
+// The fast loops over n (a multiple of 8) values: see the file comment. `near` has room for
+// n / 8 offsets: the loop writes there the offset of each vector with a lane near an edge, with
+// no call (a call in the loop makes the compiler keep its constants on the stack), and those
+// lanes are moved to their exact slots after the loop. This one counts into `sub`, four
+// interleaved sub-histograms of bins + 3 slots.
+template <bool kLog, KernelInput kInput>
+__attribute__((target("avx2,fma,f16c"))) void FastChunk(const HistogramPlan& plan,
+                                                        const KernelInputType<kInput>* values,
+                                                        size_t n, uint32_t* sub, uint32_t* near,
+                                                        ChunkStats* stats) {
+  const SlotEstimator<kLog> estimator(plan);
+  const __m256 zero = _mm256_setzero_ps();
+  RunningStats running;
+  size_t near_vectors = 0;
+  for (size_t i = 0; i < n; i += kLanes) {
+    const __m256 x = LoadFloats<kInput>(values + i);
+    const __m256 is_zero = _mm256_cmp_ps(x, zero, _CMP_EQ_OQ);
+    __m256i s;
+    const int inexact = estimator.Estimate(x, is_zero, &s);
+    if (inexact != 0) near[near_vectors++] = static_cast<uint32_t>(i);
+    running.Add(x, is_zero);
     // The slots go to general registers directly, not through the stack (see SlotEstimator).
     const __m256i index = _mm256_slli_epi32(s, 2);  // kSubHistograms counts per slot.
     const __m128i low_half = _mm256_castsi256_si128(index);
@@ -143,33 +295,59 @@ __attribute__((target("avx2,fma,f16c"))) void FastChunk(const HistogramPlan& pla
     ++sub[static_cast<uint32_t>(i67) + 2];
     ++sub[(i67 >> 32) + 3];
   }
-  for (size_t k = 0; k < near_vectors; ++k) {
-    const __m256 x = LoadFloats<kInput>(values + near[k]);
+  CorrectNearLanes<kLog, kInput>(plan, estimator, values, near, near_vectors, kSubHistograms, sub);
+  running.AddTo(stats);
+}
+
+// The fast loop for layouts of at most kMaxBitBins bins: counts into `counts` (bins + 3 slots,
+// zeroed) through `bits` (cleared).
+template <bool kLog, KernelInput kInput>
+__attribute__((target("avx2,fma,f16c"))) void FastChunkBits(const HistogramPlan& plan,
+                                                            const KernelInputType<kInput>* values,
+                                                            size_t n, BitPlanes* bits,
+                                                            uint32_t* counts, uint32_t* near,
+                                                            ChunkStats* stats) {
+  const SlotEstimator<kLog> estimator(plan);
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256i low_word = _mm256_set1_epi64x(0xffffffff);
+  RunningStats running;
+  size_t near_vectors = 0;
+  // The one-hot words of the slots of values[i .. i + 8): even lanes in in[0], odd in in[1].
+  const auto one_hot = [&](size_t i, __m256i* in) ACTISCOPE_AVX2_INLINE {
+    const __m256 x = LoadFloats<kInput>(values + i);
+    const __m256 is_zero = _mm256_cmp_ps(x, zero, _CMP_EQ_OQ);
     __m256i s;
-    int inexact = estimator.Estimate(x, _mm256_cmp_ps(x, zero, _CMP_EQ_OQ), &s);
-    alignas(32) int32_t slot[kLanes];
-    alignas(32) float value[kLanes];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(slot), s);
-    _mm256_store_ps(value, x);
-    for (; inexact != 0; inexact &= inexact - 1) {
-      const int lane = __builtin_ctz(static_cast<unsigned>(inexact));
-      uint32_t* const h = sub + lane % kSubHistograms;
-      --h[slot[lane] * kSubHistograms];
-      // From the scalar kernel's guess: the bit-field log2 of a denormal lane is far off.
-      ++h[ExactSlot(plan, value[lane], SlotGuess(plan, value[lane])) * kSubHistograms];
-    }
+    const int inexact = estimator.Estimate(x, is_zero, &s);
+    if (inexact != 0) near[near_vectors++] = static_cast<uint32_t>(i);
+    running.Add(x, is_zero);
+    in[0] = _mm256_sllv_epi64(one, _mm256_and_si256(s, low_word));
+    in[1] = _mm256_sllv_epi64(one, _mm256_srli_epi64(s, 32));
+  };
+  __m256i low[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                    _mm256_setzero_si256()};
+  size_t i = 0;
+  // A block's words go through memory, so that the estimate and the adders each have the 16
+  // registers to themselves (together they spill, 1.2x slower).
+  alignas(32) __m256i block[16];
+  for (; i + 8 * kLanes <= n; i += 8 * kLanes) {
+    for (int k = 0; k < 8; ++k) one_hot(i + k * kLanes, block + 2 * k);
+    const auto words = [&](int k, __m256i* pair) ACTISCOPE_AVX2_INLINE {
+      pair[0] = block[2 * k];
+      pair[1] = block[2 * k + 1];
+    };
+    bits->AddCarry(BitPlanes::AddSixteen(&low[0], &low[1], &low[2], &low[3], words));
   }
-  alignas(32) float lanes[kLanes];
-  _mm256_store_ps(lanes, vmin);
-  for (float f : lanes) stats->min = std::min(stats->min, f);
-  _mm256_store_ps(lanes, vmax);
-  for (float f : lanes) stats->max = std::max(stats->max, f);
-  alignas(32) double d[4];
-  _mm256_store_pd(d, sum);
-  stats->sum += (d[0] + d[1]) + (d[2] + d[3]);
-  _mm256_store_pd(d, sum_squares);
-  stats->sum_squares += (d[0] + d[1]) + (d[2] + d[3]);
-  stats->zeros += zeros;
+  for (; i < n; i += kLanes) {
+    __m256i in[2];
+    one_hot(i, in);
+    bits->AddOne(low, in[0]);
+    bits->AddOne(low, in[1]);
+  }
+  for (int k = 0; k < 4; ++k) bits->planes[k] = low[k];
+  bits->ReadOut(plan.bins + 2, counts);
+  CorrectNearLanes<kLog, kInput>(plan, estimator, values, near, near_vectors, 1, counts);
+  running.AddTo(stats);
 }
 
 }  // namespace
@@ -197,21 +375,29 @@ __attribute__((target("avx2"))) void BFloat16ToFloatAvx2(const uint16_t* in, siz
 namespace {
 
 template <KernelInput kInput>
-void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
-                             HistogramAccumulator* acc) {
+void AccumulateChunks(const KernelInputType<kInput>* values, size_t n, HistogramAccumulator* acc) {
   const HistogramPlan& plan = *acc->plan;
   const size_t stride = plan.bins + 3;
+  const bool count_bits = plan.bins <= kMaxBitBins;
   std::vector<uint32_t>& sub = acc->scratch_counts;
-  sub.resize(kSubHistograms * stride);
+  sub.resize(count_bits ? stride : kSubHistograms * stride);
   std::vector<uint32_t>& near = acc->scratch_near;
   near.resize(std::min(kChunk, n) / kLanes + 1);
+  BitPlanes bits;
   const size_t vector_end = n - n % kLanes;
   for (size_t start = 0; start < vector_end; start += kChunk) {
     const size_t length = std::min(kChunk, vector_end - start);
     const KernelInputType<kInput>* chunk = values + start;
     std::fill(sub.begin(), sub.end(), 0);
     ChunkStats stats;
-    if (plan.log_scale) {
+    if (count_bits) {
+      bits.Clear();
+      if (plan.log_scale) {
+        FastChunkBits<true, kInput>(plan, chunk, length, &bits, sub.data(), near.data(), &stats);
+      } else {
+        FastChunkBits<false, kInput>(plan, chunk, length, &bits, sub.data(), near.data(), &stats);
+      }
+    } else if (plan.log_scale) {
       FastChunk<true, kInput>(plan, chunk, length, sub.data(), near.data(), &stats);
     } else {
       FastChunk<false, kInput>(plan, chunk, length, sub.data(), near.data(), &stats);
@@ -222,8 +408,12 @@ void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
       continue;
     }
     for (size_t s = 0; s < stride; ++s) {
-      const uint32_t* const counts = sub.data() + s * kSubHistograms;
-      acc->slots[s] += uint64_t{counts[0]} + counts[1] + counts[2] + counts[3];
+      if (count_bits) {
+        acc->slots[s] += sub[s];
+      } else {
+        const uint32_t* const counts = sub.data() + s * kSubHistograms;
+        acc->slots[s] += uint64_t{counts[0]} + counts[1] + counts[2] + counts[3];
+      }
     }
     stats.AddTo(acc);
   }
@@ -233,15 +423,15 @@ void AccumulateSubHistograms(const KernelInputType<kInput>* values, size_t n,
 }  // namespace
 
 void AccumulateAvx2(const float* values, size_t n, HistogramAccumulator* acc) {
-  AccumulateSubHistograms<KernelInput::kFloat>(values, n, acc);
+  AccumulateChunks<KernelInput::kFloat>(values, n, acc);
 }
 
 void AccumulateHalfAvx2(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
-  AccumulateSubHistograms<KernelInput::kHalf>(values, n, acc);
+  AccumulateChunks<KernelInput::kHalf>(values, n, acc);
 }
 
 void AccumulateBFloat16Avx2(const uint16_t* values, size_t n, HistogramAccumulator* acc) {
-  AccumulateSubHistograms<KernelInput::kBFloat16>(values, n, acc);
+  AccumulateChunks<KernelInput::kBFloat16>(values, n, acc);
 }
 
 }  // namespace actiscope::client
