@@ -27,15 +27,17 @@ for variant in none probes; do
     --max_steps=900 --test_limit=64 --run_name="trainer_profile $variant" "${flags[@]}" "$@" \
     | grep '^steps'
 done
+# sed, not head, ends each listing: head closing the pipe early would fail it (pipefail).
 for variant in none probes; do
   echo "== $variant: share of all samples by thread and library (top 16)"
   perf report -i "$work/perf.$variant" --no-children --sort comm,dso -g none 2>/dev/null \
-    | grep -v '^#' | grep -v '^$' | head -16
+    | grep -v '^#' | grep -v '^$' | sed -n '1,16p'
   echo "== $variant: share by thread (actiscope-batch and -send: the reporter; grpcpp_sync_ser: the server)"
   perf report -i "$work/perf.$variant" --no-children --sort comm -g none 2>/dev/null \
-    | grep -v '^#' | grep -v '^$' | head -8
+    | grep -v '^#' | grep -v '^$' | sed -n '1,8p'
   echo "== $variant: actiscope's functions and the reporter's and server's threads"
   perf report -i "$work/perf.$variant" --no-children --sort comm,symbol -g none 2>/dev/null \
     | grep -E 'actiscope::|actiscope-batch|actiscope-send|grpcpp_sync_ser|actiscope-serve' \
-    | awk '{print $1, $2, $4}' | head -12
+    | awk '{printf "%s %s", $1, $2; for (i = 4; i <= NF; ++i) printf " %s", $i; print ""}' \
+    | cut -c1-150 | sed -n '1,12p'
 done
