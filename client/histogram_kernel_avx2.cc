@@ -101,99 +101,29 @@ __attribute__((target("avx2,f16c"), always_inline)) inline __m256 LoadFloats(
   }
 }
 
-// One carry-save adder per bit: *low = a ^ b ^ c, *high = majority(a, b, c).
-ACTISCOPE_AVX2_INLINE inline void CarrySave(__m256i* high, __m256i* low, __m256i a, __m256i b,
-                                            __m256i c) {
-  const __m256i u = _mm256_xor_si256(a, b);
-  *low = _mm256_xor_si256(u, c);
-  *high = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(u, c));
-}
+#define ACTISCOPE_BIT_PLANES_TARGET "avx2,fma,f16c"
+#include "client/bit_planes.h"
 
-// The bit planes of a chunk's counts, as BitPlanes in the AVX-512 kernel with 4 lanes:
-// planes[k] holds bit k of the count of each (64-bit lane, slot) pair.
-struct BitPlanes {
-  // A chunk puts at most 2 kChunk / kLanes = 2^14 words into one lane: planes 0..14.
-  static constexpr int kPlanes = 15;
-  __m256i planes[kPlanes];
-  __m256i carries[16];  // Of weight 16, waiting to be added.
-  int waiting = 0;
-
-  __attribute__((target("avx2"))) void Clear() {
-    for (__m256i& p : planes) p = _mm256_setzero_si256();
-    waiting = 0;
+struct Avx2Ops {
+  using Vector = __m256i;
+  ACTISCOPE_AVX2_INLINE static Vector Zero() { return _mm256_setzero_si256(); }
+  ACTISCOPE_AVX2_INLINE static Vector Xor(Vector a, Vector b) { return _mm256_xor_si256(a, b); }
+  ACTISCOPE_AVX2_INLINE static Vector And(Vector a, Vector b) { return _mm256_and_si256(a, b); }
+  ACTISCOPE_AVX2_INLINE static void CarrySave(Vector* high, Vector* low, Vector a, Vector b,
+                                              Vector c) {
+    const Vector u = _mm256_xor_si256(a, b);
+    *low = _mm256_xor_si256(u, c);
+    *high = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(u, c));
   }
-
-  // Adds sixteen words to the planes *ones .. *eights (weights 1 to 8) and returns their
-  // carries, of weight 16 (Harley-Seal). `words(k, pair)` sets pair[0..1] to words 2k and 2k + 1.
-  template <typename Words>
-  ACTISCOPE_AVX2_INLINE static inline __m256i AddSixteen(__m256i* ones, __m256i* twos,
-                                                         __m256i* fours, __m256i* eights,
-                                                         const Words& words) {
-    __m256i twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens, in[2];
-    const auto add_four = [&](int k, __m256i* fours_out) ACTISCOPE_AVX2_INLINE {
-      words(2 * k, in);
-      CarrySave(&twos_a, ones, *ones, in[0], in[1]);
-      words(2 * k + 1, in);
-      CarrySave(&twos_b, ones, *ones, in[0], in[1]);
-      CarrySave(fours_out, twos, *twos, twos_a, twos_b);
-    };
-    add_four(0, &fours_a);
-    add_four(1, &fours_b);
-    CarrySave(&eights_a, fours, *fours, fours_a, fours_b);
-    add_four(2, &fours_a);
-    add_four(3, &fours_b);
-    CarrySave(&eights_b, fours, *fours, fours_a, fours_b);
-    CarrySave(&sixteens, eights, *eights, eights_a, eights_b);
-    return sixteens;
-  }
-
-  // Adds `carry`, of weight 2^first, to planes[first..].
-  __attribute__((target("avx2"))) void Ripple(int first, __m256i carry) {
-    for (int k = first; k < kPlanes; ++k) {
-      const __m256i sum = _mm256_xor_si256(planes[k], carry);
-      carry = _mm256_and_si256(planes[k], carry);
-      planes[k] = sum;
-    }
-  }
-
-  __attribute__((target("avx2,fma,f16c"), noinline)) void AddCarries() {
-    const auto words = [this](int k, __m256i* pair) ACTISCOPE_AVX2_INLINE {
-      pair[0] = carries[2 * k];
-      pair[1] = carries[2 * k + 1];
-    };
-    Ripple(8, AddSixteen(&planes[4], &planes[5], &planes[6], &planes[7], words));
-    waiting = 0;
-  }
-
-  ACTISCOPE_AVX2_INLINE inline void AddCarry(__m256i sixteens) {
-    carries[waiting++] = sixteens;
-    if (waiting == 16) AddCarries();
-  }
-
-  // Adds one word to planes[0..3], given in registers, passing its carry on.
-  ACTISCOPE_AVX2_INLINE inline void AddOne(__m256i* low, __m256i word) {
-    for (int k = 0; k < 4; ++k) {
-      const __m256i sum = _mm256_xor_si256(low[k], word);
-      word = _mm256_and_si256(low[k], word);
-      low[k] = sum;
-    }
-    AddCarry(word);
-  }
-
-  // Adds each slot's count to counts[0 .. used): per plane and slot, the lanes with that bit set.
-  __attribute__((target("avx2"))) void ReadOut(size_t used, uint32_t* counts) {
-    for (int j = 0; j < waiting; ++j) Ripple(4, carries[j]);
-    waiting = 0;
-    for (int k = 0; k < kPlanes; ++k) {
-      if (_mm256_testz_si256(planes[k], planes[k])) continue;
-      for (size_t s = 0; s < used; ++s) {
-        const int set = _mm256_movemask_pd(
-            _mm256_castsi256_pd(_mm256_slli_epi64(planes[k], static_cast<int>(63 - s))));
-        counts[s] += static_cast<uint32_t>(__builtin_popcount(static_cast<unsigned>(set))) << k;
-      }
-    }
+  ACTISCOPE_AVX2_INLINE static bool AllZero(Vector v) { return _mm256_testz_si256(v, v) != 0; }
+  ACTISCOPE_AVX2_INLINE static int LanesWithBit(Vector v, int bit) {
+    const int set = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_slli_epi64(v, 63 - bit)));
+    return __builtin_popcount(static_cast<unsigned>(set));
   }
 };
+
+// A chunk puts at most 2 kChunk / kLanes = 2^14 words into one lane: planes 0..14.
+using ChunkBits = BitPlanes<Avx2Ops, 15>;
 
 // Moves each lane near an edge of the vectors at values + near[0 .. near_vectors) from the
 // slot its estimate counted it in to its exact slot, in counts (slot s at counts[s * stride]).
@@ -304,7 +234,7 @@ __attribute__((target("avx2,fma,f16c"))) void FastChunk(const HistogramPlan& pla
 template <bool kLog, KernelInput kInput>
 __attribute__((target("avx2,fma,f16c"))) void FastChunkBits(const HistogramPlan& plan,
                                                             const KernelInputType<kInput>* values,
-                                                            size_t n, BitPlanes* bits,
+                                                            size_t n, ChunkBits* bits,
                                                             uint32_t* counts, uint32_t* near,
                                                             ChunkStats* stats) {
   const SlotEstimator<kLog> estimator(plan);
@@ -324,27 +254,7 @@ __attribute__((target("avx2,fma,f16c"))) void FastChunkBits(const HistogramPlan&
     in[0] = _mm256_sllv_epi64(one, _mm256_and_si256(s, low_word));
     in[1] = _mm256_sllv_epi64(one, _mm256_srli_epi64(s, 32));
   };
-  __m256i low[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
-                    _mm256_setzero_si256()};
-  size_t i = 0;
-  // A block's words go through memory, so that the estimate and the adders each have the 16
-  // registers to themselves (together they spill, 1.2x slower).
-  alignas(32) __m256i block[16];
-  for (; i + 8 * kLanes <= n; i += 8 * kLanes) {
-    for (int k = 0; k < 8; ++k) one_hot(i + k * kLanes, block + 2 * k);
-    const auto words = [&](int k, __m256i* pair) ACTISCOPE_AVX2_INLINE {
-      pair[0] = block[2 * k];
-      pair[1] = block[2 * k + 1];
-    };
-    bits->AddCarry(BitPlanes::AddSixteen(&low[0], &low[1], &low[2], &low[3], words));
-  }
-  for (; i < n; i += kLanes) {
-    __m256i in[2];
-    one_hot(i, in);
-    bits->AddOne(low, in[0]);
-    bits->AddOne(low, in[1]);
-  }
-  for (int k = 0; k < 4; ++k) bits->planes[k] = low[k];
+  bits->AddValues</*kThroughMemory=*/true>(n, kLanes, one_hot);
   bits->ReadOut(plan.bins + 2, counts);
   CorrectNearLanes<kLog, kInput>(plan, estimator, values, near, near_vectors, 1, counts);
   running.AddTo(stats);
@@ -383,7 +293,7 @@ void AccumulateChunks(const KernelInputType<kInput>* values, size_t n, Histogram
   sub.resize(count_bits ? stride : kSubHistograms * stride);
   std::vector<uint32_t>& near = acc->scratch_near;
   near.resize(std::min(kChunk, n) / kLanes + 1);
-  BitPlanes bits;
+  ChunkBits bits;
   const size_t vector_end = n - n % kLanes;
   for (size_t start = 0; start < vector_end; start += kChunk) {
     const size_t length = std::min(kChunk, vector_end - start);

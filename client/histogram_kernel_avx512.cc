@@ -121,99 +121,30 @@ ACTISCOPE_AVX512 inline __m512 LowerEdge(const EdgeTable& table, __m512i slot) {
   return _mm512_mask_blend_ps(_mm512_test_epi32_mask(slot, _mm512_set1_epi32(32)), low, high);
 }
 
-// One carry-save adder per bit: *low = a ^ b ^ c, *high = majority(a, b, c).
-ACTISCOPE_AVX512 inline void CarrySave(__m512i* high, __m512i* low, __m512i a, __m512i b,
-                                       __m512i c) {
-  *high = _mm512_ternarylogic_epi64(a, b, c, 0xe8);
-  *low = _mm512_ternarylogic_epi64(a, b, c, 0x96);
-}
+#define ACTISCOPE_BIT_PLANES_TARGET ACTISCOPE_AVX512_TARGET
+#include "client/bit_planes.h"
 
-// The bit planes of a chunk's counts: planes[k] holds bit k of the count of each (64-bit lane,
-// slot) pair. Sixteen one-hot words at a time go into planes 0..3 (AddSixteen), whose carries of
-// weight 16 are buffered and added sixteen at a time to planes 4..7, whose carries ripple up.
-struct BitPlanes {
-  // A chunk puts at most 2 kChunk / kLanes = 2^13 words into one lane: planes 0..13.
-  static constexpr int kPlanes = 14;
-  __m512i planes[kPlanes];
-  __m512i carries[16];  // Of weight 16, waiting to be added.
-  int waiting = 0;
-
-  ACTISCOPE_AVX512 void Clear() {
-    for (__m512i& p : planes) p = _mm512_setzero_si512();
-    waiting = 0;
+struct Avx512Ops {
+  using Vector = __m512i;
+  ACTISCOPE_AVX512_INLINE static Vector Zero() { return _mm512_setzero_si512(); }
+  ACTISCOPE_AVX512_INLINE static Vector Xor(Vector a, Vector b) { return _mm512_xor_si512(a, b); }
+  ACTISCOPE_AVX512_INLINE static Vector And(Vector a, Vector b) { return _mm512_and_si512(a, b); }
+  // Two VPTERNLOGQ: majority (0xe8) and three-way exclusive or (0x96).
+  ACTISCOPE_AVX512_INLINE static void CarrySave(Vector* high, Vector* low, Vector a, Vector b,
+                                                Vector c) {
+    *high = _mm512_ternarylogic_epi64(a, b, c, 0xe8);
+    *low = _mm512_ternarylogic_epi64(a, b, c, 0x96);
   }
-
-  // Adds sixteen words to the planes *ones .. *eights (weights 1 to 8) and returns their
-  // carries, of weight 16 (Harley-Seal). `words(k, pair)` sets pair[0..1] to words 2k and 2k + 1,
-  // called in order just before they are added, so that few are live at a time.
-  template <typename Words>
-  ACTISCOPE_AVX512_INLINE static inline __m512i AddSixteen(__m512i* ones, __m512i* twos,
-                                                           __m512i* fours, __m512i* eights,
-                                                           const Words& words) {
-    __m512i twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens, in[2];
-    const auto add_four = [&](int k, __m512i* fours_out) ACTISCOPE_AVX512_INLINE {
-      words(2 * k, in);
-      CarrySave(&twos_a, ones, *ones, in[0], in[1]);
-      words(2 * k + 1, in);
-      CarrySave(&twos_b, ones, *ones, in[0], in[1]);
-      CarrySave(fours_out, twos, *twos, twos_a, twos_b);
-    };
-    add_four(0, &fours_a);
-    add_four(1, &fours_b);
-    CarrySave(&eights_a, fours, *fours, fours_a, fours_b);
-    add_four(2, &fours_a);
-    add_four(3, &fours_b);
-    CarrySave(&eights_b, fours, *fours, fours_a, fours_b);
-    CarrySave(&sixteens, eights, *eights, eights_a, eights_b);
-    return sixteens;
+  ACTISCOPE_AVX512_INLINE static bool AllZero(Vector v) {
+    return _mm512_test_epi64_mask(v, v) == 0;
   }
-
-  // Adds `carry`, of weight 2^first, to planes[first..].
-  ACTISCOPE_AVX512 void Ripple(int first, __m512i carry) {
-    for (int k = first; k < kPlanes; ++k) {
-      const __m512i sum = _mm512_xor_si512(planes[k], carry);
-      carry = _mm512_and_si512(planes[k], carry);
-      planes[k] = sum;
-    }
-  }
-
-  ACTISCOPE_AVX512 __attribute__((noinline)) void AddCarries() {
-    const auto words = [this](int k, __m512i* pair) ACTISCOPE_AVX512_INLINE {
-      pair[0] = carries[2 * k];
-      pair[1] = carries[2 * k + 1];
-    };
-    Ripple(8, AddSixteen(&planes[4], &planes[5], &planes[6], &planes[7], words));
-    waiting = 0;
-  }
-
-  ACTISCOPE_AVX512 inline void AddCarry(__m512i sixteens) {
-    carries[waiting++] = sixteens;
-    if (waiting == 16) AddCarries();
-  }
-
-  // Adds one word to planes[0..3], given in registers, passing its carry on.
-  ACTISCOPE_AVX512 inline void AddOne(__m512i* low, __m512i word) {
-    for (int k = 0; k < 4; ++k) {
-      const __m512i sum = _mm512_xor_si512(low[k], word);
-      word = _mm512_and_si512(low[k], word);
-      low[k] = sum;
-    }
-    AddCarry(word);
-  }
-
-  // Adds each slot's count to counts[0 .. used): per plane and slot, the lanes with that bit set.
-  ACTISCOPE_AVX512 void ReadOut(size_t used, uint64_t* counts) {
-    for (int j = 0; j < waiting; ++j) Ripple(4, carries[j]);
-    waiting = 0;
-    for (int k = 0; k < kPlanes; ++k) {
-      if (_mm512_test_epi64_mask(planes[k], planes[k]) == 0) continue;
-      for (size_t s = 0; s < used; ++s) {
-        const __mmask8 set = _mm512_test_epi64_mask(planes[k], _mm512_set1_epi64(int64_t{1} << s));
-        counts[s] += static_cast<uint64_t>(__builtin_popcount(set)) << k;
-      }
-    }
+  ACTISCOPE_AVX512_INLINE static int LanesWithBit(Vector v, int bit) {
+    return __builtin_popcount(_mm512_test_epi64_mask(v, _mm512_set1_epi64(int64_t{1} << bit)));
   }
 };
+
+// A chunk puts at most 2 kChunk / kLanes = 2^13 words into one lane: planes 0..13.
+using ChunkBits = BitPlanes<Avx512Ops, 14>;
 
 template <KernelInput kInput>
 ACTISCOPE_AVX512 inline __m512 LoadFloats(const KernelInputType<kInput>* p) {
@@ -230,7 +161,7 @@ ACTISCOPE_AVX512 inline __m512 LoadFloats(const KernelInputType<kInput>* p) {
 template <bool kLog, KernelInput kInput>
 ACTISCOPE_AVX512 void FastChunkBits(const HistogramPlan& plan,
                                     const KernelInputType<kInput>* values, size_t n,
-                                    BitPlanes* bits, ChunkStats* stats) {
+                                    ChunkBits* bits, ChunkStats* stats) {
   const Log2Poly& poly = Log2Approximation();
   const int32_t near = NearEdgeUlps(plan);
   const __m512 scale = _mm512_set1_ps(plan.scale);
@@ -286,21 +217,7 @@ ACTISCOPE_AVX512 void FastChunkBits(const HistogramPlan& plan,
     in[0] = _mm512_sllv_epi64(one, _mm512_shuffle_epi8(slots, even_slot));
     in[1] = _mm512_sllv_epi64(one, _mm512_shuffle_epi8(slots, odd_slot));
   };
-  __m512i low[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
-                    _mm512_setzero_si512()};
-  size_t i = 0;
-  for (; i + 8 * kLanes <= n; i += 8 * kLanes) {
-    const auto words = [&](int k, __m512i* pair)
-                           ACTISCOPE_AVX512_INLINE { one_hot(i + k * kLanes, pair); };
-    bits->AddCarry(BitPlanes::AddSixteen(&low[0], &low[1], &low[2], &low[3], words));
-  }
-  for (; i < n; i += kLanes) {
-    __m512i in[2];
-    one_hot(i, in);
-    bits->AddOne(low, in[0]);
-    bits->AddOne(low, in[1]);
-  }
-  for (int k = 0; k < 4; ++k) bits->planes[k] = low[k];
+  bits->AddValues</*kThroughMemory=*/false>(n, kLanes, one_hot);
   stats->min = std::min(stats->min, _mm512_reduce_min_ps(vmin));
   stats->max = std::max(stats->max, _mm512_reduce_max_ps(vmax));
   stats->sum += _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
@@ -317,7 +234,7 @@ void AccumulateBits(const KernelInputType<kInput>* values, size_t n, HistogramAc
   }
   // The fast loop makes slots 0 .. bins + 1 (nonfinite values are redone by the scalar kernel).
   const size_t used = plan.bins + 2;
-  BitPlanes bits;
+  ChunkBits bits;
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t length = std::min(kChunk, n - start);
     const KernelInputType<kInput>* chunk = values + start;
