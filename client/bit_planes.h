@@ -24,6 +24,9 @@
 #define ACTISCOPE_BIT_PLANES_INLINE \
   __attribute__((always_inline, target(ACTISCOPE_BIT_PLANES_TARGET)))
 
+// The widest layout counted this way: its slots, 0 .. bins + 1, fit one 64-bit word.
+constexpr uint32_t kMaxBitBins = 62;
+
 // planes[k] holds bit k of the count of each (64-bit lane, slot) pair; kPlanes must hold the
 // most words a chunk puts into one lane. AddValues keeps planes 0..3 (weights 1 to 8) in
 // registers and adds sixteen words at a time to them (AddSixteen); their carries, of weight 16,

@@ -26,7 +26,6 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kSubHistograms = 4;
 constexpr size_t kChunk = size_t{1} << 16;  // Elements; also bounds the 32-bit counts.
-constexpr uint32_t kMaxBitBins = 62;        // Slots 0 .. bins + 1 fit one 64-bit word.
 
 #define ACTISCOPE_AVX2_INLINE __attribute__((always_inline, target("avx2,fma,f16c")))
 

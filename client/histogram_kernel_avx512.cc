@@ -84,8 +84,7 @@ ACTISCOPE_AVX512 inline __m512 Log2Approx(__m512 x, const Log2Poly& p) {
 //
 // Counting: byte 2 of the even (odd) 32-bit lanes of y is moved to the low byte of its 64-bit
 // lane by one VPSHUFB, and VPSLLVQ makes it a one-hot word; see the file comment.
-constexpr uint32_t kMaxBitBins = 62;  // Slots 0 .. bins + 1 fit one 64-bit word.
-constexpr float kFixedBias = 128.0f;  // A power of two, with kMaxBitBins + 2 <= 64.
+constexpr float kFixedBias = 128.0f;  // A power of two, with kMaxBitBins + 2 <= 64 (bit_planes.h).
 // Shorter chunks go to the AVX2 kernel: reading the counts out of the bit planes costs more
 // than the faster loop saves below about 1k values (against the AVX2 kernel, 2026-12-07:
 // 0.86x at 512 values, 1.5x at 1k, 1.7x at 2k, 1.9x at 8k, linear).
