@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "trainer/train_options.h"
 #include "trainer/trainer.h"
 
@@ -79,6 +80,8 @@ ABSL_FLAG(std::string, checkpoint_dir, "",
           "kept). Empty: none. Without --resume it must hold no checkpoints");
 ABSL_FLAG(int64_t, checkpoint_every, 0,
           "Checkpoint every N steps and at the end of training (0: at the end only)");
+ABSL_FLAG(absl::Duration, progress_interval, absl::Seconds(10),
+          "Without a terminal: print a progress line at most this often (e.g. 500ms, 1m)");
 ABSL_FLAG(bool, resume, false,
           "Continue the run of the newest checkpoint in --checkpoint_dir (its run id and name, "
           "from its step, with the same flags); none there: start a fresh run");
@@ -196,6 +199,11 @@ absl::StatusOr<TrainOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError("--checkpoint_every and --resume need --checkpoint_dir");
   }
   o.progress_tty = isatty(STDOUT_FILENO) == 1;
+  o.progress_interval = absl::GetFlag(FLAGS_progress_interval);
+  if (o.progress_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("--progress_interval must be positive, got ",
+                                                   absl::FormatDuration(o.progress_interval)));
+  }
   return o;
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/bin_layout.h"
 
 namespace actiscope::trainer {
@@ -108,6 +109,7 @@ struct TrainOptions {
   // start when it holds none. Needs checkpoint_dir.
   bool resume = false;
   bool progress_tty = false;  // Draw a progress bar instead of periodic lines.
+  absl::Duration progress_interval = absl::Seconds(10);  // Between periodic lines.
 };
 
 // "resnet18" | "small_cnn".

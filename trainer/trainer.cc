@@ -264,7 +264,7 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
 
   TrainResult result;
   result.run_id = reporter->run_id();
-  Progress progress(stdout, options.progress_tty);
+  Progress progress(stdout, options.progress_tty, options.progress_interval);
   const bool print = rank == 0;
   absl::Duration train_time;
   absl::Duration eval_time;  // Of --eval_every's evaluations inside epochs.

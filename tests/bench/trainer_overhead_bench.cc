@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,7 @@ int Main() {
   // Per instrumented step: its median is robust to the odd preemption of a shared machine
   // landing inside a probe, which the mean is not.
   std::vector<double> probe_seconds;
+  std::map<std::string, std::vector<double>> layer_seconds;  // Each probe's time, by layer.
   auto run_block = [&](bool instrumented) {
     const Clock::time_point start = Clock::now();
     for (int i = 0; i < steps_per_block; ++i, ++step) {
@@ -89,7 +91,9 @@ int Main() {
                                                           const torch::Tensor& output) {
           const Clock::time_point t = Clock::now();
           inner(name, output);
-          step_probe_seconds += std::chrono::duration<double>(Clock::now() - t).count();
+          const double seconds = std::chrono::duration<double>(Clock::now() - t).count();
+          step_probe_seconds += seconds;
+          layer_seconds[name].push_back(seconds);
         };
       }
       torch::Tensor loss = torch::cross_entropy_loss(model.Forward(images, observer), labels);
@@ -133,6 +137,11 @@ int Main() {
       "median step   goal <= 1.005 at width 16\n",
       probe_ms, 1e3 * probe_sum / static_cast<double>(probe_seconds.size()),
       1 + probe_ms / (1e3 * Median(base)));
+  std::printf("median per observer call (the unprobed outputs only pass through):");
+  for (auto& [layer, seconds] : layer_seconds) {
+    std::printf(" %s %.1f us", layer.c_str(), 1e6 * Median(seconds));
+  }
+  std::printf("\n");
   std::printf("frames: acked %llu, spooled %llu, dropped %llu\n",
               static_cast<unsigned long long>(finish.frames_acked),
               static_cast<unsigned long long>(finish.frames_in_spool),

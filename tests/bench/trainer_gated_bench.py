@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Whole-process steps/s of actiscope-train with and without probes, the two taking turns.
+
+On a shared machine the speed of separate runs drifts by tens of percent from minute to minute
+(trainer_cost_bench.py saw rounds from 0.86 to 1.41), far more than the effect sought. Here the
+variants run at the same time but never together: each variant is a local actiscope-server (its
+own fresh database) and an actiscope-train streaming to it, and the two process groups take turns
+on the machine in slices (SIGSTOP / SIGCONT), so that drift hits both alike. The server of a
+variant runs only in that variant's slices, so its ingest work counts against that variant.
+
+Each variant's steps/s is measured on its own running clock (the sum of its slices), from its
+progress lines (--progress_interval), leaving out the first --warmup_s seconds. One pair = one
+such gated run; the printed ratio is none's steps/s / probes' steps/s, per pair and the median.
+
+  tests/bench/trainer_gated_bench.py [--build=build] [--pairs=5] [--seconds=40] [--slice=0.5]
+      [--width=16] [--variant='label:flags' (twice)] [-- extra actiscope-train flags]
+"""
+
+import argparse
+import os
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from local_server import start_server
+
+# "epoch E/EE step S/SS  X steps/s ..." (the non-TTY progress line).
+PROGRESS = re.compile(r"^epoch (\d+)/\d+ step (\d+)/(\d+) ")
+
+
+class Variant:
+    """One process group: a server and a trainer streaming to it, and its running clock."""
+
+    def __init__(self, label, flags, build, work, args):
+        self.label = label
+        state = os.path.join(work, label)
+        os.makedirs(state)
+        self.server, grpc, _ = start_server(build, os.path.join(state, "bench.db"), state)
+        command = [os.path.join(build, "trainer", "actiscope-train"), f"--server={grpc}",
+                   f"--width={args.width}", "--epochs=1000", "--test_limit=256",
+                   "--progress_interval=100ms", f"--run_name=trainer_gated_bench {label}"]
+        command += shlex.split(flags) + args.extra
+        self.trainer = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self.running_since = None  # Monotonic time of the current slice's start.
+        self.ran = 0.0  # Seconds of finished slices.
+        self.lock = threading.Lock()
+        self.points = []  # (running clock, global step) per progress line.
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def clock(self):
+        with self.lock:
+            if self.running_since is None:
+                return self.ran
+            return self.ran + time.monotonic() - self.running_since
+
+    def read(self):
+        for line in self.trainer.stdout:
+            m = PROGRESS.match(line)
+            if m:
+                epoch, step, per_epoch = (int(x) for x in m.groups())
+                self.points.append((self.clock(), (epoch - 1) * per_epoch + step))
+
+    def pids(self):
+        return [self.server.pid, self.trainer.pid]
+
+    def resume(self):
+        for pid in self.pids():
+            os.kill(pid, signal.SIGCONT)
+        with self.lock:
+            self.running_since = time.monotonic()
+
+    def pause(self):
+        for pid in self.pids():
+            os.kill(pid, signal.SIGSTOP)
+        with self.lock:
+            self.ran += time.monotonic() - self.running_since
+            self.running_since = None
+
+    def alive(self):
+        return self.trainer.poll() is None and self.server.poll() is None
+
+    def stop(self):
+        for process in (self.trainer, self.server):
+            process.kill()
+            process.wait()
+        self.reader.join()
+
+    def steps_per_second(self, warmup_s):
+        points = [p for p in self.points if p[0] >= warmup_s]
+        if len(points) < 2 or points[-1][0] <= points[0][0]:
+            sys.exit(f"{self.label}: too few progress lines after the warm-up ({len(points)})")
+        return (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
+
+
+def run_pair(variants_spec, build, args, first):
+    work = tempfile.mkdtemp(prefix="trainer_gated_bench.")
+    order = variants_spec[first:] + variants_spec[:first]
+    variants = [Variant(label, flags, build, work, args) for label, flags in order]
+    try:
+        for v in variants:  # Both start paused: from here on, one group runs at a time.
+            for pid in v.pids():
+                os.kill(pid, signal.SIGSTOP)
+        turn = 0
+        while min(v.clock() for v in variants) < args.seconds:
+            v = variants[turn % len(variants)]
+            v.resume()
+            time.sleep(args.slice)
+            v.pause()
+            if not v.alive():
+                sys.exit(f"{v.label}: a process exited early (trainer rc {v.trainer.poll()})")
+            turn += 1
+        return {v.label: v.steps_per_second(args.warmup_s) for v in variants}
+    finally:
+        for v in variants:
+            for pid in v.pids():
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+            v.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "../../build"))
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=40,
+                        help="running seconds per variant and pair, warm-up included")
+    parser.add_argument("--warmup_s", type=float, default=8,
+                        help="running seconds left out at the start (start-up, data loading)")
+    parser.add_argument("--slice", type=float, default=0.5, help="seconds per turn")
+    parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--variant", action="append", default=[],
+                        help="LABEL:FLAGS, twice (default: none:--probes=none and probes:)")
+    parser.add_argument("extra", nargs="*", help="flags for every actiscope-train run")
+    args = parser.parse_args()
+    spec = [v.split(":", 1) for v in args.variant] or [["none", "--probes=none"], ["probes", ""]]
+    if len(spec) != 2:
+        sys.exit("--variant: give exactly two, or none for the default pair")
+    build = os.path.abspath(args.build)
+    base, other = spec[0][0], spec[1][0]
+    print(f"ResNet-18 width {args.width}, {args.pairs} pairs, {args.seconds:.0f} s per variant "
+          f"and pair ({args.warmup_s:.0f} s warm-up left out), turns of {args.slice} s, "
+          f"{os.cpu_count()} cores")
+    print(f"{'pair':>4} {base + ' steps/s':>16} {other + ' steps/s':>16} {'ratio':>7}")
+    ratios = []
+    for pair in range(args.pairs):
+        rates = run_pair(spec, build, args, pair % 2)
+        ratios.append(rates[base] / rates[other])
+        print(f"{pair:>4} {rates[base]:>16.2f} {rates[other]:>16.2f} {ratios[-1]:>7.4f}",
+              flush=True)
+    print(f"median ratio {base}/{other} steps/s: {statistics.median(ratios):.4f}   "
+          f"(pairs: {' '.join(f'{r:.4f}' for r in ratios)})")
+
+
+if __name__ == "__main__":
+    main()
