@@ -11,6 +11,8 @@ variant runs only in that variant's slices, so its ingest work counts against th
 Each variant's steps/s is measured on its own running clock (the sum of its slices), from its
 progress lines (--progress_interval), leaving out the first --warmup_s seconds. One pair = one
 such gated run; the printed ratio is none's steps/s / probes' steps/s, per pair and the median.
+Over the same window it reads each variant's CPU time per step by owner from /proc (as
+trainer_cost_bench.py does): the training threads, the reporter's, gRPC's and the server's.
 
   tests/bench/trainer_gated_bench.py [--build=build] [--pairs=5] [--seconds=40] [--slice=0.5]
       [--width=16] [--variant='label:flags' (twice)] [-- extra actiscope-train flags]
@@ -29,6 +31,9 @@ import threading
 import time
 
 from local_server import start_server
+from trainer_cost_bench import cpu_seconds, owner_of
+
+OWNERS = ("training", "reporter", "grpc", "server")
 
 # "epoch E/EE step S/SS  X steps/s ..." (the non-TTY progress line).
 PROGRESS = re.compile(r"^epoch (\d+)/\d+ step (\d+)/(\d+) ")
@@ -51,8 +56,18 @@ class Variant:
         self.ran = 0.0  # Seconds of finished slices.
         self.lock = threading.Lock()
         self.points = []  # (running clock, global step) per progress line.
+        self.marks = []  # (global step, CPU seconds by owner) at the window's start and end.
         self.reader = threading.Thread(target=self.read, daemon=True)
         self.reader.start()
+
+    def wait_until_training(self):
+        """Waits for the first progress line: the trainer has connected and started its run
+        (which must not be paused midway: gRPC deadlines run on wall time)."""
+        while not self.points:
+            if not self.alive():
+                sys.exit(f"{self.label}: a process exited before training "
+                         f"(trainer rc {self.trainer.poll()})")
+            time.sleep(0.05)
 
     def clock(self):
         with self.lock:
@@ -83,6 +98,27 @@ class Variant:
             self.ran += time.monotonic() - self.running_since
             self.running_since = None
 
+    def cpu_by_owner(self):
+        """CPU seconds so far by owner; called while paused, so nothing moves meanwhile."""
+        totals = dict.fromkeys(OWNERS, 0.0)
+        task_dir = f"/proc/{self.trainer.pid}/task"
+        for tid in os.listdir(task_dir):
+            with open(f"{task_dir}/{tid}/stat") as f:
+                line = f.read()
+            totals[owner_of(line[line.index("(") + 1:line.rindex(")")])] += cpu_seconds(line)
+        with open(f"/proc/{self.server.pid}/stat") as f:
+            totals["server"] = cpu_seconds(f.read())
+        return totals
+
+    def mark(self):
+        """Notes the last step reported and the CPU times, for cpu_ms_per_step."""
+        self.marks.append((self.points[-1][1] if self.points else 0, self.cpu_by_owner()))
+
+    def cpu_ms_per_step(self):
+        (step0, cpu0), (step1, cpu1) = self.marks
+        return {owner: 1000 * (cpu1[owner] - cpu0[owner]) / max(step1 - step0, 1)
+                for owner in OWNERS}
+
     def alive(self):
         return self.trainer.poll() is None and self.server.poll() is None
 
@@ -102,10 +138,14 @@ class Variant:
 def run_pair(variants_spec, build, args, first):
     work = tempfile.mkdtemp(prefix="trainer_gated_bench.")
     order = variants_spec[first:] + variants_spec[:first]
-    variants = [Variant(label, flags, build, work, args) for label, flags in order]
+    variants = []
     try:
-        for v in variants:  # Both start paused: from here on, one group runs at a time.
-            for pid in v.pids():
+        # One group starts at a time and is paused once it trains; from then on one group
+        # runs at a time.
+        for label, flags in order:
+            variants.append(Variant(label, flags, build, work, args))
+            variants[-1].wait_until_training()
+            for pid in variants[-1].pids():
                 os.kill(pid, signal.SIGSTOP)
         turn = 0
         while min(v.clock() for v in variants) < args.seconds:
@@ -115,8 +155,13 @@ def run_pair(variants_spec, build, args, first):
             v.pause()
             if not v.alive():
                 sys.exit(f"{v.label}: a process exited early (trainer rc {v.trainer.poll()})")
+            if not v.marks and v.clock() >= args.warmup_s:
+                v.mark()
             turn += 1
-        return {v.label: v.steps_per_second(args.warmup_s) for v in variants}
+        for v in variants:
+            v.mark()
+        return {v.label: (v.steps_per_second(args.warmup_s), v.cpu_ms_per_step())
+                for v in variants}
     finally:
         for v in variants:
             for pid in v.pids():
@@ -149,15 +194,25 @@ def main():
     print(f"ResNet-18 width {args.width}, {args.pairs} pairs, {args.seconds:.0f} s per variant "
           f"and pair ({args.warmup_s:.0f} s warm-up left out), turns of {args.slice} s, "
           f"{os.cpu_count()} cores")
-    print(f"{'pair':>4} {base + ' steps/s':>16} {other + ' steps/s':>16} {'ratio':>7}")
+    print(f"{'pair':>4} {base + ' steps/s':>16} {other + ' steps/s':>16} {'ratio':>7}   "
+          f"CPU ms per step, {base} / {other}: " + "  ".join(OWNERS))
     ratios = []
+    cpu = {base: [], other: []}
     for pair in range(args.pairs):
-        rates = run_pair(spec, build, args, pair % 2)
-        ratios.append(rates[base] / rates[other])
-        print(f"{pair:>4} {rates[base]:>16.2f} {rates[other]:>16.2f} {ratios[-1]:>7.4f}",
-              flush=True)
+        results = run_pair(spec, build, args, pair % 2)
+        ratios.append(results[base][0] / results[other][0])
+        for label in cpu:
+            cpu[label].append(results[label][1])
+        owners = "  ".join(f"{results[base][1][o]:.3f} / {results[other][1][o]:.3f}"
+                           for o in OWNERS)
+        print(f"{pair:>4} {results[base][0]:>16.2f} {results[other][0]:>16.2f} "
+              f"{ratios[-1]:>7.4f}   {owners}", flush=True)
     print(f"median ratio {base}/{other} steps/s: {statistics.median(ratios):.4f}   "
           f"(pairs: {' '.join(f'{r:.4f}' for r in ratios)})")
+    for label in cpu:
+        medians = "  ".join(f"{o} {statistics.median(c[o] for c in cpu[label]):.3f}"
+                            for o in OWNERS)
+        print(f"median CPU ms per step, {label}: {medians}")
 
 
 if __name__ == "__main__":
