@@ -64,10 +64,11 @@ void EncodeCounts(absl::Span<const uint64_t> counts, absl::Span<const uint64_t> 
 [[nodiscard]] absl::StatusOr<std::vector<std::vector<uint64_t>>> DecodeBatchCounts(
     const v1::FrameBatch& batch);
 
-// zstd level used by CompressBatch. Worth its CPU: 5 us per histogram on the reporter's thread
-// at 64 steps per batch (client_wire_bench's level table; about 0.03 ms per step with five
-// probes, below what trainer_cost_bench can resolve), and it keeps a real run at 47.0 wire bytes
-// per histogram against 49.1 at level 3 (tests/bench/real_run_bench.sh; goal <= 48).
+// zstd level used by CompressBatch. Worth its CPU: 4-5 us per histogram on the reporter's thread
+// at 64 steps per batch against 0.7 at level 3 (client_wire_bench's level table), about 0.02 ms
+// of a 15-20 ms step with five probes (all the reporter's threads take 0.036 ms per step more
+// than without probes, trainer_gated_bench.py), and it keeps a real run at 47.0 wire bytes per
+// histogram against 49.1 at level 3 (tests/bench/real_run_bench.sh; goal <= 48).
 inline constexpr int kBatchZstdLevel = 15;
 
 // Serializes and compresses `batch` for PushRequest.zstd_batch at `zstd_level` (other levels

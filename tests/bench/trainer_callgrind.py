@@ -12,7 +12,7 @@ Valgrind reports a processor without AVX-512 to the program, so LibTorch and the
 kernel take their AVX2 paths here: the kernel executes about twice the instructions of its
 AVX-512 path, and instructions are not time (convolutions retire several per cycle). The
 figures say which parts matter and how they compare, not the wall-clock ratio
-(trainer_overhead_bench and trainer_cost_bench measure that).
+(trainer_overhead_bench and trainer_gated_bench.py measure that).
 
   tests/bench/trainer_callgrind.py [--build=build] [--steps=20] [-- extra actiscope-train flags]
 """
