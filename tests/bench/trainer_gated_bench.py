@@ -13,6 +13,9 @@ progress lines (--progress_interval), leaving out the first --warmup_s seconds. 
 such gated run; the printed ratio is none's steps/s / probes' steps/s, per pair and the median.
 Over the same window it reads each variant's CPU time per step by owner from /proc (as
 trainer_cost_bench.py does): the training threads, the reporter's, gRPC's and the server's.
+Taking turns costs a server with live streams CPU of its own (about 0.13 ms per step here, in
+both variants alike): compare the variants' server figures with each other, and take absolute
+ones from trainer_cost_bench.py.
 
   tests/bench/trainer_gated_bench.py [--build=build] [--pairs=5] [--seconds=40] [--slice=0.5]
       [--width=16] [--variant='label:flags' (twice)] [-- extra actiscope-train flags]
