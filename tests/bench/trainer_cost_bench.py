@@ -46,6 +46,23 @@ def owner_of(comm):
     return "training"
 
 
+def thread_cpu(pid):
+    """{tid: (owner, CPU seconds)} of the live threads of process `pid` ({} once it is gone)."""
+    threads = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return threads
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                line = f.read()
+        except OSError:
+            continue
+        threads[tid] = (owner_of(line[line.index("(") + 1:line.rindex(")")]), cpu_seconds(line))
+    return threads
+
+
 class ThreadSampler:
     """Polls /proc/PID/task every 50 ms and keeps each thread's last CPU time: a thread's
     total is exact once it has been seen after its last CPU use (within 50 ms of its end)."""
@@ -58,18 +75,7 @@ class ThreadSampler:
         self.thread.start()
 
     def sample(self):
-        try:
-            tids = os.listdir(f"/proc/{self.pid}/task")
-        except OSError:
-            return
-        for tid in tids:
-            try:
-                with open(f"/proc/{self.pid}/task/{tid}/stat") as f:
-                    line = f.read()
-            except OSError:
-                continue
-            comm = line[line.index("(") + 1:line.rindex(")")]
-            self.last[tid] = (owner_of(comm), cpu_seconds(line))
+        self.last.update(thread_cpu(self.pid))
 
     def loop(self):
         while not self.done.wait(0.05):

@@ -34,7 +34,7 @@ import threading
 import time
 
 from local_server import start_server
-from trainer_cost_bench import cpu_seconds, owner_of
+from trainer_cost_bench import cpu_seconds, thread_cpu
 
 OWNERS = ("training", "reporter", "grpc", "server")
 
@@ -104,11 +104,8 @@ class Variant:
     def cpu_by_owner(self):
         """CPU seconds so far by owner; called while paused, so nothing moves meanwhile."""
         totals = dict.fromkeys(OWNERS, 0.0)
-        task_dir = f"/proc/{self.trainer.pid}/task"
-        for tid in os.listdir(task_dir):
-            with open(f"{task_dir}/{tid}/stat") as f:
-                line = f.read()
-            totals[owner_of(line[line.index("(") + 1:line.rindex(")")])] += cpu_seconds(line)
+        for owner, seconds in thread_cpu(self.trainer.pid).values():
+            totals[owner] += seconds
         with open(f"/proc/{self.server.pid}/stat") as f:
             totals["server"] = cpu_seconds(f.read())
         return totals
