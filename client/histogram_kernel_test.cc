@@ -343,6 +343,49 @@ TEST(ComputeHistogramTest, EverySplitOfEveryDtypeAndViewMatchesReference) {
   }
 }
 
+TEST(ComputeHistogramTest, TensorsHistogrammedTogetherEqualEachAloneToTheLastBit) {
+  at::manual_seed(7);
+  const HistogramPlan linear(kLinear);
+  const HistogramPlan log(kLog);
+  // Sizes around the split threshold and the kernel's chunk, every dtype, both scales: each
+  // result must equal ComputeCpuHistogram's with the same split, sums included (same pieces,
+  // merged in the same order, whichever thread ran them).
+  std::vector<at::Tensor> values;
+  std::vector<const HistogramPlan*> plans;
+  const int64_t sizes[] = {
+      0,      1,       100,          2 * kMinElementsPerThread - 1, 2 * kMinElementsPerThread,
+      50'176, 200'704, (1 << 16) + 3};
+  int i = 0;
+  for (int64_t n : sizes) {
+    for (at::ScalarType dtype : {at::kFloat, at::kHalf, at::kBFloat16}) {
+      values.push_back((at::randn({n}) * 3).relu_().to(dtype));
+      plans.push_back(i++ % 2 == 0 ? &linear : &log);
+    }
+  }
+  for (int threads : {1, 2, 3}) {
+    SCOPED_TRACE(testing::Message() << threads << " threads");
+    const int before = at::get_num_threads();
+    at::set_num_threads(threads);
+    const std::vector<HistogramResult> together =
+        ComputeContiguousCpuHistograms(values, plans, threads);
+    at::set_num_threads(before);
+    ASSERT_EQ(together.size(), values.size());
+    for (size_t k = 0; k < values.size(); ++k) {
+      SCOPED_TRACE(testing::Message()
+                   << c10::toString(values[k].scalar_type()) << " of " << values[k].numel());
+      const HistogramResult alone =
+          ComputeCpuHistogram(values[k], *plans[k], SplitParts(values[k].numel(), threads));
+      ExpectSameHistogram(alone, together[k]);
+      EXPECT_EQ(alone.sum, together[k].sum);
+      EXPECT_EQ(alone.sum_squares, together[k].sum_squares);
+      ExpectSameHistogram(
+          ReferenceHistogram(AsFloats(values[k]), plans[k] == &linear ? kLinear : kLog),
+          together[k]);
+    }
+  }
+  EXPECT_TRUE(ComputeContiguousCpuHistograms({}, {}, 2).empty());
+}
+
 TEST(ComputeHistogramTest, MergeOfHalvesEqualsWhole) {
   const std::vector<float> v = Normal(1000, 9, 0, 1);
   HistogramResult first = ComputeHistogram(v.data(), 500, kLinear);

@@ -1,7 +1,8 @@
 // ComputeHistogram for tensors: CPU tensors go through the one-pass kernel (contiguous tensors
 // read in place, strided ones converted to float in small blocks, tensors from
-// 2 × kMinElementsPerThread elements split over threads, see histogram_tensor.h); other devices
-// use the op path of device_histogram.h.
+// 2 × kMinElementsPerThread elements split over threads, see histogram_tensor.h; several
+// contiguous tensors together in one parallel pass for Reporter::RecordHeld); other devices use
+// the op path of device_histogram.h.
 #include "client/histogram_tensor.h"
 
 #include <ATen/ATen.h>
@@ -15,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "client/device_histogram.h"
 #include "client/histogram_kernel.h"
@@ -109,6 +111,29 @@ at::Tensor DenseOrder(const at::Tensor& values) {
   return values.permute(order);
 }
 
+// A contiguous CPU tensor's elements, read in place by element range (float16/bfloat16 bit
+// patterns converted as the kernel loads them).
+struct ContiguousValues {
+  explicit ContiguousValues(const at::Tensor& values)
+      : dtype(values.scalar_type()), data(values.data_ptr()), n(values.numel()) {}
+
+  // Adds elements [start, start + length) to `acc`.
+  void Add(int64_t start, int64_t length, HistogramAccumulator* acc) const {
+    const auto count = static_cast<size_t>(length);
+    if (dtype == at::kFloat) {
+      acc->Add(static_cast<const float*>(data) + start, count);
+    } else if (dtype == at::kHalf) {
+      AccumulateHalf(BestKernelPath(), static_cast<const uint16_t*>(data) + start, count, acc);
+    } else {
+      AccumulateBFloat16(BestKernelPath(), static_cast<const uint16_t*>(data) + start, count, acc);
+    }
+  }
+
+  at::ScalarType dtype;
+  const void* data;
+  int64_t n;
+};
+
 }  // namespace
 
 int64_t SplitParts(int64_t elements, int threads) {
@@ -146,30 +171,17 @@ HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPla
   // kernel loads them), split into element ranges, with no tensor made (each costs
   // microseconds of dispatch, about a kernel's time on a 10k-element tensor).
   if (values.is_contiguous()) {
-    const at::ScalarType dtype = values.scalar_type();
-    const void* data = values.data_ptr();
-    const int64_t n = values.numel();
-    const auto add_range = [dtype, data](int64_t start, int64_t length, HistogramAccumulator* acc) {
-      const auto count = static_cast<size_t>(length);
-      if (dtype == at::kFloat) {
-        acc->Add(static_cast<const float*>(data) + start, count);
-      } else if (dtype == at::kHalf) {
-        AccumulateHalf(BestKernelPath(), static_cast<const uint16_t*>(data) + start, count, acc);
-      } else {
-        AccumulateBFloat16(BestKernelPath(), static_cast<const uint16_t*>(data) + start, count,
-                           acc);
-      }
-    };
-    if (parts <= 1 || n < parts) {
+    const ContiguousValues source(values);
+    if (parts <= 1 || source.n < parts) {
       HistogramAccumulator acc(plan);
-      add_range(0, n, &acc);
+      source.Add(0, source.n, &acc);
       return acc.Result();
     }
-    const int64_t per_part = (n + parts - 1) / parts;
+    const int64_t per_part = (source.n + parts - 1) / parts;
     return SplitOverThreads(plan, parts, threads_used, [&](int64_t p, HistogramAccumulator* acc) {
       const int64_t start = p * per_part;
-      const int64_t length = std::min(per_part, n - start);
-      if (length > 0) add_range(start, length, acc);
+      const int64_t length = std::min(per_part, source.n - start);
+      if (length > 0) source.Add(start, length, acc);
     });
   }
   // A training activation requires grad: views of it (permute, reshape, narrow) would each
@@ -190,6 +202,72 @@ HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPla
     const int64_t length = std::min(per_part, dim0 - start);
     if (length > 0) AddAny(t.narrow(0, start, length), acc);
   });
+}
+
+std::vector<HistogramResult> ComputeContiguousCpuHistograms(
+    absl::Span<const at::Tensor> values, absl::Span<const HistogramPlan* const> plans,
+    int max_threads) {
+  const int threads = max_threads > 0 ? max_threads : at::get_num_threads();
+  // Each tensor's pieces, as ComputeCpuHistogram would split it. Inline storage: a step's
+  // probes make a dozen pieces, and each allocation on this path costs cache misses.
+  struct Piece {
+    const ContiguousValues* source;
+    int64_t start;
+    int64_t length;
+    int worker;
+  };
+  absl::InlinedVector<ContiguousValues, 8> sources;
+  absl::InlinedVector<Piece, 16> pieces;
+  absl::InlinedVector<size_t, 9> first_piece;  // Of each tensor, then the end.
+  sources.reserve(values.size());
+  for (const at::Tensor& tensor : values) {
+    const ContiguousValues& source = sources.emplace_back(tensor);
+    first_piece.push_back(pieces.size());
+    const int64_t parts = std::min(SplitParts(source.n, threads), std::max<int64_t>(source.n, 1));
+    const int64_t per_part = (source.n + parts - 1) / parts;
+    for (int64_t p = 0; p < parts; ++p) {
+      const int64_t start = p * per_part;
+      pieces.push_back({&source, start, std::min(per_part, source.n - start), 0});
+    }
+  }
+  first_piece.push_back(pieces.size());
+  // The pieces, largest first, each to the thread with the fewest elements so far.
+  const int workers = static_cast<int>(
+      std::clamp<size_t>(static_cast<size_t>(threads), 1, std::max<size_t>(pieces.size(), 1)));
+  absl::InlinedVector<size_t, 16> order(pieces.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return pieces[a].length != pieces[b].length ? pieces[a].length > pieces[b].length : a < b;
+  });
+  absl::InlinedVector<int64_t, 8> load(workers, 0);
+  for (size_t piece : order) {
+    const auto w = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    pieces[piece].worker = w;
+    load[w] += pieces[piece].length;
+  }
+  std::vector<HistogramAccumulator> partial;
+  partial.reserve(pieces.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    for (size_t p = first_piece[i]; p < first_piece[i + 1]; ++p) partial.emplace_back(*plans[i]);
+  }
+  at::parallel_for(0, workers, 1, [&](int64_t begin, int64_t end) {
+    for (size_t piece : order) {
+      const Piece& p = pieces[piece];
+      if (p.worker >= begin && p.worker < end && p.length > 0) {
+        p.source->Add(p.start, p.length, &partial[piece]);
+      }
+    }
+  });
+  // Merged in piece order, as ComputeCpuHistogram merges: the same sums to the last bit.
+  std::vector<HistogramResult> results;
+  results.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    for (size_t p = first_piece[i] + 1; p < first_piece[i + 1]; ++p) {
+      partial[first_piece[i]].Merge(partial[p]);
+    }
+    results.push_back(partial[first_piece[i]].Result());
+  }
+  return results;
 }
 
 absl::StatusOr<HistogramResult> ComputeHistogramWithPlan(const at::Tensor& values,

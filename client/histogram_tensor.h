@@ -1,15 +1,18 @@
 // The CPU side of ComputeHistogram for tensors (histogram_tensor.cc): how a CPU tensor is fed to
 // the kernel of histogram_kernel.h and when it is split over LibTorch's intra-op threads. Public
 // callers use ComputeHistogram (actiscope/client/histogram.h); this header exists so that the
-// tests and client_split_bench can choose the split themselves.
+// tests and client_split_bench can choose the split themselves, and for the Reporter, which
+// histograms held tensors together (Reporter::RecordHeld).
 #ifndef ACTISCOPE_CLIENT_HISTOGRAM_TENSOR_H_
 #define ACTISCOPE_CLIENT_HISTOGRAM_TENSOR_H_
 
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "client/histogram_kernel.h"
 
 namespace actiscope::client {
@@ -34,6 +37,16 @@ int64_t SplitParts(int64_t elements, int threads);
 // this file's build it runs them all on the calling thread). May throw c10::Error.
 HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPlan& plan,
                                     int64_t parts, int* threads_used = nullptr);
+
+// ComputeCpuHistogram for several contiguous CPU float32/float16/bfloat16 tensors at once,
+// `plans[i]` for `values[i]`, over `max_threads` threads (0: at::get_num_threads()): each tensor
+// is split as SplitParts(numel, threads) says and all the pieces are shared out over the threads
+// (largest first, each to the least loaded) in one at::parallel_for, so that the tensors pay one
+// fork and join instead of one each. Results in the order of `values`, equal to
+// ComputeCpuHistogram's with the same parts (sums included). May throw c10::Error.
+std::vector<HistogramResult> ComputeContiguousCpuHistograms(
+    absl::Span<const at::Tensor> values, absl::Span<const HistogramPlan* const> plans,
+    int max_threads = 0);
 
 // ComputeHistogram (actiscope/client/histogram.h) with the plan of its layout built beforehand,
 // for callers that histogram one layout many times (the reporter keeps a plan per series; a

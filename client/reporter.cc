@@ -15,10 +15,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "actiscope/client/held_record.h"
 #include "client/alert_inbox.h"
 #include "client/collector_session.h"
 #include "client/device_histogram.h"
 #include "client/histogram_kernel.h"
+#include "client/histogram_tensor.h"
 #include "client/rate_limited_log.h"
 #include "client/run_spec.h"
 #include "client/sender.h"
@@ -66,6 +68,17 @@ class ReadyResult : public PendingHistogram {
  private:
   HistogramResult result_;
 };
+
+QueuedItem HistogramItem(int64_t step, Kind kind, std::string_view layer, const BinLayout& layout,
+                         std::unique_ptr<PendingHistogram> histogram) {
+  QueuedItem item;
+  item.step = step;
+  item.kind = kind;
+  item.name = std::string(layer);
+  item.layout = layout;
+  item.histogram = std::move(histogram);
+  return item;
+}
 
 }  // namespace
 
@@ -147,6 +160,29 @@ class Reporter::Impl {
   size_t queue_bound_bytes() const { return options_.memory_bound_bytes / 2; }
   // Queued bytes that make the batcher flush before the flush interval.
   size_t flush_bytes() const { return std::min(kBatchBytes, queue_bound_bytes() / 4); }
+
+  // The plan for a frame of (step, kind, layer) with `layout`, after the checks every Record
+  // makes; null when the frame is dropped or rejected (counted and logged).
+  const HistogramPlan* Admit(int64_t step, Kind kind, std::string_view layer,
+                             const BinLayout& layout) {
+    if (!ValidName(step, layer)) return nullptr;
+    if (absl::Status s = ValidateLayout(layout); !s.ok()) {
+      Drop(absl::StrCat(View(layer), ": ", s.ToString()));
+      return nullptr;
+    }
+    return SeriesPlan(kind, layer, layout);
+  }
+
+  // Starts the histogram of an admitted frame (on the CPU it is done on return) and queues it.
+  void Start(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
+             const BinLayout& layout, const HistogramPlan& plan) {
+    absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, plan);
+    if (!histogram.ok()) {
+      Drop(absl::StrCat(View(layer), ": ", histogram.status().ToString()));
+      return;
+    }
+    Enqueue(HistogramItem(step, kind, layer, layout, *std::move(histogram)));
+  }
 
   bool ValidName(int64_t step, std::string_view name, uint64_t frames = 1) {
     if (step >= 0 && step <= kMaxStep && !name.empty() && name.size() <= kMaxNameBytes) {
@@ -390,39 +426,67 @@ Reporter::~Reporter() = default;
 
 const std::string& Reporter::run_id() const { return impl_->run_id(); }
 
-namespace {
-
-QueuedItem HistogramItem(int64_t step, Kind kind, std::string_view layer, const BinLayout& layout,
-                         std::unique_ptr<PendingHistogram> histogram) {
-  QueuedItem item;
-  item.step = step;
-  item.kind = kind;
-  item.name = std::string(layer);
-  item.layout = layout;
-  item.histogram = std::move(histogram);
-  return item;
+HeldRecord::HeldRecord(int64_t step, Kind kind, std::string_view layer, at::Tensor values,
+                       const BinLayout& layout)
+    : step(step), kind(kind), layer(layer), values(std::move(values)), layout(layout) {
+  if (this->values.defined() && !this->values.is_inference()) version = this->values._version();
 }
-
-}  // namespace
 
 void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
                       const BinLayout& layout) {
   try {
-    if (!impl_->ValidName(step, layer)) return;
-    if (absl::Status s = ValidateLayout(layout); !s.ok()) {
-      impl_->Drop(absl::StrCat(View(layer), ": ", s.ToString()));
-      return;
-    }
-    const HistogramPlan* plan = impl_->SeriesPlan(kind, layer, layout);
+    const HistogramPlan* plan = impl_->Admit(step, kind, layer, layout);
     if (plan == nullptr) return;
-    absl::StatusOr<std::unique_ptr<PendingHistogram>> histogram = StartHistogram(values, *plan);
-    if (!histogram.ok()) {
-      impl_->Drop(absl::StrCat(View(layer), ": ", histogram.status().ToString()));
-      return;
-    }
-    impl_->Enqueue(HistogramItem(step, kind, layer, layout, *std::move(histogram)));
+    impl_->Start(step, kind, layer, values, layout, *plan);
   } catch (const std::exception& e) {
     impl_->Drop(absl::StrCat(View(layer), ": ", e.what()));
+  }
+}
+
+void Reporter::RecordHeld(const std::vector<HeldRecord>& held) {
+  // The contiguous CPU tensors, histogrammed together once the others are on their way.
+  std::vector<const HeldRecord*> batch;
+  std::vector<at::Tensor> batch_values;
+  std::vector<const HistogramPlan*> batch_plans;
+  for (const HeldRecord& record : held) {
+    try {
+      const HistogramPlan* plan =
+          impl_->Admit(record.step, record.kind, record.layer, record.layout);
+      if (plan == nullptr) continue;
+      const at::Tensor& values = record.values;
+      if (record.version.has_value() && values._version() != *record.version) {
+        impl_->Drop(absl::StrCat(View(record.layer), ": the tensor of step ", record.step,
+                                 " changed in place after it was held, so its histogram would show "
+                                 "other values; record a tensor before anything modifies it"));
+        continue;
+      }
+      const at::ScalarType dtype = values.scalar_type();
+      if (values.device().is_cpu() && values.layout() == at::kStrided && values.is_contiguous() &&
+          (dtype == at::kFloat || dtype == at::kHalf || dtype == at::kBFloat16)) {
+        batch.push_back(&record);
+        batch_values.push_back(values);
+        batch_plans.push_back(plan);
+      } else {
+        impl_->Start(record.step, record.kind, record.layer, values, record.layout, *plan);
+      }
+    } catch (const std::exception& e) {
+      impl_->Drop(absl::StrCat(View(record.layer), ": ", e.what()));
+    }
+  }
+  if (batch.empty()) return;
+  std::vector<HistogramResult> results;
+  try {
+    results = ComputeContiguousCpuHistograms(batch_values, batch_plans);
+  } catch (const std::exception& e) {
+    for (const HeldRecord* record : batch) {
+      impl_->Drop(absl::StrCat(View(record->layer), ": ", e.what()));
+    }
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const HeldRecord& record = *batch[i];
+    impl_->Enqueue(HistogramItem(record.step, record.kind, record.layer, record.layout,
+                                 std::make_unique<ReadyResult>(std::move(results[i]))));
   }
 }
 

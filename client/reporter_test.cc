@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "actiscope/client/held_record.h"
 #include "client/fake_collector.h"
 #include "client/spool_segment.h"
 #include "common/report_limits.h"
@@ -215,6 +216,40 @@ TEST(ReporterTest, AChangedLayoutIsRejectedBeforeTheWireAndReported) {
   EXPECT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames.count({"run-layout", "layer0", v1::KIND_ACTIVATION, 0, 1}), 0u);
   EXPECT_EQ(frames.count({"run-layout", "layer0", v1::KIND_GRADIENT, 0, 1}), 1u);
+}
+
+TEST(ReporterTest, HeldTensorsAreRecordedAsRecordWouldAndOnesModifiedSinceAreDropped) {
+  FakeCollector collector;
+  const int port = collector.Serve();
+  auto reporter = Reporter::Start(Options(port, "run-held"));
+  ASSERT_TRUE(reporter.ok());
+  at::manual_seed(11);
+  const at::Tensor big = at::randn({64, 16, 14, 14});          // Split over threads.
+  const at::Tensor half = at::randn({64, 300}).to(at::kHalf);  // Read as float16.
+  const at::Tensor strided = at::randn({40, 30}).t();          // Not contiguous.
+  const at::Tensor changed = at::randn({1000});                // Modified below.
+  std::vector<HeldRecord> held;
+  held.emplace_back(4, Kind::kActivation, "big", big, kBins);
+  held.emplace_back(4, Kind::kActivation, "half", half, kBins);
+  held.emplace_back(4, Kind::kActivation, "strided", strided, kBins);
+  held.emplace_back(4, Kind::kActivation, "changed", changed, kBins);
+  held.emplace_back(4, Kind::kActivation, "bad-bins", big, BinLayout{BinScale::kLinear, 0, 0, 1});
+  held.emplace_back(4, Kind::kActivation, "ints", at::ones({3}, at::kInt), kBins);
+  changed.mul_(100);  // In place: its values are no longer those held.
+  (*reporter)->RecordHeld(held);
+  const FinishReport report = (*reporter)->Finish(true, absl::Seconds(20));
+  EXPECT_EQ(report.frames_acked, 3u);
+  EXPECT_EQ(report.frames_dropped, 3u);  // changed, bad-bins, ints.
+  const auto frames = collector.frames();
+  EXPECT_EQ(frames.size(), 3u);
+  for (const auto& [name, values] :
+       {std::pair<std::string, at::Tensor>{"big", big}, {"half", half}, {"strided", strided}}) {
+    const auto it = frames.find({"run-held", name, v1::KIND_ACTIVATION, 0, 4});
+    ASSERT_NE(it, frames.end()) << name;
+    EXPECT_EQ(it->second.counts, ComputeHistogram(values, kBins)->counts) << name;
+    EXPECT_EQ(it->second.stats.elements(), static_cast<uint64_t>(values.numel())) << name;
+  }
+  EXPECT_EQ(frames.count({"run-held", "changed", v1::KIND_ACTIVATION, 0, 4}), 0u);
 }
 
 TEST(ReporterTest, ABatchTheCollectorRefusesIsRejectedCountedAndReported) {

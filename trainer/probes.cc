@@ -69,10 +69,11 @@ bool Probes::Due(int64_t step) const { return !modules_.empty() && step % option
 
 OutputObserver Probes::ObserverFor(int64_t step) {
   if (!Due(step) || (!options_.activations && !options_.gradients)) return {};
+  held_.clear();
   return [this, step](const std::string& name, const torch::Tensor& output) {
     if (module_set_.count(name) == 0) return;
     if (options_.activations) {
-      reporter_->Record(step, client::Kind::kActivation, name, output, options_.activation_bins);
+      held_.emplace_back(step, client::Kind::kActivation, name, output, options_.activation_bins);
     }
     if (options_.gradients && output.requires_grad()) {
       client::Reporter* reporter = reporter_;
@@ -82,6 +83,12 @@ OutputObserver Probes::ObserverFor(int64_t step) {
       });
     }
   };
+}
+
+void Probes::RecordActivations() {
+  if (held_.empty()) return;
+  reporter_->RecordHeld(held_);
+  held_.clear();
 }
 
 void Probes::RecordWeights(int64_t step) {

@@ -1,13 +1,17 @@
 // Which module outputs, gradients and weights a training run histograms, and the glue that hands
 // them to the client library's Reporter.
 //
-// Activations are recorded as each probed module's output is produced in the forward pass;
-// gradients of those outputs through a tensor hook when backward reaches them; weights (tensors of
-// two or more dimensions under each probed module) after the optimizer step. All on steps where
+// Activations: each probed module's output is held as the forward pass produces it and all are
+// recorded together once Forward returns (Reporter::RecordHeld: one parallel pass, and a tensor
+// modified in place in between is dropped and counted, never histogrammed as other values); the
+// held outputs live until then, most of them kept for backward anyway. Gradients of those outputs
+// are recorded through a tensor hook when backward reaches them; weights (tensors of two or more
+// dimensions under each probed module) after the optimizer step. All on steps where
 // step % every == 0. Histograms are computed by the client library on the tensor's device.
 //
-// Flow: trainer.cc makes one Probes per run, passes ObserverFor(step) to the model's Forward and
-// calls RecordWeights(step) after each optimizer step.
+// Flow: trainer.cc makes one Probes per run, passes ObserverFor(step) to the model's Forward,
+// calls RecordActivations() when Forward returns and RecordWeights(step) after each optimizer
+// step.
 // Thread-safety: not thread-safe; gradient hooks run on autograd's thread for the calling step,
 // which LibTorch's CPU engine runs synchronously inside backward().
 #ifndef ACTISCOPE_TRAINER_PROBES_H_
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "actiscope/client/held_record.h"
 #include "actiscope/client/reporter.h"
 #include "trainer/staged_model.h"
 #include "trainer/train_options.h"
@@ -34,7 +39,12 @@ class Probes {
                                        client::Reporter* reporter);
 
   // The observer for Forward on `step`; empty (no cost) when nothing is recorded on this step.
+  // It holds the probed activations for RecordActivations; a later ObserverFor lets go of those
+  // not recorded.
   OutputObserver ObserverFor(int64_t step);
+
+  // Records the activations the last observer held, in one go; call it when Forward returns.
+  void RecordActivations();
 
   // Records the weight histograms for `step` when weights are probed and the step is due.
   void RecordWeights(int64_t step);
@@ -52,6 +62,7 @@ class Probes {
   std::set<std::string> module_set_;
   std::vector<std::pair<std::string, torch::Tensor>> weights_;  // Layer name, parameter.
   client::Reporter* reporter_;
+  std::vector<client::HeldRecord> held_;  // Activations of the current step, in model order.
 };
 
 }  // namespace actiscope::trainer

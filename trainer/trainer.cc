@@ -297,8 +297,9 @@ absl::StatusOr<TrainResult> TrainOrThrow(const TrainOptions& options) {
       torch::Tensor images = data.train_images.index_select(0, batch).to(device);
       if (step == options.inject_nan_at) images[0].fill_(std::numeric_limits<float>::quiet_NaN());
       const torch::Tensor labels = data.train_labels.index_select(0, batch).to(device);
-      torch::Tensor loss =
-          torch::cross_entropy_loss(model->Forward(images, probes.ObserverFor(step)), labels);
+      const torch::Tensor logits = model->Forward(images, probes.ObserverFor(step));
+      probes.RecordActivations();
+      torch::Tensor loss = torch::cross_entropy_loss(logits, labels);
       optimizer->zero_grad();
       loss.backward();
       if (process_group != nullptr) {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,70 +76,105 @@ int Main() {
   }
 
   int64_t step = 0;
-  // Time spent inside the probes (histogram + enqueue) on the training thread: the overhead
-  // itself, measured without the step-to-step noise of a shared machine.
-  // Per instrumented step: its median is robust to the odd preemption of a shared machine
-  // landing inside a probe, which the mean is not.
-  std::vector<double> probe_seconds;
-  std::map<std::string, std::vector<double>> layer_seconds;  // Each probe's time, by layer.
-  auto run_block = [&](bool instrumented) {
+  // How a block records: not at all; as actiscope-train does (Probes holds each probed output and
+  // records them together once Forward returns, Reporter::RecordHeld); or with a Reporter::Record
+  // at each probed output as the forward pass produces it (how Probes recorded until 2026-12-07).
+  enum class Mode { kNone, kHeld, kEachOutput };
+  const std::set<std::string> probed(probes->modules().begin(), probes->modules().end());
+  // Time spent inside the probes (histograms + enqueue) on the training thread, per
+  // instrumented step: the overhead itself, measured without the step-to-step noise of a shared
+  // machine. Its median is robust to the odd preemption of a shared machine landing inside a
+  // probe, which the mean is not.
+  std::map<Mode, std::vector<double>> probe_seconds;
+  std::map<std::string, std::vector<double>> call_seconds;  // Each Record's time, by layer.
+  std::vector<double> held_call_seconds;                    // Each RecordActivations's time.
+  auto run_block = [&](Mode mode) {
     const Clock::time_point start = Clock::now();
     for (int i = 0; i < steps_per_block; ++i, ++step) {
       OutputObserver observer;
       double step_probe_seconds = 0;
-      if (instrumented) {
-        observer = [&, inner = probes->ObserverFor(step)](const std::string& name,
-                                                          const torch::Tensor& output) {
+      // The probes' own work inside Forward: Probes' observer (holding outputs, registering
+      // nothing else here), or a Record per probed output.
+      auto timed = [&](const OutputObserver& inner, bool by_layer) {
+        return [&, inner, by_layer](const std::string& name, const torch::Tensor& output) {
           const Clock::time_point t = Clock::now();
           inner(name, output);
           const double seconds = std::chrono::duration<double>(Clock::now() - t).count();
           step_probe_seconds += seconds;
-          layer_seconds[name].push_back(seconds);
+          if (by_layer) call_seconds[name].push_back(seconds);
         };
+      };
+      if (mode == Mode::kHeld) observer = timed(probes->ObserverFor(step), false);
+      if (mode == Mode::kEachOutput) {
+        observer = timed(
+            [&, step](const std::string& name, const torch::Tensor& output) {
+              if (probed.count(name) == 0) return;
+              (*reporter)->Record(step, client::Kind::kActivation, name, output,
+                                  probe_options.activation_bins);
+            },
+            true);
       }
-      torch::Tensor loss = torch::cross_entropy_loss(model.Forward(images, observer), labels);
+      const torch::Tensor logits = model.Forward(images, observer);
+      if (mode == Mode::kHeld) {
+        const Clock::time_point t = Clock::now();
+        probes->RecordActivations();
+        const double seconds = std::chrono::duration<double>(Clock::now() - t).count();
+        step_probe_seconds += seconds;
+        held_call_seconds.push_back(seconds);
+      }
+      torch::Tensor loss = torch::cross_entropy_loss(logits, labels);
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
-      if (instrumented) probe_seconds.push_back(step_probe_seconds);
+      if (mode != Mode::kNone) probe_seconds[mode].push_back(step_probe_seconds);
     }
     return std::chrono::duration<double>(Clock::now() - start).count() / steps_per_block;
   };
 
-  run_block(false);  // Warm-up: allocator, thread pools, first spool segment.
-  run_block(true);
-  std::vector<double> base, probed, ratios;
+  // Warm-up: allocator, thread pools, first spool segment.
+  for (Mode mode : {Mode::kNone, Mode::kHeld, Mode::kEachOutput}) run_block(mode);
+  probe_seconds.clear();
+  call_seconds.clear();
+  held_call_seconds.clear();
+  std::vector<double> base, held, each, held_ratios;
+  double base_sum = 0, held_sum = 0;
   for (int b = 0; b < blocks; ++b) {
-    base.push_back(run_block(false));
-    probed.push_back(run_block(true));
-    ratios.push_back(probed.back() / base.back());
-  }
-  double base_sum = 0, probed_sum = 0;
-  for (int b = 0; b < blocks; ++b) {
-    base_sum += base[b];
-    probed_sum += probed[b];
+    base.push_back(run_block(Mode::kNone));
+    held.push_back(run_block(Mode::kHeld));
+    each.push_back(run_block(Mode::kEachOutput));
+    held_ratios.push_back(held.back() / base.back());
+    base_sum += base.back();
+    held_sum += held.back();
   }
   const client::FinishReport finish = (*reporter)->Finish(true, absl::Seconds(30));
   std::printf(
-      "ResNet-18 width %lld batch %lld, %d intra-op threads, %d blocks x %d steps per side, "
+      "ResNet-18 width %lld batch %lld, %d intra-op threads, %d blocks x %d steps per variant, "
       "%s\n",
       static_cast<long long>(width), static_cast<long long>(absl::GetFlag(FLAGS_batch_size)),
       at::get_num_threads(), blocks, steps_per_block,
       absl::GetFlag(FLAGS_server).empty() ? "offline spool" : "streaming");
   std::printf("step without probes: median %.2f ms\n", 1e3 * Median(base));
-  std::printf("step with 5 probes x 40 bins: median %.2f ms\n", 1e3 * Median(probed));
+  std::printf("step with 5 probes x 40 bins (held, as actiscope-train): median %.2f ms\n",
+              1e3 * Median(held));
+  std::printf("step with the same probes (a Record at each output): median %.2f ms\n",
+              1e3 * Median(each));
   std::printf("overhead ratio (total): %.4f   (median of block ratios: %.4f)   goal <= 1.01\n",
-              probed_sum / base_sum, Median(ratios));
-  double probe_sum = 0;
-  for (double seconds : probe_seconds) probe_sum += seconds;
-  const double probe_ms = 1e3 * Median(probe_seconds);
-  std::printf(
-      "time inside the probes: median %.3f ms per step (mean %.3f) -> ratio %.4f against the "
-      "median step   goal <= 1.005 at width 16\n",
-      probe_ms, 1e3 * probe_sum / static_cast<double>(probe_seconds.size()),
-      1 + probe_ms / (1e3 * Median(base)));
-  std::printf("median per observer call (the unprobed outputs only pass through):");
-  for (auto& [layer, seconds] : layer_seconds) {
+              held_sum / base_sum, Median(held_ratios));
+  for (const auto& [mode, label] : {std::pair{Mode::kHeld, "held, recorded once Forward returns"},
+                                    std::pair{Mode::kEachOutput, "a Record at each output"}}) {
+    const std::vector<double>& seconds = probe_seconds[mode];
+    double sum = 0;
+    for (double s : seconds) sum += s;
+    const double probe_ms = 1e3 * Median(seconds);
+    std::printf(
+        "time inside the probes (%s): median %.3f ms per step (mean %.3f) -> ratio %.4f against "
+        "the median step   goal <= 1.005 at width 16\n",
+        label, probe_ms, 1e3 * sum / static_cast<double>(seconds.size()),
+        1 + probe_ms / (1e3 * Median(base)));
+  }
+  std::printf("median RecordActivations: %.1f us; median Record at each output:",
+              1e6 * Median(held_call_seconds));
+  for (auto& [layer, seconds] : call_seconds) {
     std::printf(" %s %.1f us", layer.c_str(), 1e6 * Median(seconds));
   }
   std::printf("\n");

@@ -32,7 +32,8 @@
 //   for (const auto& alert : (*reporter)->TakeAlerts()) { ... print alert.message ... }
 //   (*reporter)->Finish(/*succeeded=*/true, absl::Seconds(10));
 //
-// Thread-safety: Record, RecordScalar, TakeAlerts and Finish may be called from any thread.
+// Thread-safety: Record, RecordHeld, RecordScalar, TakeAlerts and Finish may be called from any
+// thread.
 #ifndef ACTISCOPE_CLIENT_REPORTER_H_
 #define ACTISCOPE_CLIENT_REPORTER_H_
 
@@ -155,6 +156,8 @@ struct FinishReport {
   uint64_t alerts_dropped = 0;
 };
 
+struct HeldRecord;  // actiscope/client/held_record.h
+
 class Reporter {
  public:
   // Validates `options` (INVALID_ARGUMENT naming the field), opens the spool (INTERNAL naming
@@ -182,6 +185,14 @@ class Reporter {
   // counted as rejected.
   void Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
               const BinLayout& layout);
+  // Record for tensors held since they were produced (the trainer holds a step's activations
+  // until its forward pass ends), cheaper than a Record each: the contiguous CPU ones are
+  // histogrammed together in one parallel pass (client/histogram_tensor.h), which saves a fork
+  // and join of the intra-op threads per tensor and runs the library's code hot; the others go
+  // as Record goes. A tensor whose version counter moved since it was held was modified in place,
+  // so that its values are no longer the ones it was held for: its frame is dropped, counted and
+  // logged. An inference tensor has no version counter and is recorded as it is by then.
+  void RecordHeld(const std::vector<HeldRecord>& held);
   // Queues an already computed histogram (e.g. from ComputeHistogram on float data) with the
   // `layout` it was computed with; dropped like Record's input, or when `result` does not have
   // layout.bins counts; rejected like Record's on a changed layout.
