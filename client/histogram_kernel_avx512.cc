@@ -198,8 +198,14 @@ ACTISCOPE_AVX512 void FastChunkBits(const HistogramPlan& plan,
     const __mmask16 near_mask = _mm512_testn_epi32_mask(y, far_bits);
     vmin = _mm512_min_ps(vmin, x);
     vmax = _mm512_max_ps(vmax, x);
-    const __m512d d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
-    const __m512d d1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1));
+    __m512d d0, d1;
+    if constexpr (kInput == KernelInput::kFloat) {  // From memory: no extract of the high half.
+      d0 = _mm512_cvtps_pd(_mm256_loadu_ps(values + i));
+      d1 = _mm512_cvtps_pd(_mm256_loadu_ps(values + i + 8));
+    } else {
+      d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
+      d1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1));
+    }
     sum0 = _mm512_add_pd(sum0, d0);
     sum1 = _mm512_add_pd(sum1, d1);
     sq0 = _mm512_fmadd_pd(d0, d0, sq0);
