@@ -68,8 +68,8 @@ Probes::Probes(const ProbeOptions& options, std::vector<std::string> modules,
 bool Probes::Due(int64_t step) const { return !modules_.empty() && step % options_.every == 0; }
 
 OutputObserver Probes::ObserverFor(int64_t step) {
+  RecordActivations();  // What an earlier step held and nobody recorded (checked for changes).
   if (!Due(step) || (!options_.activations && !options_.gradients)) return {};
-  held_.clear();
   return [this, step](const std::string& name, const torch::Tensor& output) {
     if (module_set_.count(name) == 0) return;
     if (options_.activations) {

@@ -39,8 +39,8 @@ class Probes {
                                        client::Reporter* reporter);
 
   // The observer for Forward on `step`; empty (no cost) when nothing is recorded on this step.
-  // It holds the probed activations for RecordActivations; a later ObserverFor lets go of those
-  // not recorded.
+  // It holds the probed activations for RecordActivations; a later ObserverFor records those
+  // still held first.
   OutputObserver ObserverFor(int64_t step);
 
   // Records the activations the last observer held, in one go; call it when Forward returns.

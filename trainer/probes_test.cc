@@ -91,5 +91,22 @@ TEST(ProbesTest, AnOutputModifiedInPlaceBeforeForwardReturnsIsDroppedAndCounted)
   EXPECT_EQ(report.frames_in_spool, 2u);  // "after", each step.
 }
 
+TEST(ProbesTest, ActivationsNobodyRecordedAreRecordedByTheNextObserverFor) {
+  const actiscope::testing::TempDir spool("probes_test");
+  const std::unique_ptr<client::Reporter> reporter = OfflineReporter(spool.path());
+  ASSERT_NE(reporter, nullptr);
+  torch::manual_seed(2);
+  SmallCnn model(4);
+  auto probes = Probes::Create(ProbeOptions{}, &model, reporter.get());
+  ASSERT_TRUE(probes.ok()) << probes.status();
+  const torch::Tensor images = torch::randn({2, 1, 28, 28});
+  model.Forward(images, probes->ObserverFor(0));  // No RecordActivations.
+  model.Forward(images, probes->ObserverFor(1));
+  probes->RecordActivations();
+  const client::FinishReport report = reporter->Finish(true, absl::Seconds(10));
+  EXPECT_EQ(report.frames_dropped, 0u);
+  EXPECT_EQ(report.frames_in_spool, 2 * probes->modules().size());
+}
+
 }  // namespace
 }  // namespace actiscope::trainer
