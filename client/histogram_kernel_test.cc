@@ -384,6 +384,11 @@ TEST(ComputeHistogramTest, TensorsHistogrammedTogetherEqualEachAloneToTheLastBit
     }
   }
   EXPECT_TRUE(ComputeContiguousCpuHistograms({}, {}, 2).empty());
+  // More threads than pieces, and a thread count other than LibTorch's.
+  const std::vector<HistogramResult> one =
+      ComputeContiguousCpuHistograms({values[6]}, {&linear}, 3);
+  ASSERT_EQ(one.size(), 1u);
+  ExpectSameHistogram(ReferenceHistogram(AsFloats(values[6]), kLinear), one[0]);
 }
 
 TEST(ComputeHistogramTest, MergeOfHalvesEqualsWhole) {

@@ -39,11 +39,12 @@ HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPla
                                     int64_t parts, int* threads_used = nullptr);
 
 // ComputeCpuHistogram for several contiguous CPU float32/float16/bfloat16 tensors at once,
-// `plans[i]` for `values[i]`, over `max_threads` threads (0: at::get_num_threads()): each tensor
-// is split as SplitParts(numel, threads) says and all the pieces are shared out over the threads
-// (largest first, each to the least loaded) in one at::parallel_for, so that the tensors pay one
-// fork and join instead of one each. Results in the order of `values`, equal to
-// ComputeCpuHistogram's with the same parts (sums included). May throw c10::Error.
+// `plans[i]` for `values[i]` (as many plans as tensors), over `max_threads` threads (0:
+// at::get_num_threads()): each tensor is split as SplitParts(numel, threads) says and all the
+// pieces are shared out over the threads (largest first, each to the least loaded) in one
+// at::parallel_for, so that the tensors pay one fork and join instead of one each. Results in the
+// order of `values`, equal to ComputeCpuHistogram's with the same parts (sums included). May throw
+// c10::Error.
 std::vector<HistogramResult> ComputeContiguousCpuHistograms(
     absl::Span<const at::Tensor> values, absl::Span<const HistogramPlan* const> plans,
     int max_threads = 0);

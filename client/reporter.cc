@@ -429,7 +429,10 @@ const std::string& Reporter::run_id() const { return impl_->run_id(); }
 HeldRecord::HeldRecord(int64_t step, Kind kind, std::string_view layer, at::Tensor values,
                        const BinLayout& layout)
     : step(step), kind(kind), layer(layer), values(std::move(values)), layout(layout) {
-  if (this->values.defined() && !this->values.is_inference()) version = this->values._version();
+  try {
+    if (this->values.defined() && !this->values.is_inference()) version = this->values._version();
+  } catch (const c10::Error&) {  // A tensor without a version counter: nothing to compare.
+  }
 }
 
 void Reporter::Record(int64_t step, Kind kind, std::string_view layer, const at::Tensor& values,
@@ -460,8 +463,9 @@ void Reporter::RecordHeld(const std::vector<HeldRecord>& held) {
                                  "other values; record a tensor before anything modifies it"));
         continue;
       }
-      const at::ScalarType dtype = values.scalar_type();
-      if (values.device().is_cpu() && values.layout() == at::kStrided && values.is_contiguous() &&
+      const at::ScalarType dtype = values.defined() ? values.scalar_type() : at::kFloat;
+      if (values.defined() && values.device().is_cpu() && values.layout() == at::kStrided &&
+          values.is_contiguous() &&
           (dtype == at::kFloat || dtype == at::kHalf || dtype == at::kBFloat16)) {
         batch.push_back(&record);
         batch_values.push_back(values);
@@ -485,8 +489,12 @@ void Reporter::RecordHeld(const std::vector<HeldRecord>& held) {
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     const HeldRecord& record = *batch[i];
-    impl_->Enqueue(HistogramItem(record.step, record.kind, record.layer, record.layout,
-                                 std::make_unique<ReadyResult>(std::move(results[i]))));
+    try {
+      impl_->Enqueue(HistogramItem(record.step, record.kind, record.layer, record.layout,
+                                   std::make_unique<ReadyResult>(std::move(results[i]))));
+    } catch (const std::exception& e) {
+      impl_->Drop(absl::StrCat(View(record.layer), ": ", e.what()));
+    }
   }
 }
 

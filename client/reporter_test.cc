@@ -235,21 +235,41 @@ TEST(ReporterTest, HeldTensorsAreRecordedAsRecordWouldAndOnesModifiedSinceAreDro
   held.emplace_back(4, Kind::kActivation, "changed", changed, kBins);
   held.emplace_back(4, Kind::kActivation, "bad-bins", big, BinLayout{BinScale::kLinear, 0, 0, 1});
   held.emplace_back(4, Kind::kActivation, "ints", at::ones({3}, at::kInt), kBins);
+  held.emplace_back(4, Kind::kActivation, "undefined", at::Tensor(), kBins);
+  at::Tensor inference;
+  {
+    const c10::InferenceMode inference_mode;
+    inference = at::randn({500});
+  }
+  held.emplace_back(4, Kind::kActivation, "inference", inference, kBins);  // No version counter.
+  const at::Tensor base = at::randn({2, 700});
+  held.emplace_back(4, Kind::kActivation, "view", base[0], kBins);
+  EXPECT_FALSE(held[7].version.has_value());  // The inference tensor.
+  EXPECT_TRUE(held.back().version.has_value());
   changed.mul_(100);  // In place: its values are no longer those held.
+  base[1].zero_();    // Through another view of the same storage: same counter.
+  (*reporter)->RecordHeld({});
   (*reporter)->RecordHeld(held);
   const FinishReport report = (*reporter)->Finish(true, absl::Seconds(20));
-  EXPECT_EQ(report.frames_acked, 3u);
-  EXPECT_EQ(report.frames_dropped, 3u);  // changed, bad-bins, ints.
+  EXPECT_EQ(report.frames_acked, 4u);
+  EXPECT_EQ(report.frames_dropped, 5u);  // changed, bad-bins, ints, undefined, view.
   const auto frames = collector.frames();
-  EXPECT_EQ(frames.size(), 3u);
-  for (const auto& [name, values] :
-       {std::pair<std::string, at::Tensor>{"big", big}, {"half", half}, {"strided", strided}}) {
+  EXPECT_EQ(frames.size(), 4u);
+  for (const auto& [name, values] : {std::pair<std::string, at::Tensor>{"big", big},
+                                     {"half", half},
+                                     {"strided", strided},
+                                     {"inference", inference}}) {
     const auto it = frames.find({"run-held", name, v1::KIND_ACTIVATION, 0, 4});
     ASSERT_NE(it, frames.end()) << name;
     EXPECT_EQ(it->second.counts, ComputeHistogram(values, kBins)->counts) << name;
-    EXPECT_EQ(it->second.stats.elements(), static_cast<uint64_t>(values.numel())) << name;
+    const HistogramResult expected = *ComputeHistogram(values, kBins);
+    EXPECT_EQ(it->second.stats.elements(), expected.elements) << name;
+    EXPECT_EQ(it->second.stats.min(), expected.min) << name;
+    EXPECT_EQ(it->second.stats.max(), expected.max) << name;
+    EXPECT_FLOAT_EQ(it->second.stats.sum(), static_cast<float>(expected.sum)) << name;
   }
   EXPECT_EQ(frames.count({"run-held", "changed", v1::KIND_ACTIVATION, 0, 4}), 0u);
+  EXPECT_EQ(frames.count({"run-held", "view", v1::KIND_ACTIVATION, 0, 4}), 0u);
 }
 
 TEST(ReporterTest, ABatchTheCollectorRefusesIsRejectedCountedAndReported) {

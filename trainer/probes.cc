@@ -65,6 +65,8 @@ Probes::Probes(const ProbeOptions& options, std::vector<std::string> modules,
       weights_(std::move(weights)),
       reporter_(reporter) {}
 
+Probes::~Probes() { RecordActivations(); }
+
 bool Probes::Due(int64_t step) const { return !modules_.empty() && step % options_.every == 0; }
 
 OutputObserver Probes::ObserverFor(int64_t step) {

@@ -3,8 +3,8 @@
 //
 // Activations: each probed module's output is held as the forward pass produces it and all are
 // recorded together once Forward returns (Reporter::RecordHeld: one parallel pass, and a tensor
-// modified in place in between is dropped and counted, never histogrammed as other values); the
-// held outputs live until then, most of them kept for backward anyway. Gradients of those outputs
+// that an in-place op changed in between is dropped and counted); the held outputs live until
+// then, most of them kept for backward anyway. Gradients of those outputs
 // are recorded through a tensor hook when backward reaches them; weights (tensors of two or more
 // dimensions under each probed module) after the optimizer step. All on steps where
 // step % every == 0. Histograms are computed by the client library on the tensor's device.
@@ -37,6 +37,12 @@ class Probes {
   // and must outlive this object; `reporter` may be null when options.enabled is false.
   static absl::StatusOr<Probes> Create(const ProbeOptions& options, StagedModel* model,
                                        client::Reporter* reporter);
+
+  // Records what is still held (the trainer records after every Forward: only a Forward that
+  // threw leaves something). `reporter` must still be alive.
+  ~Probes();
+  Probes(Probes&&) = default;
+  Probes& operator=(Probes&&) = default;
 
   // The observer for Forward on `step`; empty (no cost) when nothing is recorded on this step.
   // It holds the probed activations for RecordActivations; a later ObserverFor records those

@@ -108,5 +108,22 @@ TEST(ProbesTest, ActivationsNobodyRecordedAreRecordedByTheNextObserverFor) {
   EXPECT_EQ(report.frames_in_spool, 2 * probes->modules().size());
 }
 
+TEST(ProbesTest, ActivationsStillHeldAreRecordedWhenTheProbesGo) {
+  const actiscope::testing::TempDir spool("probes_test");
+  const std::unique_ptr<client::Reporter> reporter = OfflineReporter(spool.path());
+  ASSERT_NE(reporter, nullptr);
+  SmallCnn model(4);
+  size_t probed = 0;
+  {
+    auto probes = Probes::Create(ProbeOptions{}, &model, reporter.get());
+    ASSERT_TRUE(probes.ok()) << probes.status();
+    probed = probes->modules().size();
+    model.Forward(torch::randn({2, 1, 28, 28}), probes->ObserverFor(0));  // Then nothing.
+  }
+  const client::FinishReport report = reporter->Finish(true, absl::Seconds(10));
+  EXPECT_EQ(report.frames_dropped, 0u);
+  EXPECT_EQ(report.frames_in_spool, probed);
+}
+
 }  // namespace
 }  // namespace actiscope::trainer

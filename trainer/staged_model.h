@@ -22,7 +22,7 @@ namespace actiscope::trainer {
 // Called with each named module output in forward order. The tensor is the live output (part of
 // the autograd graph); an observer may hold it and register a gradient hook on it but must not
 // modify it. A model must not modify a reported output in place before Forward returns: the
-// probes record the held outputs then, and drop (and count) one that changed.
+// probes record the held outputs then, and drop (and count) one that an in-place op changed.
 using OutputObserver = std::function<void(const std::string& name, const torch::Tensor& output)>;
 
 class StagedModel : public torch::nn::Module {

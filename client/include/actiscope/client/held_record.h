@@ -1,7 +1,8 @@
 // A tensor a caller holds from the moment a module produces it until it hands a set of them to
 // Reporter::RecordHeld (reporter.h) in one call, with what Reporter::Record would take and the
 // version counter the tensor had when it was held, by which RecordHeld tells a tensor modified in
-// place since (LibTorch bumps the counter at every in-place change).
+// place since (LibTorch bumps the counter at every in-place op; see RecordHeld for what it
+// misses).
 #ifndef ACTISCOPE_CLIENT_HELD_RECORD_H_
 #define ACTISCOPE_CLIENT_HELD_RECORD_H_
 
@@ -17,6 +18,7 @@
 namespace actiscope::client {
 
 struct HeldRecord {
+  // Throws nothing but std::bad_alloc (copying `layer`).
   HeldRecord(int64_t step, Kind kind, std::string_view layer, at::Tensor values,
              const BinLayout& layout);
   int64_t step;

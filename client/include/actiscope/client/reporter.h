@@ -187,11 +187,13 @@ class Reporter {
               const BinLayout& layout);
   // Record for tensors held since they were produced (the trainer holds a step's activations
   // until its forward pass ends), cheaper than a Record each: the contiguous CPU ones are
-  // histogrammed together in one parallel pass (client/histogram_tensor.h), which saves a fork
-  // and join of the intra-op threads per tensor and runs the library's code hot; the others go
-  // as Record goes. A tensor whose version counter moved since it was held was modified in place,
-  // so that its values are no longer the ones it was held for: its frame is dropped, counted and
-  // logged. An inference tensor has no version counter and is recorded as it is by then.
+  // histogrammed together in one parallel pass, which saves a fork and join of the intra-op
+  // threads per tensor and runs the library's code hot (they are queued after the others). Never
+  // throws. A tensor whose version counter moved since it was held was changed by an in-place op
+  // (on it or on a view sharing its storage's counter), so that its values may no longer be the
+  // ones it was held for: its frame is dropped, counted and logged. Writes that bypass the
+  // counter (through data_ptr(), a .data() alias, from_blob) are not seen, and a tensor without
+  // a counter (an inference tensor) is recorded as it is by then.
   void RecordHeld(const std::vector<HeldRecord>& held);
   // Queues an already computed histogram (e.g. from ComputeHistogram on float data) with the
   // `layout` it was computed with; dropped like Record's input, or when `result` does not have
