@@ -120,7 +120,7 @@ absl::StatusOr<std::unique_ptr<PendingHistogram>> LaunchDeviceHistogram(const at
                                                                         const BinLayout& layout) {
   if (absl::Status s = ValidateLayout(layout); !s.ok()) return s;
   const at::ScalarType dtype = values.scalar_type();
-  if (dtype != at::kFloat && dtype != at::kHalf && dtype != at::kBFloat16) {
+  if (!IsHistogramDtype(dtype)) {
     return absl::InvalidArgumentError(
         absl::StrCat("histogram: unsupported dtype ", c10::toString(dtype)));
   }

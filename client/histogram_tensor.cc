@@ -134,7 +134,27 @@ struct ContiguousValues {
   int64_t n;
 };
 
+// Piece `p` of `parts` equal pieces of `n` elements (the last one shorter, possibly empty).
+struct PieceRange {
+  PieceRange(int64_t n, int64_t parts, int64_t p) {
+    const int64_t per_part = (n + parts - 1) / parts;
+    start = p * per_part;
+    length = std::min(per_part, n - start);
+  }
+  int64_t start;
+  int64_t length;
+};
+
 }  // namespace
+
+bool IsHistogramDtype(at::ScalarType dtype) {
+  return dtype == at::kFloat || dtype == at::kHalf || dtype == at::kBFloat16;
+}
+
+bool IsContiguousCpuInput(const at::Tensor& values) {
+  return values.defined() && values.device().is_cpu() && values.layout() == at::kStrided &&
+         values.is_contiguous() && IsHistogramDtype(values.scalar_type());
+}
 
 int64_t SplitParts(int64_t elements, int threads) {
   return std::clamp<int64_t>(elements / kMinElementsPerThread, 1, std::max(threads, 1));
@@ -177,11 +197,9 @@ HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPla
       source.Add(0, source.n, &acc);
       return acc.Result();
     }
-    const int64_t per_part = (source.n + parts - 1) / parts;
     return SplitOverThreads(plan, parts, threads_used, [&](int64_t p, HistogramAccumulator* acc) {
-      const int64_t start = p * per_part;
-      const int64_t length = std::min(per_part, source.n - start);
-      if (length > 0) source.Add(start, length, acc);
+      const PieceRange piece(source.n, parts, p);
+      if (piece.length > 0) source.Add(piece.start, piece.length, acc);
     });
   }
   // A training activation requires grad: views of it (permute, reshape, narrow) would each
@@ -196,11 +214,9 @@ HistogramResult ComputeCpuHistogram(const at::Tensor& values, const HistogramPla
     return acc.Result();
   }
   const int64_t dim0 = t.size(0);
-  const int64_t per_part = (dim0 + parts - 1) / parts;
   return SplitOverThreads(plan, parts, threads_used, [&](int64_t p, HistogramAccumulator* acc) {
-    const int64_t start = p * per_part;
-    const int64_t length = std::min(per_part, dim0 - start);
-    if (length > 0) AddAny(t.narrow(0, start, length), acc);
+    const PieceRange piece(dim0, parts, p);
+    if (piece.length > 0) AddAny(t.narrow(0, piece.start, piece.length), acc);
   });
 }
 
@@ -223,11 +239,10 @@ std::vector<HistogramResult> ComputeContiguousCpuHistograms(
   for (const at::Tensor& tensor : values) {
     const ContiguousValues& source = sources.emplace_back(tensor);
     first_piece.push_back(pieces.size());
-    const int64_t parts = std::min(SplitParts(source.n, threads), std::max<int64_t>(source.n, 1));
-    const int64_t per_part = (source.n + parts - 1) / parts;
+    const int64_t parts = SplitParts(source.n, threads);  // At most n / kMinElementsPerThread.
     for (int64_t p = 0; p < parts; ++p) {
-      const int64_t start = p * per_part;
-      pieces.push_back({&source, start, std::min(per_part, source.n - start), 0});
+      const PieceRange range(source.n, parts, p);
+      pieces.push_back({&source, range.start, range.length, 0});
     }
   }
   first_piece.push_back(pieces.size());
@@ -276,7 +291,7 @@ absl::StatusOr<HistogramResult> ComputeHistogramWithPlan(const at::Tensor& value
   try {
     if (!values.defined()) return absl::InvalidArgumentError("histogram: undefined tensor");
     const at::ScalarType dtype = values.scalar_type();
-    if (dtype != at::kFloat && dtype != at::kHalf && dtype != at::kBFloat16) {
+    if (!IsHistogramDtype(dtype)) {
       return absl::InvalidArgumentError(
           absl::StrCat("histogram: unsupported dtype ", c10::toString(dtype)));
     }

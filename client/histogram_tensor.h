@@ -23,6 +23,13 @@ namespace actiscope::client {
 // 8k, 1.34x at 16k, 1.51x at 32k and 1.7x from 64k, so splitting starts at 8k.
 inline constexpr int64_t kMinElementsPerThread = 4 * 1024;
 
+// The dtypes a histogram takes: float32, float16 and bfloat16.
+bool IsHistogramDtype(at::ScalarType dtype);
+
+// True for a tensor that ComputeContiguousCpuHistograms takes: defined, on the CPU, strided,
+// contiguous and of a histogram dtype.
+bool IsContiguousCpuInput(const at::Tensor& values);
+
 // How many pieces ComputeHistogram splits a CPU tensor of `elements` elements into, given
 // `threads` intra-op threads: at least 1, at most `threads`, each piece at least
 // kMinElementsPerThread elements.

@@ -463,10 +463,7 @@ void Reporter::RecordHeld(const std::vector<HeldRecord>& held) {
                                  "other values; record a tensor before anything modifies it"));
         continue;
       }
-      const at::ScalarType dtype = values.defined() ? values.scalar_type() : at::kFloat;
-      if (values.defined() && values.device().is_cpu() && values.layout() == at::kStrided &&
-          values.is_contiguous() &&
-          (dtype == at::kFloat || dtype == at::kHalf || dtype == at::kBFloat16)) {
+      if (IsContiguousCpuInput(values)) {
         batch.push_back(&record);
         batch_values.push_back(values);
         batch_plans.push_back(plan);
